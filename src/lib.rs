@@ -1,0 +1,14 @@
+//! hushlist: check phone numbers against a signed, salted Bloom-filter snapshot
+//! without the numbers ever leaving the machine.
+//!
+//! The pure core ([`normalize`], [`number_key`], [`filter`], [`snapshot`],
+//! [`signature`], [`manifest`], [`verify`], [`check`]) does no I/O;
+//! [`published`] reads and writes published directories.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod filter;
+pub mod normalize;
+pub mod number_key;
+pub mod signature;
+pub mod snapshot;
