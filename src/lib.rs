@@ -8,7 +8,13 @@
 #![deny(missing_docs)]
 
 pub mod filter;
+pub mod input;
+pub mod manifest;
 pub mod normalize;
 pub mod number_key;
+pub mod publish;
+pub mod published;
 pub mod signature;
 pub mod snapshot;
+pub mod time;
+pub mod verify;

@@ -1,0 +1,138 @@
+//! Building and signing a publication: snapshot, manifest and their signatures.
+//! Pure: randomness and time come in as parameters, bytes go out.
+
+use crate::filter::{Filter, FilterError};
+use crate::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
+use crate::normalize;
+use crate::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
+use crate::signature::SecretKey;
+use crate::snapshot::{Header, Snapshot};
+use crate::time::rfc3339;
+use crate::verify::{FileKind, SignedFacts};
+use rayon::prelude::*;
+
+/// Everything that defines a snapshot besides its numbers.
+#[derive(Clone, Debug)]
+pub struct BuildParams {
+    /// Sequence number (previous + 1).
+    pub sequence: u64,
+    /// Unix seconds.
+    pub created: i64,
+    /// Unix seconds, after `created`.
+    pub expires: i64,
+    /// BLAKE3 digest of the previous snapshot file, zeros for the first.
+    pub previous: [u8; 32],
+    /// Hash function and parameters.
+    pub kdf: Kdf,
+    /// Fresh random salt.
+    pub salt: [u8; KEY_LEN],
+    /// Fresh random filter seed.
+    pub filter_seed: [u8; 32],
+    /// Target false-positive rate.
+    pub fp_rate: f64,
+}
+
+/// Why a snapshot cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Hash parameters out of bounds.
+    #[error(transparent)]
+    Kdf(#[from] BadKdfParams),
+    /// Filter parameters out of bounds.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    /// Nothing to publish.
+    #[error("the list holds no valid number")]
+    Empty,
+}
+
+/// Builds a snapshot from distinct E.164 numbers, hashing on all cores.
+pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapshot, BuildError> {
+    if numbers.is_empty() {
+        return Err(BuildError::Empty);
+    }
+    let hasher = NumberHasher::new(params.kdf, params.salt)?;
+    let mut filter = Filter::new(numbers.len() as u64, params.fp_rate, &params.filter_seed)?;
+    let keys: Vec<[u8; KEY_LEN]> = numbers.par_iter().map(|n| hasher.key(n)).collect();
+    for key in &keys {
+        filter.insert(key);
+    }
+    Ok(Snapshot {
+        header: Header {
+            sequence: params.sequence,
+            created: params.created,
+            expires: params.expires,
+            previous: params.previous,
+            entries: numbers.len() as u64,
+            normalization: normalize::SCHEME,
+            metadata_version: normalize::METADATA_VERSION.into(),
+            kdf: params.kdf,
+            salt: params.salt,
+            fp_rate: params.fp_rate,
+        },
+        filter,
+    })
+}
+
+/// The file name of snapshot `sequence` in a published directory.
+pub fn snapshot_file_name(sequence: u64) -> String {
+    format!("snapshot-{sequence:08}.hushlist")
+}
+
+/// The four files of one publication, ready to write.
+pub struct Publication {
+    /// Snapshot file name.
+    pub snapshot_name: String,
+    /// Snapshot bytes.
+    pub snapshot: Vec<u8>,
+    /// Its `.minisig`.
+    pub snapshot_signature: String,
+    /// `manifest.json` bytes.
+    pub manifest: Vec<u8>,
+    /// Its `.minisig`.
+    pub manifest_signature: String,
+}
+
+/// Encodes and signs a snapshot and the manifest that points to it.
+pub fn sign_publication(snapshot: &Snapshot, key: &SecretKey) -> Publication {
+    let h = &snapshot.header;
+    let bytes = snapshot.encode();
+    let facts = |kind, data: &[u8]| SignedFacts {
+        kind,
+        sequence: h.sequence,
+        created: h.created,
+        expires: h.expires,
+        blake3: *blake3::hash(data).as_bytes(),
+    };
+    let snapshot_facts = facts(FileKind::Snapshot, &bytes);
+    let snapshot_name = snapshot_file_name(h.sequence);
+    let manifest = Manifest {
+        kind: MANIFEST_TYPE.into(),
+        version: MANIFEST_VERSION,
+        sequence: h.sequence,
+        created: rfc3339(h.created),
+        expires: rfc3339(h.expires),
+        key_id: key.id().to_string(),
+        snapshot: SnapshotRef {
+            file: snapshot_name.clone(),
+            size: bytes.len() as u64,
+            blake3: hex::encode(snapshot_facts.blake3),
+        },
+    }
+    .to_json();
+    let snapshot_signature = key.sign(&bytes, &snapshot_facts.to_comment()).to_text();
+    let manifest_signature = key
+        .sign(
+            &manifest,
+            &facts(FileKind::Manifest, &manifest).to_comment(),
+        )
+        .to_text();
+    Publication {
+        snapshot_name,
+        snapshot: bytes,
+        snapshot_signature,
+        manifest,
+        manifest_signature,
+    }
+}

@@ -1,0 +1,348 @@
+//! Published directories and key files on disk.
+//!
+//! A published directory holds `manifest.json`, `manifest.json.minisig`, and
+//! every snapshot with its `.minisig`. Reads are size-capped before allocation;
+//! writes go to a temporary file that is synced and renamed, so a reader never
+//! sees half a file.
+
+use crate::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
+use crate::manifest::MAX_MANIFEST_LEN;
+use crate::publish::Publication;
+use crate::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
+use crate::snapshot::HEADER_LEN;
+use crate::verify::{self, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The manifest's file name.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Appended to a file's name to name its detached signature.
+pub const SIGNATURE_SUFFIX: &str = ".minisig";
+/// Largest snapshot file read: the header plus the largest filter accepted.
+pub const MAX_SNAPSHOT_LEN: u64 = (HEADER_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
+/// Largest key file read.
+const MAX_KEY_FILE_LEN: u64 = 4096;
+
+/// A failure to read, verify or write published files; each names its file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The file is larger than anything hushlist accepts.
+    #[error("{}: {size} bytes is more than the {max}-byte limit", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Verification refused the file.
+    #[error("{}: {source}", path.display())]
+    Verify {
+        /// The file.
+        path: PathBuf,
+        /// The failed step.
+        source: VerifyError,
+    },
+    /// A key file is unusable.
+    #[error("{}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: KeyError,
+    },
+    /// A secret key file that others can read (refused, as ssh does).
+    #[error(
+        "{}: secret key file is accessible by others (mode {mode:03o}); run `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    InsecureKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Refusing to overwrite.
+    #[error("{}: already exists; refusing to overwrite", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl Error {
+    /// Whether the failure is a refusal of the contents (as opposed to trouble reading them).
+    pub fn is_verification_failure(&self) -> bool {
+        matches!(self, Error::Verify { .. })
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads a whole file, refusing one larger than `max` before reading it.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let size = file.metadata().map_err(io_err(path))?.len();
+    if size > max {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            max,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(bytes)
+}
+
+fn read_text_capped(path: &Path, max: u64) -> Result<String, Error> {
+    let bytes = read_capped(path, max)?;
+    String::from_utf8(bytes).map_err(|_| Error::Io {
+        path: path.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
+}
+
+/// The detached signature's path for `file`.
+pub fn signature_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(SIGNATURE_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Reads a minisign public key file.
+pub fn read_public_key(path: &Path) -> Result<PublicKey, Error> {
+    let text = read_text_capped(path, MAX_KEY_FILE_LEN)?;
+    PublicKey::from_text(&text).map_err(|source| Error::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads a secret key file, refusing one that group or others can access.
+pub fn read_secret_key(path: &Path) -> Result<SecretKey, Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)
+            .map_err(io_err(path))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Error::InsecureKeyFile {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    let text = zeroize::Zeroizing::new(read_text_capped(path, MAX_KEY_FILE_LEN)?);
+    SecretKey::from_file_text(&text).map_err(|source| Error::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn create_new(path: &Path, mode: u32) -> Result<File, Error> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    options.open(path).map_err(|source| {
+        if source.kind() == io::ErrorKind::AlreadyExists {
+            Error::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}
+
+/// Writes `NAME.pub` and `NAME.key` (mode 0600) into `dir`, never overwriting.
+pub fn write_key_pair(
+    dir: &Path,
+    name: &str,
+    key: &SecretKey,
+) -> Result<(PathBuf, PathBuf), Error> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let public = dir.join(format!("{name}.pub"));
+    let secret = dir.join(format!("{name}.key"));
+    for path in [&public, &secret] {
+        if path.exists() {
+            return Err(Error::Exists { path: path.clone() });
+        }
+    }
+    let mut file = create_new(&secret, 0o600)?;
+    file.write_all(key.to_file_text().as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(io_err(&secret))?;
+    let mut file = create_new(&public, 0o644)?;
+    file.write_all(key.public_key().to_file_text().as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(io_err(&public))?;
+    Ok((public, secret))
+}
+
+/// Writes `bytes` to `path` atomically: a synced temporary file, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let result = (|| {
+        let mut file = create_new(&tmp, mode)?;
+        file.write_all(bytes)
+            .and_then(|_| file.sync_all())
+            .map_err(io_err(&tmp))?;
+        fs::rename(&tmp, path).map_err(io_err(path))?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes a publication into `dir`: the snapshot and its signature first, the
+/// manifest (the pointer clients follow) last.
+pub fn write_publication(dir: &Path, publication: &Publication) -> Result<PathBuf, Error> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let snapshot = dir.join(&publication.snapshot_name);
+    if snapshot.exists() {
+        return Err(Error::Exists { path: snapshot });
+    }
+    write_atomic(&snapshot, &publication.snapshot, 0o644)?;
+    write_atomic(
+        &signature_path(&snapshot),
+        publication.snapshot_signature.as_bytes(),
+        0o644,
+    )?;
+    let manifest = dir.join(MANIFEST_FILE);
+    write_atomic(
+        &signature_path(&manifest),
+        publication.manifest_signature.as_bytes(),
+        0o644,
+    )?;
+    write_atomic(&manifest, &publication.manifest, 0o644)?;
+    Ok(snapshot)
+}
+
+/// A verified snapshot read from disk, with the manifest that named it (if read
+/// from a published directory).
+#[derive(Debug)]
+pub struct Opened {
+    /// The snapshot file.
+    pub path: PathBuf,
+    /// The verified snapshot.
+    pub snapshot: VerifiedSnapshot,
+    /// The verified manifest, when PATH was a directory.
+    pub manifest: Option<VerifiedManifest>,
+}
+
+impl Opened {
+    /// All warnings from the manifest and the snapshot.
+    pub fn warnings(&self) -> impl Iterator<Item = &String> {
+        self.manifest
+            .iter()
+            .flat_map(|m| m.warnings.iter())
+            .chain(self.snapshot.warnings.iter())
+    }
+}
+
+fn verify_at<T>(path: &Path, result: Result<T, VerifyError>) -> Result<T, Error> {
+    result.map_err(|source| Error::Verify {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Opens and verifies a snapshot file (with `FILE.minisig` beside it).
+pub fn open_snapshot_file(path: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+    let signature = read_text_capped(&signature_path(path), MAX_SIGNATURE_FILE_LEN as u64)?;
+    let data = read_capped(path, MAX_SNAPSHOT_LEN)?;
+    let snapshot = verify_at(
+        path,
+        verify::verify_snapshot(&data, &signature, key, policy),
+    )?;
+    Ok(Opened {
+        path: path.to_path_buf(),
+        snapshot,
+        manifest: None,
+    })
+}
+
+/// Opens and verifies a published directory: the manifest, then the snapshot
+/// it names, then that the two agree.
+pub fn open_directory(dir: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let signature = read_text_capped(
+        &signature_path(&manifest_path),
+        MAX_SIGNATURE_FILE_LEN as u64,
+    )?;
+    let data = read_capped(&manifest_path, MAX_MANIFEST_LEN as u64)?;
+    let manifest = verify_at(
+        &manifest_path,
+        verify::verify_manifest(&data, &signature, key, policy),
+    )?;
+    let snapshot_path = dir.join(&manifest.manifest.snapshot.file);
+    let mut opened = open_snapshot_file(&snapshot_path, key, policy)?;
+    verify_at(
+        &snapshot_path,
+        verify::check_binding(&manifest, &opened.snapshot),
+    )?;
+    opened.manifest = Some(manifest);
+    Ok(opened)
+}
+
+/// Opens a published directory or a snapshot file, whichever `path` is.
+pub fn open(path: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+    if path.is_dir() {
+        open_directory(path, key, policy)
+    } else {
+        open_snapshot_file(path, key, policy)
+    }
+}
