@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod filter;
 pub mod input;
 pub mod manifest;
@@ -14,6 +15,7 @@ pub mod normalize;
 pub mod number_key;
 pub mod publish;
 pub mod published;
+pub mod report;
 pub mod signature;
 pub mod snapshot;
 pub mod time;

@@ -1,0 +1,315 @@
+//! Reports for people (tables) and machines (CSV, JSON). Rendering only:
+//! the caller decides where the text goes.
+
+use crate::check::{Finding, Outcome};
+use crate::number_key::Kdf;
+use crate::published::Opened;
+use crate::time::rfc3339;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// What a possible match means, in plain words, for every report.
+pub const MATCH_NOTE: &str =
+    "A possible match means the number's hash is set in the list's filter. \
+Bloom filters have false positives, so a match is not proof: confirm it with the list's publisher \
+before acting on it, and treat the number as sensitive meanwhile.";
+
+/// The facts about a verified snapshot that verify prints and check reports cite.
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotFacts {
+    /// Snapshot file.
+    pub file: String,
+    /// Whether a signed manifest was verified too.
+    pub manifest_verified: bool,
+    /// Sequence number.
+    pub sequence: u64,
+    /// RFC 3339.
+    pub created: String,
+    /// RFC 3339.
+    pub expires: String,
+    /// Distinct numbers listed.
+    pub entries: u64,
+    /// Hash function and parameters.
+    pub hash: Value,
+    /// Normalization scheme and metadata version.
+    pub normalization: Value,
+    /// Filter size and hash count.
+    pub filter: Value,
+    /// Declared false-positive rate.
+    pub fp_rate_declared: f64,
+    /// Estimated from the bits set.
+    pub fp_rate_estimated: f64,
+    /// Signing key id.
+    pub key_id: String,
+    /// BLAKE3 digest of the snapshot file.
+    pub blake3: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Digest of the previous snapshot (zeros for the first).
+    pub previous: String,
+    /// Warnings raised while verifying.
+    pub warnings: Vec<String>,
+}
+
+impl SnapshotFacts {
+    /// Collects the facts of an opened snapshot.
+    pub fn of(opened: &Opened) -> Self {
+        let v = &opened.snapshot;
+        let h = &v.snapshot.header;
+        let hash = match h.kdf {
+            Kdf::Argon2id { m_kib, t, p } => {
+                json!({"algorithm": "argon2id", "memory_kib": m_kib, "passes": t, "lanes": p})
+            }
+            Kdf::Blake3 => json!({"algorithm": "blake3"}),
+        };
+        SnapshotFacts {
+            file: opened.path.display().to_string(),
+            manifest_verified: opened.manifest.is_some(),
+            sequence: h.sequence,
+            created: rfc3339(h.created),
+            expires: rfc3339(h.expires),
+            entries: h.entries,
+            hash,
+            normalization: json!({"scheme": h.normalization, "metadata_version": h.metadata_version}),
+            filter: json!({"bits": v.snapshot.filter.bits(), "hashes": v.snapshot.filter.hashes(), "bits_set": v.ones}),
+            fp_rate_declared: h.fp_rate,
+            fp_rate_estimated: v.estimated_fp_rate,
+            key_id: v.key_id.to_string(),
+            blake3: hex::encode(v.digest),
+            size: v.size,
+            previous: hex::encode(h.previous),
+            warnings: opened.warnings().cloned().collect(),
+        }
+    }
+
+    fn hash_text(&self) -> String {
+        match &self.hash["algorithm"] {
+            Value::String(a) if a == "argon2id" => format!(
+                "argon2id (m={} KiB, t={}, p={})",
+                self.hash["memory_kib"], self.hash["passes"], self.hash["lanes"]
+            ),
+            other => other.as_str().unwrap_or("?").to_string(),
+        }
+    }
+
+    /// The human-readable verification report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "VALID: snapshot #{} signed by key {}",
+            self.sequence, self.key_id
+        );
+        let rows = [
+            ("file", self.file.clone()),
+            (
+                "manifest",
+                if self.manifest_verified {
+                    "verified, binds size and digest"
+                } else {
+                    "not checked (snapshot file given)"
+                }
+                .into(),
+            ),
+            ("created", self.created.clone()),
+            ("expires", self.expires.clone()),
+            ("entries", self.entries.to_string()),
+            ("hash", self.hash_text()),
+            (
+                "normalization",
+                format!(
+                    "scheme {}, metadata {}",
+                    self.normalization["scheme"],
+                    self.normalization["metadata_version"]
+                        .as_str()
+                        .unwrap_or("?")
+                ),
+            ),
+            (
+                "filter",
+                format!(
+                    "{} bits, {} hashes, {} bits set",
+                    self.filter["bits"], self.filter["hashes"], self.filter["bits_set"]
+                ),
+            ),
+            (
+                "false positives",
+                format!(
+                    "declared {:.1e}, estimated from fill {:.1e}",
+                    self.fp_rate_declared, self.fp_rate_estimated
+                ),
+            ),
+            ("blake3", self.blake3.clone()),
+            ("size", format!("{} bytes", self.size)),
+            ("previous", self.previous.clone()),
+        ];
+        for (k, v) in rows {
+            let _ = writeln!(s, "  {k:<16} {v}");
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "WARNING: {w}");
+        }
+        s
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One-in-N wording of a false-positive rate.
+fn one_in(rate: f64) -> String {
+    if rate <= 0.0 {
+        return "none".into();
+    }
+    format!("about 1 in {:.0}", 1.0 / rate)
+}
+
+/// The human table of a check run.
+pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts) -> String {
+    let mut s = String::new();
+    let m = outcome.matches.len() as u64;
+    let _ = writeln!(
+        s,
+        "{}: {} checked, {} not numbers",
+        if m == 0 {
+            "NO MATCH".to_string()
+        } else {
+            format!(
+                "{} POSSIBLE {}",
+                m,
+                if m == 1 { "MATCH" } else { "MATCHES" }
+            )
+        },
+        plural(outcome.valid, "number", "numbers"),
+        outcome.invalid.len()
+    );
+    let _ = writeln!(
+        s,
+        "snapshot #{} created {} (expires {}), key {}, {} entries",
+        facts.sequence, facts.created, facts.expires, facts.key_id, facts.entries
+    );
+    let _ = writeln!(
+        s,
+        "false-positive rate {:.1e} per number ({}): among {} clean numbers expect {:.2} false alarms",
+        facts.fp_rate_estimated.max(facts.fp_rate_declared),
+        one_in(facts.fp_rate_estimated.max(facts.fp_rate_declared)),
+        outcome.valid,
+        outcome.valid as f64 * facts.fp_rate_estimated.max(facts.fp_rate_declared)
+    );
+    if !outcome.matches.is_empty() {
+        let _ = writeln!(s, "\nPOSSIBLE MATCHES");
+        let _ = writeln!(s, "  {:<24} {:<16} row", "where", "number");
+        for f in &outcome.matches {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<16} {}",
+                format!("{}:{}", f.source, f.line),
+                f.e164.as_deref().unwrap_or(""),
+                f.fields.join(" | ")
+            );
+        }
+    }
+    if !outcome.invalid.is_empty() {
+        let _ = writeln!(s, "\nNOT NUMBERS (not checked)");
+        for f in &outcome.invalid {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:?}: {}",
+                format!("{}:{}", f.source, f.line),
+                f.input,
+                f.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+    for w in &facts.warnings {
+        let _ = writeln!(s, "\nWARNING: {w}");
+    }
+    if !outcome.matches.is_empty() {
+        let _ = writeln!(s, "\n{MATCH_NOTE}");
+    }
+    s
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(fields).expect("in-memory write");
+    String::from_utf8(w.into_inner().expect("in-memory write")).expect("fields are UTF-8")
+}
+
+/// CSV: one line per finding (`possible_match` or `invalid`), then the row's own fields.
+pub fn check_csv(outcome: &Outcome) -> String {
+    let mut s = csv_line(
+        &[
+            "status", "source", "line", "input", "e164", "reason", "row...",
+        ]
+        .map(String::from),
+    );
+    let all = outcome
+        .matches
+        .iter()
+        .map(|f| ("possible_match", f))
+        .chain(outcome.invalid.iter().map(|f| ("invalid", f)));
+    for (status, f) in all {
+        let mut fields = vec![
+            status.to_string(),
+            f.source.clone(),
+            f.line.to_string(),
+            f.input.clone(),
+            f.e164.clone().unwrap_or_default(),
+            f.reason.clone().unwrap_or_default(),
+        ];
+        fields.extend(f.fields.iter().cloned());
+        s.push_str(&csv_line(&fields));
+    }
+    s
+}
+
+fn finding_json(f: &Finding, headers: Option<&Vec<String>>) -> Value {
+    let row = match headers {
+        Some(h) if h.len() == f.fields.len() => Value::Object(
+            h.iter()
+                .cloned()
+                .zip(f.fields.iter().cloned().map(Value::String))
+                .collect(),
+        ),
+        _ => json!(f.fields),
+    };
+    let mut v = json!({"source": f.source, "line": f.line, "input": f.input, "row": row});
+    if let Some(e) = &f.e164 {
+        v["e164"] = json!(e);
+    }
+    if let Some(r) = &f.reason {
+        v["reason"] = json!(r);
+    }
+    v
+}
+
+/// The JSON report of a check run.
+pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts) -> String {
+    let headers = |f: &Finding| {
+        outcome
+            .headers
+            .iter()
+            .find(|(s, _)| *s == f.source)
+            .map(|(_, h)| h)
+    };
+    let v = json!({
+        "summary": {
+            "rows": outcome.rows,
+            "valid": outcome.valid,
+            "invalid": outcome.invalid.len(),
+            "possible_matches": outcome.matches.len(),
+        },
+        "snapshot": facts,
+        "possible_matches": outcome.matches.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
+        "invalid_rows": outcome.invalid.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
+        "note": MATCH_NOTE,
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("serializes");
+    s.push('\n');
+    s
+}
