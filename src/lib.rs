@@ -19,4 +19,5 @@ pub mod report;
 pub mod signature;
 pub mod snapshot;
 pub mod time;
+pub mod vectors;
 pub mod verify;

@@ -198,14 +198,23 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts) -> String {
         outcome.valid,
         outcome.valid as f64 * facts.fp_rate_estimated.max(facts.fp_rate_declared)
     );
+    let place = |f: &Finding| format!("{}:{}", f.source, f.line);
+    let width = outcome
+        .matches
+        .iter()
+        .chain(&outcome.invalid)
+        .map(|f| place(f).len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     if !outcome.matches.is_empty() {
         let _ = writeln!(s, "\nPOSSIBLE MATCHES");
-        let _ = writeln!(s, "  {:<24} {:<16} row", "where", "number");
+        let _ = writeln!(s, "  {:<width$} {:<16} row", "where", "number");
         for f in &outcome.matches {
             let _ = writeln!(
                 s,
-                "  {:<24} {:<16} {}",
-                format!("{}:{}", f.source, f.line),
+                "  {:<width$} {:<16} {}",
+                place(f),
                 f.e164.as_deref().unwrap_or(""),
                 f.fields.join(" | ")
             );
@@ -216,8 +225,8 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts) -> String {
         for f in &outcome.invalid {
             let _ = writeln!(
                 s,
-                "  {:<24} {:?}: {}",
-                format!("{}:{}", f.source, f.line),
+                "  {:<width$} {:?}: {}",
+                place(f),
                 f.input,
                 f.reason.as_deref().unwrap_or("")
             );

@@ -178,7 +178,11 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         .map_err(Failure::error)?;
     let column = args.column.as_deref().map(ColumnSpec::parse);
     // Verify before reading a single number: a refused snapshot checks nothing.
-    let opened = open(&args.key, &args.snapshot, args.allow_stale)?;
+    // Exit 1 means "possible match" here, so a refusal is an error (2).
+    let opened = open(&args.key, &args.snapshot, args.allow_stale).map_err(|e| Failure {
+        code: 2,
+        ..Failure::from(e)
+    })?;
     for w in opened.warnings() {
         eprintln!("hushlist: warning: {w}");
     }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Regenerates fixtures/: the demo key pair (only when missing: it is never
+# replaced), the demo published directory (valid for 10 years) and the format
+# test vectors. Run from anywhere; commit the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --workspace --quiet
+bin=target/release
+keys=fixtures/keys
+name=demo-TEST-ONLY
+
+if [ ! -f "$keys/$name.key" ]; then
+  "$bin/hushlist-publish" keygen --out-dir "$keys" --name "$name"
+  # Untrusted comments are not signed: mark both files as test material.
+  sed -i '1s/.*/untrusted comment: TEST-ONLY hushlist demo key, public in the repository: never use it for a real list/' \
+    "$keys/$name.key" "$keys/$name.pub"
+fi
+# git does not keep file modes beyond the executable bit; hushlist refuses
+# secret keys others can read.
+chmod 600 "$keys/$name.key"
+
+rm -rf fixtures/demo-published
+"$bin/hushlist-publish" build --key "$keys/$name.key" --input fixtures/demo-list.csv \
+  --column phone --region US --valid-for 10y --out fixtures/demo-published
+
+"$bin/hushlist-vectors" fixtures/vectors
