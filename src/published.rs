@@ -302,8 +302,17 @@ fn verify_at<T>(path: &Path, result: Result<T, VerifyError>) -> Result<T, Error>
 
 /// Opens and verifies a snapshot file (with `FILE.minisig` beside it).
 pub fn open_snapshot_file(path: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+    read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, key, policy)
+}
+
+fn read_and_verify_snapshot(
+    path: &Path,
+    max_len: u64,
+    key: &PublicKey,
+    policy: Policy,
+) -> Result<Opened, Error> {
     let signature = read_text_capped(&signature_path(path), MAX_SIGNATURE_FILE_LEN as u64)?;
-    let data = read_capped(path, MAX_SNAPSHOT_LEN)?;
+    let data = read_capped(path, max_len)?;
     let snapshot = verify_at(
         path,
         verify::verify_snapshot(&data, &signature, key, policy),
@@ -329,7 +338,9 @@ pub fn open_directory(dir: &Path, key: &PublicKey, policy: Policy) -> Result<Ope
         verify::verify_manifest(&data, &signature, key, policy),
     )?;
     let snapshot_path = dir.join(&manifest.manifest.snapshot.file);
-    let mut opened = open_snapshot_file(&snapshot_path, key, policy)?;
+    // The signed size caps the read: a longer file is refused before it is read.
+    let max_len = manifest.manifest.snapshot.size.min(MAX_SNAPSHOT_LEN);
+    let mut opened = read_and_verify_snapshot(&snapshot_path, max_len, key, policy)?;
     verify_at(
         &snapshot_path,
         verify::check_binding(&manifest, &opened.snapshot),
