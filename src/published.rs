@@ -8,6 +8,7 @@
 use crate::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::manifest::MAX_MANIFEST_LEN;
 use crate::publish::Publication;
+use crate::rotation::{rotation_file_name, Keyring, MAX_ROTATION_LEN};
 use crate::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
 use crate::snapshot::HEADER_LEN;
 use crate::verify::{self, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
@@ -301,21 +302,21 @@ fn verify_at<T>(path: &Path, result: Result<T, VerifyError>) -> Result<T, Error>
 }
 
 /// Opens and verifies a snapshot file (with `FILE.minisig` beside it).
-pub fn open_snapshot_file(path: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
-    read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, key, policy)
+pub fn open_snapshot_file(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+    read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, keys, policy)
 }
 
 fn read_and_verify_snapshot(
     path: &Path,
     max_len: u64,
-    key: &PublicKey,
+    keys: &Keyring,
     policy: Policy,
 ) -> Result<Opened, Error> {
     let signature = read_text_capped(&signature_path(path), MAX_SIGNATURE_FILE_LEN as u64)?;
     let data = read_capped(path, max_len)?;
     let snapshot = verify_at(
         path,
-        verify::verify_snapshot(&data, &signature, key, policy),
+        verify::verify_snapshot(&data, &signature, keys, policy),
     )?;
     Ok(Opened {
         path: path.to_path_buf(),
@@ -324,9 +325,25 @@ fn read_and_verify_snapshot(
     })
 }
 
-/// Opens and verifies a published directory: the manifest, then the snapshot
-/// it names, then that the two agree.
-pub fn open_directory(dir: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+/// Applies the rotation statements present in `dir` (`rotation-000001.json`...)
+/// that `keys` has not applied yet, in order, stopping at the first missing one.
+pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
+    let mut keys = keys.clone();
+    loop {
+        let path = dir.join(rotation_file_name(keys.applied + 1));
+        if !path.exists() {
+            return Ok(keys);
+        }
+        let signature = read_text_capped(&signature_path(&path), MAX_SIGNATURE_FILE_LEN as u64)?;
+        let data = read_capped(&path, MAX_ROTATION_LEN as u64)?;
+        verify_at(&path, keys.apply(&data, &signature))?;
+    }
+}
+
+/// Opens and verifies a published directory: key rotations found there, the
+/// manifest, then the snapshot it names, then that the two agree.
+pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+    let keys = &follow_rotations(dir, keys)?;
     let manifest_path = dir.join(MANIFEST_FILE);
     let signature = read_text_capped(
         &signature_path(&manifest_path),
@@ -335,12 +352,12 @@ pub fn open_directory(dir: &Path, key: &PublicKey, policy: Policy) -> Result<Ope
     let data = read_capped(&manifest_path, MAX_MANIFEST_LEN as u64)?;
     let manifest = verify_at(
         &manifest_path,
-        verify::verify_manifest(&data, &signature, key, policy),
+        verify::verify_manifest(&data, &signature, keys, policy),
     )?;
     let snapshot_path = dir.join(&manifest.manifest.snapshot.file);
     // The signed size caps the read: a longer file is refused before it is read.
     let max_len = manifest.manifest.snapshot.size.min(MAX_SNAPSHOT_LEN);
-    let mut opened = read_and_verify_snapshot(&snapshot_path, max_len, key, policy)?;
+    let mut opened = read_and_verify_snapshot(&snapshot_path, max_len, keys, policy)?;
     verify_at(
         &snapshot_path,
         verify::check_binding(&manifest, &opened.snapshot),
@@ -350,10 +367,10 @@ pub fn open_directory(dir: &Path, key: &PublicKey, policy: Policy) -> Result<Ope
 }
 
 /// Opens a published directory or a snapshot file, whichever `path` is.
-pub fn open(path: &Path, key: &PublicKey, policy: Policy) -> Result<Opened, Error> {
+pub fn open(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
     if path.is_dir() {
-        open_directory(path, key, policy)
+        open_directory(path, keys, policy)
     } else {
-        open_snapshot_file(path, key, policy)
+        open_snapshot_file(path, keys, policy)
     }
 }

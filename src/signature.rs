@@ -74,10 +74,18 @@ pub enum SignatureError {
     /// Made by another key than the one pinned.
     #[error("signed by key {found}, not by the pinned key {expected}")]
     WrongKey {
-        /// The pinned key's id.
-        expected: KeyId,
+        /// The trusted keys' ids.
+        expected: String,
         /// The id in the signature.
         found: KeyId,
+    },
+    /// Made by a key that a rotation statement revoked.
+    #[error("signed by key {key}, which rotation statement {by} revoked")]
+    RevokedKey {
+        /// The revoked key.
+        key: KeyId,
+        /// The statement that revoked it.
+        by: u64,
     },
     /// The file was changed after signing (or the signature was).
     #[error("signature does not match the file's contents (file or signature altered)")]
@@ -344,7 +352,7 @@ impl SignatureFile {
     pub fn verify(&self, key: &PublicKey, data: &[u8]) -> Result<(), SignatureError> {
         if self.key_id != key.id {
             return Err(SignatureError::WrongKey {
-                expected: key.id,
+                expected: key.id.to_string(),
                 found: self.key_id,
             });
         }

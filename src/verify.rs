@@ -8,7 +8,8 @@
 use crate::filter::FP_TOLERANCE;
 use crate::manifest::Manifest;
 use crate::normalize;
-use crate::signature::{KeyId, PublicKey, SignatureError, SignatureFile};
+use crate::rotation::Keyring;
+use crate::signature::{KeyId, SignatureError, SignatureFile};
 use crate::snapshot::{FormatError, Snapshot};
 use crate::time::{parse_rfc3339, rfc3339};
 use std::fmt;
@@ -20,6 +21,8 @@ pub enum FileKind {
     Snapshot,
     /// A manifest.
     Manifest,
+    /// A key rotation statement.
+    Rotation,
 }
 
 impl FileKind {
@@ -27,6 +30,7 @@ impl FileKind {
         match self {
             FileKind::Snapshot => "hushlist-snapshot",
             FileKind::Manifest => "hushlist-manifest",
+            FileKind::Rotation => "hushlist-rotation",
         }
     }
 }
@@ -36,6 +40,7 @@ impl fmt::Display for FileKind {
         f.write_str(match self {
             FileKind::Snapshot => "snapshot",
             FileKind::Manifest => "manifest",
+            FileKind::Rotation => "rotation statement",
         })
     }
 }
@@ -75,6 +80,7 @@ impl SignedFacts {
         let kind = match words.next() {
             Some("hushlist-snapshot") => FileKind::Snapshot,
             Some("hushlist-manifest") => FileKind::Manifest,
+            Some("hushlist-rotation") => FileKind::Rotation,
             _ => return Err("not a hushlist trusted comment".into()),
         };
         if words.next() != Some("v1") {
@@ -229,10 +235,11 @@ fn check_signature(
     kind: FileKind,
     data: &[u8],
     signature: &str,
-    key: &PublicKey,
-) -> Result<SignedFacts, VerifyError> {
+    keys: &Keyring,
+) -> Result<(SignedFacts, KeyId), VerifyError> {
     let sig = |source| VerifyError::Signature { kind, source };
     let file = SignatureFile::parse(signature).map_err(sig)?;
+    let key = keys.find(file.key_id).map_err(sig)?;
     file.verify(key, data).map_err(sig)?;
     let facts = SignedFacts::parse(&file.trusted_comment)
         .map_err(|reason| VerifyError::TrustedComment { kind, reason })?;
@@ -250,7 +257,7 @@ fn check_signature(
             actual: hex::encode(actual),
         });
     }
-    Ok(facts)
+    Ok((facts, key.id()))
 }
 
 fn check_fresh(
@@ -292,15 +299,15 @@ fn mismatch<T: ToString>(
     }
 }
 
-/// Verifies a snapshot file against its `.minisig` and the pinned key.
+/// Verifies a snapshot file against its `.minisig` and the trusted keys.
 pub fn verify_snapshot(
     data: &[u8],
     signature: &str,
-    key: &PublicKey,
+    keys: &Keyring,
     policy: Policy,
 ) -> Result<VerifiedSnapshot, VerifyError> {
     let kind = FileKind::Snapshot;
-    let facts = check_signature(kind, data, signature, key)?;
+    let (facts, key_id) = check_signature(kind, data, signature, keys)?;
     let snapshot = Snapshot::decode(data)?;
     let h = &snapshot.header;
     let (tc, hd) = ("trusted comment", "snapshot header");
@@ -354,7 +361,7 @@ pub fn verify_snapshot(
     Ok(VerifiedSnapshot {
         digest: facts.blake3,
         size: data.len() as u64,
-        key_id: key.id(),
+        key_id,
         ones,
         estimated_fp_rate: estimated,
         warnings,
@@ -362,15 +369,15 @@ pub fn verify_snapshot(
     })
 }
 
-/// Verifies a manifest against its `.minisig` and the pinned key.
+/// Verifies a manifest against its `.minisig` and the trusted keys.
 pub fn verify_manifest(
     data: &[u8],
     signature: &str,
-    key: &PublicKey,
+    keys: &Keyring,
     policy: Policy,
 ) -> Result<VerifiedManifest, VerifyError> {
     let kind = FileKind::Manifest;
-    let facts = check_signature(kind, data, signature, key)?;
+    let (facts, _) = check_signature(kind, data, signature, keys)?;
     let manifest = Manifest::from_json(data).map_err(VerifyError::Manifest)?;
     let (tc, mf) = ("trusted comment", "manifest");
     if facts.sequence != manifest.sequence {

@@ -68,7 +68,13 @@ fn vector_snapshot_verifies_with_hushlist_and_minisign() {
         now: hushlist::time::now(),
         allow_stale: false,
     };
-    let verified = verify_snapshot(&bytes, &sig, &key, policy).unwrap();
+    let verified = verify_snapshot(
+        &bytes,
+        &sig,
+        &hushlist::rotation::Keyring::pinned(key),
+        policy,
+    )
+    .unwrap();
     let checker = hushlist::check::Checker::new(&verified.snapshot).unwrap();
     for n in hushlist::vectors::SNAPSHOT_NUMBERS {
         assert!(checker.contains_e164(n));

@@ -308,3 +308,18 @@ fn chaining_refuses_a_directory_signed_by_someone_else() {
     );
     lab.verify("pub", &[]).expect(0);
 }
+
+#[test]
+fn newer_publisher_metadata_is_a_warning_not_a_refusal() {
+    let lab = published();
+    let mut bytes = fs::read(lab.path(SNAP)).unwrap();
+    bytes[78..94].copy_from_slice(b"99.0.0\0\0\0\0\0\0\0\0\0\0");
+    resign(&lab, &bytes);
+    let r = lab.verify(SNAP, &[]).expect(0);
+    assert!(
+        r.stdout
+            .contains("WARNING: this build's phone-number metadata"),
+        "{}",
+        r.stdout
+    );
+}

@@ -6,12 +6,13 @@ use hushlist::normalize::{normalize, Region};
 use hushlist::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
 use hushlist::published::{self, MANIFEST_FILE};
-use hushlist::signature::SecretKey;
+use hushlist::rotation::{rotation_file_name, sign_rotation, Keyring, RotationStatement};
+use hushlist::signature::{PublicKey, SecretKey};
 use hushlist::time::{now, parse_duration, rfc3339};
 use hushlist::verify::Policy;
 use std::collections::BTreeSet;
 use std::io::{self, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -40,6 +41,21 @@ enum Command {
     },
     /// Build the next snapshot from a list and publish it into a directory.
     Build(BuildArgs),
+    /// Introduce a new signing key with a statement signed by the current one.
+    RotateKey {
+        /// The current secret key (the one clients trust now).
+        #[arg(long, value_name = "SECRET")]
+        key: PathBuf,
+        /// The new public key (make it with `keygen`).
+        #[arg(long, value_name = "PUB")]
+        new_key: PathBuf,
+        /// The published directory.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Revoke the current key: clients refuse its signatures from now on.
+        #[arg(long)]
+        revoke_old: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,7 +157,8 @@ fn build(args: BuildArgs) -> Result<(), String> {
             now: now(),
             allow_stale: true,
         };
-        let latest = published::open_directory(&args.out, &key.public_key(), policy)
+        let ring = directory_keyring(&args.out, &key)?;
+        let latest = published::open_directory(&args.out, &ring, policy)
             .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
         (
             latest.snapshot.snapshot.header.sequence + 1,
@@ -217,10 +234,79 @@ fn build(args: BuildArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The keys the directory's own rotation statements lead to, starting from the
+/// first statement's old key (or from `key` when there is none). `key` must be
+/// among them: publishing with a key the directory never introduced would
+/// break every client.
+fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<Keyring, String> {
+    let first = dir.join(rotation_file_name(1));
+    let start = if first.exists() {
+        let text = std::fs::read(&first).map_err(|e| format!("{}: {e}", first.display()))?;
+        let statement: RotationStatement =
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", first.display()))?;
+        PublicKey::from_text(&statement.old_public_key)
+            .map_err(|e| format!("{}: {e}", first.display()))?
+    } else {
+        key.public_key()
+    };
+    let ring =
+        published::follow_rotations(dir, &Keyring::pinned(start)).map_err(|e| e.to_string())?;
+    ring.find(key.id()).map_err(|e| {
+        format!(
+            "key {} is not a current key of {}: {e} (use rotate-key to introduce it)",
+            key.id(),
+            dir.display()
+        )
+    })?;
+    Ok(ring)
+}
+
+fn rotate_key(
+    key: PathBuf,
+    new_key: PathBuf,
+    out: PathBuf,
+    revoke_old: bool,
+) -> Result<(), String> {
+    let key = published::read_secret_key(&key).map_err(|e| e.to_string())?;
+    let new = published::read_public_key(&new_key).map_err(|e| e.to_string())?;
+    if new.id() == key.id() {
+        return Err("the new key is the current key".into());
+    }
+    let ring = directory_keyring(&out, &key)?;
+    let number = ring.applied + 1;
+    let (json, signature) = sign_rotation(&key, &new, number, now(), revoke_old);
+    let path = out.join(rotation_file_name(number));
+    published::write_atomic(
+        &published::signature_path(&path),
+        signature.as_bytes(),
+        0o644,
+    )
+    .map_err(|e| e.to_string())?;
+    published::write_atomic(&path, &json, 0o644).map_err(|e| e.to_string())?;
+    println!(
+        "wrote {}: key {} introduces key {}{}\nbuild the next snapshot with the new secret key",
+        path.display(),
+        key.id(),
+        new.id(),
+        if revoke_old {
+            ", and revokes the old key"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Keygen { out_dir, name } => keygen(out_dir, name),
         Command::Build(args) => build(args),
+        Command::RotateKey {
+            key,
+            new_key,
+            out,
+            revoke_old,
+        } => rotate_key(key, new_key, out, revoke_old),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
