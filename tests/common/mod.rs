@@ -1,6 +1,8 @@
 //! Shared helpers: run the real binaries in fresh temporary directories.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -234,10 +234,10 @@ fn build(args: BuildArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The keys the directory's own rotation statements lead to, starting from the
-/// first statement's old key (or from `key` when there is none). `key` must be
-/// among them: publishing with a key the directory never introduced would
-/// break every client.
+/// The keys of the directory's publication history: the first rotation
+/// statement's old key (or `key` when there is none) and every key introduced
+/// since. `key` must be current after all the statements: publishing with a
+/// key the directory never introduced, or revoked, would break every client.
 fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<Keyring, String> {
     let first = dir.join(rotation_file_name(1));
     let start = if first.exists() {
@@ -249,16 +249,27 @@ fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<Keyring, String> {
     } else {
         key.public_key()
     };
-    let ring =
-        published::follow_rotations(dir, &Keyring::pinned(start)).map_err(|e| e.to_string())?;
-    ring.find(key.id()).map_err(|e| {
+    let current = published::follow_rotations(dir, &Keyring::pinned(start.clone()))
+        .map_err(|e| e.to_string())?;
+    current.find(key.id()).map_err(|e| {
         format!(
             "key {} is not a current key of {}: {e} (use rotate-key to introduce it)",
             key.id(),
             dir.display()
         )
     })?;
-    Ok(ring)
+    let mut every = vec![start];
+    for n in 1..=current.applied {
+        let path = dir.join(rotation_file_name(n));
+        let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let statement: RotationStatement =
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        every.push(
+            PublicKey::from_text(&statement.new_public_key)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        );
+    }
+    Ok(Keyring::history(every, current.applied))
 }
 
 fn rotate_key(

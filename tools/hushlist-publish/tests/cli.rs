@@ -5,7 +5,10 @@
 use std::process::Command;
 
 fn publish(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hushlist-publish")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hushlist-publish"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -36,5 +39,8 @@ fn missing_key_is_an_error_that_names_the_file() {
         dir.path().join("out").to_str().unwrap(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("nope.key") && err.contains("No such file"), "{err}");
+    assert!(
+        err.contains("nope.key") && err.contains("No such file"),
+        "{err}"
+    );
 }

@@ -1,0 +1,247 @@
+//! A real nginx on 127.0.0.1 serves a published directory over HTTP and HTTPS
+//! (with a CA made at test time), as the README tells publishers to do.
+
+mod common;
+use common::*;
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Nginx {
+    child: Child,
+    http: u16,
+    https: u16,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is needed (apt-get install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test CA and a certificate for 127.0.0.1 signed by it.
+fn make_ca(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend_from_slice(&ec);
+    ca.extend_from_slice(&[
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=hushlist test CA",
+    ]);
+    openssl(dir, &ca);
+    let mut csr = vec!["req"];
+    csr.extend_from_slice(&ec);
+    csr.extend_from_slice(&[
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(dir, &csr);
+    fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+}
+
+fn start_nginx(prefix: &Path, root: &Path, tls: &Path) -> Nginx {
+    let (http, https) = (free_port(), free_port());
+    fs::create_dir_all(prefix.join("tmp")).unwrap();
+    let p = prefix.display();
+    let conf = format!(
+        r#"daemon off;
+master_process off;
+user root;
+pid {p}/nginx.pid;
+error_log {p}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {p}/access.log;
+    client_body_temp_path {p}/tmp; proxy_temp_path {p}/tmp; fastcgi_temp_path {p}/tmp;
+    uwsgi_temp_path {p}/tmp; scgi_temp_path {p}/tmp;
+    types {{ application/json json; }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{http};
+        listen 127.0.0.1:{https} ssl;
+        ssl_certificate {tls}/server.pem;
+        ssl_certificate_key {tls}/server.key;
+        root {root};
+        location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+        location ~ \.hushlist$ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
+    }}
+}}
+"#,
+        tls = tls.display(),
+        root = root.display()
+    );
+    fs::write(prefix.join("nginx.conf"), conf).unwrap();
+    let nginx = if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    };
+    let child = Command::new(nginx)
+        .args([
+            "-p",
+            &p.to_string(),
+            "-c",
+            &prefix.join("nginx.conf").display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nginx is needed (apt-get install nginx)");
+    let server = Nginx { child, http, https };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nginx did not start: {}",
+            fs::read_to_string(prefix.join("error.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+fn client(lab: &Lab, state: &str, args: &[&str]) -> Run {
+    let state = lab.path(state);
+    let mut all = vec!["--state-dir", s(&state)];
+    all.extend_from_slice(args);
+    run(&hushlist(), &all)
+}
+
+#[test]
+fn init_update_check_through_nginx_over_https_and_http() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    make_ca(&lab.path("tls"));
+    let nginx = start_nginx(&lab.path("nginx"), &lab.path("pub"), &lab.path("tls"));
+    let (key, ca) = (lab.public(), lab.path("tls/ca.pem"));
+    let https = format!("https://127.0.0.1:{}/", nginx.https);
+
+    client(
+        &lab,
+        "s1",
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            &https,
+            "--ca-cert",
+            s(&ca),
+        ],
+    )
+    .expect(0);
+    let r = client(&lab, "s1", &["update"]).expect(0);
+    assert!(
+        r.stdout
+            .contains("installed snapshot #1 from https://127.0.0.1"),
+        "{}",
+        r.stdout
+    );
+    client(
+        &lab,
+        "s1",
+        &["check", "--region", "US", "-n", "(313) 555-0142"],
+    )
+    .expect(1);
+    client(
+        &lab,
+        "s1",
+        &["check", "--region", "US", "-n", "(313) 555-0143"],
+    )
+    .expect(0);
+    let r = client(&lab, "s1", &["update"]).expect(0);
+    assert!(
+        r.stdout.contains("not modified"),
+        "nginx answers If-None-Match with 304: {}",
+        r.stdout
+    );
+    let log = fs::read_to_string(lab.path("nginx/access.log")).unwrap();
+    assert!(log.contains("\"GET /manifest.json HTTP/1.1\" 304"), "{log}");
+
+    lab.publish("pub", "313 555 0177\n", &[]).expect(0);
+    let r = client(&lab, "s1", &["update"]).expect(0);
+    assert!(r.stdout.contains("#1 -> #2"), "{}", r.stdout);
+
+    // Without the test CA the certificate is not trusted: an error, nothing installed.
+    client(&lab, "s2", &["init", "--key", s(&key), "--url", &https]).expect(0);
+    let r = client(&lab, "s2", &["update", "--retries", "0"]).expect(2);
+    assert!(
+        r.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        r.stderr
+    );
+
+    let http = format!("http://127.0.0.1:{}", nginx.http);
+    client(&lab, "s3", &["init", "--key", s(&key), "--url", &http]).expect(0);
+    client(&lab, "s3", &["update"]).expect(0);
+    client(
+        &lab,
+        "s3",
+        &["check", "--region", "US", "-n", "313 555 0177"],
+    )
+    .expect(1);
+}
