@@ -16,17 +16,17 @@ use rayon::prelude::*;
 const BATCH_ROWS: usize = 4096;
 
 /// Looks numbers up in one snapshot.
-pub struct Checker {
+pub struct Checker<'a> {
     hasher: NumberHasher,
-    filter: Filter,
+    filter: &'a Filter,
 }
 
-impl Checker {
+impl<'a> Checker<'a> {
     /// A checker for a snapshot that has been verified.
-    pub fn new(snapshot: &Snapshot) -> Result<Self, BadKdfParams> {
+    pub fn new(snapshot: &'a Snapshot) -> Result<Self, BadKdfParams> {
         Ok(Checker {
             hasher: NumberHasher::new(snapshot.header.kdf, snapshot.header.salt)?,
-            filter: snapshot.filter.clone(),
+            filter: &snapshot.filter,
         })
     }
 
@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn hits_misses_and_invalid_rows_are_counted_in_order() {
-        let checker = Checker::new(&snapshot(&["+13135550101", "+13135550199"])).unwrap();
+        let snapshot = snapshot(&["+13135550101", "+13135550199"]);
+        let checker = Checker::new(&snapshot).unwrap();
         let us = Some(Region::parse("US").unwrap());
         let rows = [
             "(313) 555-0101",

@@ -20,8 +20,10 @@ pub const MAX_HASHES: u32 = 64;
 /// Filters are sized for at least this many entries: with very few entries the
 /// fill of a minimal filter varies too much for the client's over-fill check.
 pub const MIN_SIZING_ENTRIES: u64 = 1000;
-/// Smallest and largest false-positive rate a publisher may declare.
-pub const FP_RATE_RANGE: (f64, f64) = (1e-12, 0.1);
+/// Smallest and largest false-positive rate a publisher may declare. The upper
+/// bound times [`FP_TOLERANCE`] stays well below 1, so a filter with every bit
+/// set (estimated rate 1) is always refused.
+pub const FP_RATE_RANGE: (f64, f64) = (1e-12, 0.01);
 /// A client refuses a filter whose estimated false-positive rate exceeds the
 /// declared rate by more than this factor (see FORMAT.md, "Over-fill check").
 pub const FP_TOLERANCE: f64 = 10.0;

@@ -76,8 +76,16 @@ impl Manifest {
                 m.snapshot.file
             ));
         }
-        if m.snapshot.blake3.len() != 64 || hex::decode(&m.snapshot.blake3).is_err() {
-            return Err("snapshot digest is not 64 hex digits".into());
+        let hex_digits = |s: &str, len, letters: std::ops::RangeInclusive<u8>| {
+            s.len() == len
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || letters.contains(&b))
+        };
+        if !hex_digits(&m.snapshot.blake3, 64, b'a'..=b'f') {
+            return Err("snapshot digest is not 64 lower-case hex digits".into());
+        }
+        if !hex_digits(&m.key_id, 16, b'A'..=b'F') {
+            return Err("key_id is not 16 upper-case hex digits".into());
         }
         Ok(m)
     }

@@ -11,7 +11,7 @@ use crate::publish::Publication;
 use crate::rotation::{rotation_file_name, Keyring, MAX_ROTATION_LEN};
 use crate::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
 use crate::snapshot::HEADER_LEN;
-use crate::verify::{self, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
+use crate::verify::{self, FileKind, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -312,8 +312,23 @@ fn read_and_verify_snapshot(
     keys: &Keyring,
     policy: Policy,
 ) -> Result<Opened, Error> {
-    let signature = read_text_capped(&signature_path(path), MAX_SIGNATURE_FILE_LEN as u64)?;
-    let data = read_capped(path, max_len)?;
+    let signature = read_signature(path, FileKind::Snapshot)?;
+    let data = match read_capped(path, max_len) {
+        // The cap is the size the manifest signs: a longer file is not the one it names.
+        Err(Error::TooLarge { size, .. }) if max_len < MAX_SNAPSHOT_LEN => {
+            return Err(Error::Verify {
+                path: path.to_path_buf(),
+                source: VerifyError::Mismatch {
+                    what: "size",
+                    signed_in: "manifest",
+                    signed: max_len.to_string(),
+                    actual_in: "snapshot",
+                    actual: size.to_string(),
+                },
+            });
+        }
+        other => other?,
+    };
     let snapshot = verify_at(
         path,
         verify::verify_snapshot(&data, &signature, keys, policy),
@@ -325,6 +340,24 @@ fn read_and_verify_snapshot(
     })
 }
 
+/// Reads `file`'s detached signature. A missing one is a file error; one that is
+/// too long or not text is a malformed signature (a refusal).
+fn read_signature(file: &Path, kind: FileKind) -> Result<String, Error> {
+    let path = signature_path(file);
+    let malformed = |reason| Error::Verify {
+        path: path.clone(),
+        source: VerifyError::Signature {
+            kind,
+            source: crate::signature::SignatureError::Malformed(reason),
+        },
+    };
+    match read_capped(&path, MAX_SIGNATURE_FILE_LEN as u64) {
+        Err(Error::TooLarge { .. }) => Err(malformed("file too long")),
+        Err(e) => Err(e),
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| malformed("not UTF-8 text")),
+    }
+}
+
 /// Applies the rotation statements present in `dir` (`rotation-000001.json`...)
 /// that `keys` has not applied yet, in order, stopping at the first missing one.
 pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
@@ -334,7 +367,7 @@ pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
         if !path.exists() {
             return Ok(keys);
         }
-        let signature = read_text_capped(&signature_path(&path), MAX_SIGNATURE_FILE_LEN as u64)?;
+        let signature = read_signature(&path, FileKind::Rotation)?;
         let data = read_capped(&path, MAX_ROTATION_LEN as u64)?;
         verify_at(&path, keys.apply(&data, &signature))?;
     }
@@ -345,10 +378,7 @@ pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
 pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
     let keys = &follow_rotations(dir, keys)?;
     let manifest_path = dir.join(MANIFEST_FILE);
-    let signature = read_text_capped(
-        &signature_path(&manifest_path),
-        MAX_SIGNATURE_FILE_LEN as u64,
-    )?;
+    let signature = read_signature(&manifest_path, FileKind::Manifest)?;
     let data = read_capped(&manifest_path, MAX_MANIFEST_LEN as u64)?;
     let manifest = verify_at(
         &manifest_path,

@@ -8,7 +8,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use blake2::{Blake2b512, Digest};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -348,7 +348,8 @@ impl SignatureFile {
         )
     }
 
-    /// Verifies the signature of `data` and of the trusted comment, as `minisign -V` does.
+    /// Verifies the signature of `data` and of the trusted comment, as `minisign -V`
+    /// does (strict Ed25519: small-order keys and non-canonical R are refused, as libsodium does).
     pub fn verify(&self, key: &PublicKey, data: &[u8]) -> Result<(), SignatureError> {
         if self.key_id != key.id {
             return Err(SignatureError::WrongKey {
@@ -357,7 +358,7 @@ impl SignatureFile {
             });
         }
         key.key
-            .verify(
+            .verify_strict(
                 &Blake2b512::digest(data),
                 &Signature::from_bytes(&self.signature),
             )
@@ -365,7 +366,7 @@ impl SignatureFile {
         let mut global = self.signature.to_vec();
         global.extend_from_slice(self.trusted_comment.as_bytes());
         key.key
-            .verify(&global, &Signature::from_bytes(&self.global_signature))
+            .verify_strict(&global, &Signature::from_bytes(&self.global_signature))
             .map_err(|_| SignatureError::BadTrustedComment)
     }
 }

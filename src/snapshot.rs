@@ -77,8 +77,8 @@ pub enum FormatError {
     /// Sequence 0.
     #[error("sequence number 0 is not allowed")]
     ZeroSequence,
-    /// Expiry not after creation.
-    #[error("expiry {expires} is not after creation {created}")]
+    /// Expiry not after creation, or a time outside 1970..=9999.
+    #[error("times out of order or range: created {created}, expires {expires}")]
     BadTimes {
         /// Created, Unix seconds.
         created: i64,
@@ -182,7 +182,7 @@ impl Snapshot {
         }
         let created = u64_at(bytes, 20) as i64;
         let expires = u64_at(bytes, 28) as i64;
-        if expires <= created {
+        if expires <= created || created < 0 || expires > crate::time::MAX_TIME {
             return Err(FormatError::BadTimes { created, expires });
         }
         let entries = u64_at(bytes, 68);

@@ -158,15 +158,22 @@ fn fetch_signature(transport: &dyn Transport, name: &str) -> Result<String, Upda
     })
 }
 
-/// Updates from `sources` in order; the first that succeeds wins.
+/// Updates from `sources` in order; the first that succeeds wins. With
+/// `conditional` false the manifest is always downloaded in full (some servers,
+/// nginx among them, derive ETags from whole-second modification times, so two
+/// publications within one second can share one).
 pub fn update(
     state: &State,
     sources: &[Box<dyn Transport>],
     now: i64,
+    conditional: bool,
 ) -> Result<Outcome, UpdateError> {
     let _lock = state.lock()?;
     let mut status = state.status()?;
     state.check_clock(&mut status, now)?;
+    if !conditional {
+        status.etags.clear();
+    }
     let mut failures = Vec::new();
     for source in sources {
         match update_from(state, &mut status, source.as_ref(), now) {

@@ -103,13 +103,18 @@ impl SignedFacts {
         if words.next().is_some() {
             return Err("unexpected text after the digest".into());
         }
-        Ok(SignedFacts {
+        let facts = SignedFacts {
             kind,
             sequence,
             created,
             expires,
             blake3,
-        })
+        };
+        // One canonical spelling (no `+1`, `01`, upper-case hex...).
+        if facts.to_comment() != comment {
+            return Err("not in canonical form".into());
+        }
+        Ok(facts)
     }
 }
 
@@ -377,7 +382,7 @@ pub fn verify_manifest(
     policy: Policy,
 ) -> Result<VerifiedManifest, VerifyError> {
     let kind = FileKind::Manifest;
-    let (facts, _) = check_signature(kind, data, signature, keys)?;
+    let (facts, signer) = check_signature(kind, data, signature, keys)?;
     let manifest = Manifest::from_json(data).map_err(VerifyError::Manifest)?;
     let (tc, mf) = ("trusted comment", "manifest");
     if facts.sequence != manifest.sequence {
@@ -396,6 +401,24 @@ pub fn verify_manifest(
             rfc3339(facts.expires),
             mf,
             manifest.expires.clone(),
+        ));
+    }
+    if Some(facts.created) != parse_rfc3339(&manifest.created) {
+        return Err(mismatch(
+            "created",
+            tc,
+            rfc3339(facts.created),
+            mf,
+            manifest.created.clone(),
+        ));
+    }
+    if manifest.key_id != signer.to_string() {
+        return Err(mismatch(
+            "key_id",
+            "signature",
+            signer.to_string(),
+            mf,
+            manifest.key_id.clone(),
         ));
     }
     let mut warnings = Vec::new();

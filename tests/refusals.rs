@@ -226,6 +226,85 @@ fn manifest_and_snapshot_from_different_builds_are_refused() {
 }
 
 #[test]
+fn snapshot_longer_than_the_manifest_signs_is_refused() {
+    let lab = published();
+    let mut bytes = fs::read(lab.path(SNAP)).unwrap();
+    bytes.push(b'x');
+    fs::write(lab.path(SNAP), bytes).unwrap();
+    let r = lab.verify("pub", &[]).expect(1);
+    assert!(
+        r.stderr
+            .contains("mix-and-match: size is 3795 in the manifest but 3796"),
+        "{}",
+        r.stderr
+    );
+    let sig = lab.path("pub/manifest.json.minisig");
+    fs::write(&sig, vec![b'a'; 5000]).unwrap();
+    let r = lab.verify("pub", &[]).expect(1);
+    assert!(
+        r.stderr
+            .contains("manifest signature: malformed signature file: file too long"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn every_bit_set_is_refused_at_any_declared_rate() {
+    let lab = published();
+    let bytes = fs::read(lab.path(SNAP)).unwrap();
+    let mut snapshot = Snapshot::decode(&bytes).unwrap();
+    snapshot.header.fp_rate = hushlist::filter::FP_RATE_RANGE.1;
+    let mut section = snapshot.filter.as_section().to_vec();
+    section[9..13].copy_from_slice(&1u32.to_le_bytes());
+    for b in &mut section[hushlist::filter::SECTION_HEADER_LEN..] {
+        *b = 0xff;
+    }
+    snapshot.filter = hushlist::filter::Filter::from_section(&section).unwrap();
+    snapshot.header.entries = 1 << 40;
+    resign(&lab, &snapshot.encode());
+    let r = lab.verify(SNAP, &[]).expect(1);
+    assert!(r.stderr.contains("filter over-filled"), "{}", r.stderr);
+}
+
+#[test]
+fn an_interrupted_publish_heals_on_the_next_build() {
+    let lab = published();
+    // Killed between the manifest's signature and the manifest itself.
+    fs::write(
+        lab.path("pub/manifest.json.minisig"),
+        "untrusted comment: half written\n",
+    )
+    .unwrap();
+    lab.verify("pub", &[]).expect(1);
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let v: serde_json::Value =
+        serde_json::from_str(&lab.verify("pub", &["--format", "json"]).expect(0).stdout).unwrap();
+    assert_eq!(v["sequence"], 2);
+    // Killed after writing snapshot #3 but before the manifest: #4 chains to #3.
+    fs::copy(lab.path("pub/manifest.json"), lab.path("m2")).unwrap();
+    fs::copy(
+        lab.path("pub/manifest.json.minisig"),
+        lab.path("m2.minisig"),
+    )
+    .unwrap();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let three = fs::read(lab.path("pub/snapshot-00000003.hushlist")).unwrap();
+    fs::copy(lab.path("m2"), lab.path("pub/manifest.json")).unwrap();
+    fs::copy(
+        lab.path("m2.minisig"),
+        lab.path("pub/manifest.json.minisig"),
+    )
+    .unwrap();
+    lab.verify("pub", &[]).expect(0);
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let v: serde_json::Value =
+        serde_json::from_str(&lab.verify("pub", &["--format", "json"]).expect(0).stdout).unwrap();
+    assert_eq!(v["sequence"], 4);
+    assert_eq!(v["previous"], blake3::hash(&three).to_hex().as_str());
+}
+
+#[test]
 fn secret_key_readable_by_others_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let lab = Lab::new();

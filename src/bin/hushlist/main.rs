@@ -86,6 +86,9 @@ struct UpdateArgs {
     /// Extra CA certificate (PEM); overrides the one given to init.
     #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
+    /// Download the manifest even if the server says it is unchanged (HTTP 304).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -392,7 +395,7 @@ fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure> {
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::error)?;
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now())
+    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), !args.force)
         .map_err(update_failure)?;
     print(&format!("{outcome}\n"))?;
     Ok(0)
@@ -409,7 +412,7 @@ fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
     use hushlist::transport::{DirTransport, Transport};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport { dir })];
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now())
+    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), false)
         .map_err(update_failure)?;
     print(&format!("{outcome}\n"))?;
     Ok(0)

@@ -4,11 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::input::{ColumnSpec, RowReader};
 use hushlist::normalize::{normalize, Region};
 use hushlist::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
-use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
-use hushlist::published::{self, MANIFEST_FILE};
+use hushlist::publish::{build_snapshot, sign_publication, snapshot_file_name, BuildParams};
+use hushlist::published;
 use hushlist::rotation::{rotation_file_name, sign_rotation, Keyring, RotationStatement};
 use hushlist::signature::{PublicKey, SecretKey};
-use hushlist::time::{now, parse_duration, rfc3339};
+use hushlist::time::{now, parse_duration, rfc3339, MAX_TIME};
 use hushlist::verify::Policy;
 use std::collections::BTreeSet;
 use std::io::{self, BufReader};
@@ -141,8 +141,11 @@ fn build(args: BuildArgs) -> Result<(), String> {
     };
     kdf.validate().map_err(|e| e.to_string())?;
     let valid_for = parse_duration(&args.valid_for)?;
-    if valid_for <= 0 {
-        return Err("--valid-for must be positive".into());
+    if valid_for <= 0 || now().checked_add(valid_for).is_none_or(|t| t > MAX_TIME) {
+        return Err(format!(
+            "--valid-for {}: must be positive and end before the year 10000",
+            args.valid_for
+        ));
     }
     let region = args
         .region
@@ -151,21 +154,24 @@ fn build(args: BuildArgs) -> Result<(), String> {
         .transpose()
         .map_err(|e| e.to_string())?;
 
-    // Chain to the snapshot already published here, if any; it must be ours.
-    let (sequence, previous) = if args.out.join(MANIFEST_FILE).exists() {
-        let policy = Policy {
-            now: now(),
-            allow_stale: true,
-        };
-        let ring = directory_keyring(&args.out, &key)?;
-        let latest = published::open_directory(&args.out, &ring, policy)
-            .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
-        (
-            latest.snapshot.snapshot.header.sequence + 1,
-            latest.snapshot.digest,
-        )
-    } else {
-        (1, [0u8; 32])
+    // Chain to the newest snapshot file here, if any; it must be ours. The
+    // newest file, not the manifest: a run interrupted between writing the two
+    // then heals on the next build instead of blocking it.
+    let (sequence, previous) = match newest_snapshot(&args.out)? {
+        Some(path) => {
+            let policy = Policy {
+                now: now(),
+                allow_stale: true,
+            };
+            let ring = directory_keyring(&args.out, &key)?;
+            let latest = published::open_snapshot_file(&path, &ring, policy)
+                .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
+            (
+                latest.snapshot.snapshot.header.sequence + 1,
+                latest.snapshot.digest,
+            )
+        }
+        None => (1, [0u8; 32]),
     };
 
     let name = args.input.display().to_string();
@@ -232,6 +238,27 @@ fn build(args: BuildArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The snapshot file with the highest sequence in `dir`, by name.
+fn newest_snapshot(dir: &Path) -> Result<Option<PathBuf>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        other => other.map_err(|e| format!("{}: {e}", dir.display()))?,
+    };
+    let newest = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let seq: u64 = name
+                .strip_prefix("snapshot-")?
+                .strip_suffix(".hushlist")?
+                .parse()
+                .ok()?;
+            (snapshot_file_name(seq) == name).then_some((seq, e.path()))
+        })
+        .max_by_key(|(seq, _)| *seq);
+    Ok(newest.map(|(_, path)| path))
 }
 
 /// The keys of the directory's publication history: the first rotation
