@@ -1,13 +1,14 @@
 //! Updating the installed snapshot from untrusted sources, as fixed steps in
 //! this order (the order TUF clients use):
 //!
-//! 1. follow key rotations (each statement signed by a key already trusted);
-//! 2. fetch the manifest (conditionally: an unchanged one costs a 304) and verify it;
-//! 3. refuse rollback: a sequence lower than the highest ever seen;
-//! 4. refuse freeze: an expired manifest (checked in step 2);
-//! 5. fetch the snapshot, capped at the size the manifest signs;
-//! 6. verify its signature and digest, and that it is the one the manifest names;
-//! 7. install atomically; only now does anything the client trusts change.
+//! 1. fetch the manifest (conditionally: an unchanged one costs a 304);
+//! 2. follow key rotations (each statement signed by a key already trusted);
+//! 3. verify the manifest's signature;
+//! 4. refuse rollback: a sequence lower than the highest ever seen;
+//! 5. refuse freeze: an expired manifest (checked with step 3);
+//! 6. fetch the snapshot, capped at the size the manifest signs;
+//! 7. verify its signature and digest, and that it is the one the manifest names;
+//! 8. install atomically; only now does anything the client trusts change.
 //!
 //! A failure at any step leaves the previous snapshot installed. Sources are
 //! tried in order; each failure is reported with its source.
@@ -203,7 +204,16 @@ fn update_from(
     };
     let name = source.describe();
 
-    // Step 1: key rotations.
+    // Step 1: the manifest, conditionally when a snapshot is installed. It is
+    // fetched first so that an unreachable source fails on the file people expect.
+    let etag = status
+        .installed
+        .as_ref()
+        .and_then(|_| status.etags.get(&name))
+        .cloned();
+    let fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
+
+    // Step 2: key rotations, each signed by a key already trusted.
     let mut keys: Keyring = state.keyring()?;
     loop {
         let file = rotation_file_name(keys.applied + 1);
@@ -216,37 +226,32 @@ fn update_from(
             .map_err(|e| UpdateError::verify(&file, e))?;
     }
 
-    // Step 2: the manifest, conditionally when a snapshot is installed.
-    let etag = status
-        .installed
-        .as_ref()
-        .and_then(|_| status.etags.get(&name))
-        .cloned();
-    let (manifest_bytes, new_etag) =
-        match source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())? {
-            Fetched::NotModified => {
-                let installed = status
-                    .installed
-                    .as_ref()
-                    .expect("conditional only when installed");
-                let dir = state.root().join("snapshots").join(&installed.dir);
-                published::open_directory(&dir, &keys, policy)
-                    .map_err(|e| UpdateError::InstalledInvalid(e.to_string()))?;
-                state.save_keyring(&keys)?;
-                return Ok(Outcome::NotModified {
-                    sequence: installed.sequence,
-                    source: name,
-                });
-            }
-            Fetched::Body { bytes, etag } => (bytes, etag),
-        };
+    let (manifest_bytes, new_etag) = match fetched {
+        Fetched::NotModified => {
+            // Unchanged at the source: the installed copy must still verify
+            // (a revocation or its expiry may have happened since).
+            let installed = status
+                .installed
+                .as_ref()
+                .expect("conditional only when installed");
+            let dir = state.root().join("snapshots").join(&installed.dir);
+            published::open_directory(&dir, &keys, policy)
+                .map_err(|e| UpdateError::InstalledInvalid(e.to_string()))?;
+            state.save_keyring(&keys)?;
+            return Ok(Outcome::NotModified {
+                sequence: installed.sequence,
+                source: name,
+            });
+        }
+        Fetched::Body { bytes, etag } => (bytes, etag),
+    };
     let manifest_signature = fetch_signature(source, MANIFEST_FILE)?;
-    // Steps 2 and 4: signature, then expiry (freeze).
+    // Steps 3 and 5: signature, then expiry (freeze).
     let manifest = verify::verify_manifest(&manifest_bytes, &manifest_signature, &keys, policy)
         .map_err(|e| UpdateError::verify(MANIFEST_FILE, e))?;
     let offered = manifest.manifest.sequence;
 
-    // Step 3: rollback.
+    // Step 4: rollback.
     if offered < status.highest_sequence {
         return Err(UpdateError::Rollback {
             offered,
@@ -270,7 +275,7 @@ fn update_from(
         });
     }
 
-    // Step 5: the snapshot, never more than the manifest signs.
+    // Step 6: the snapshot, never more than the manifest signs.
     let file = &manifest.manifest.snapshot.file;
     let size = manifest.manifest.snapshot.size;
     if size > MAX_SNAPSHOT_LEN {
@@ -291,12 +296,12 @@ fn update_from(
     }
     let snapshot_signature = fetch_signature(source, file)?;
 
-    // Step 6: signature, digest, structure, fill, and the binding to the manifest.
+    // Step 7: signature, digest, structure, fill, and the binding to the manifest.
     let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, &keys, policy)
         .map_err(|e| UpdateError::verify(file, e))?;
     verify::check_binding(&manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
 
-    // Step 7: install. The switch is the atomic rewrite of status.json.
+    // Step 8: install. The switch is the atomic rewrite of status.json.
     let sig_name = |n: &str| signature_path(n.as_ref()).display().to_string();
     let dir = state.stage(
         offered,
