@@ -1,16 +1,38 @@
 //! Checking numbers against a verified snapshot: normalize, derive the key with
-//! the snapshot's salt, look it up. No I/O and no network.
+//! the snapshot's salt, look it up. No network, ever.
 //!
 //! Rows are processed in batches so memory stays flat however long the input;
 //! within a batch the (slow) hashing runs on all cores. Only possible matches
 //! and rows that are not numbers are kept for the report.
+//!
+//! ```no_run
+//! use hushlist::check::{check_input, CheckOptions};
+//! use hushlist::published::{open, read_public_key};
+//! use hushlist::rotation::Keyring;
+//! use hushlist::verify::Policy;
+//! use std::path::Path;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = read_public_key(Path::new("hushlist.pub"))?;
+//! let policy = Policy { now: hushlist::time::now(), allow_stale: false };
+//! let opened = open(Path::new("site/"), &Keyring::pinned(key), policy)?;
+//! let input = std::io::BufReader::new(std::fs::File::open("inventory.csv")?);
+//! let outcome = check_input(&opened.snapshot.snapshot, Box::new(input), "inventory.csv", &CheckOptions::default())?;
+//! for m in &outcome.matches {
+//!     println!("possible match on line {}: {}", m.line, m.fields.join(", "));
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
-use crate::filter::Filter;
-use crate::input::{InputError, Row};
+use crate::filter::{self, Filter};
+use crate::input::{InputError, InputOptions, Row, RowReader};
+use crate::key_cache::KeyCache;
 use crate::normalize::{normalize, Region};
-use crate::number_key::{BadKdfParams, NumberHasher};
+use crate::number_key::{BadKdfParams, Kdf, NumberHasher};
 use crate::snapshot::Snapshot;
 use rayon::prelude::*;
+use std::io::BufRead;
 
 /// Rows hashed together; large enough to keep every core busy.
 const BATCH_ROWS: usize = 4096;
@@ -19,6 +41,7 @@ const BATCH_ROWS: usize = 4096;
 pub struct Checker<'a> {
     hasher: NumberHasher,
     filter: &'a Filter,
+    cache: Option<KeyCache>,
 }
 
 impl<'a> Checker<'a> {
@@ -27,12 +50,35 @@ impl<'a> Checker<'a> {
         Ok(Checker {
             hasher: NumberHasher::new(snapshot.header.kdf, snapshot.header.salt)?,
             filter: &snapshot.filter,
+            cache: None,
         })
+    }
+
+    /// Uses (and fills) a cache of items. Only worth it for slow hashes: with
+    /// BLAKE3 the hash is cheaper than the cache lookup, so the cache is ignored.
+    pub fn with_cache(mut self, cache: KeyCache) -> Self {
+        if self.hasher.kdf() != Kdf::Blake3 {
+            self.cache = Some(cache);
+        }
+        self
+    }
+
+    /// The cache in use, if any.
+    pub fn cache(&self) -> Option<&KeyCache> {
+        self.cache.as_ref()
     }
 
     /// Whether an E.164 number may be on the list.
     pub fn contains_e164(&self, e164: &str) -> bool {
-        self.filter.contains(&self.hasher.key(e164))
+        self.filter.contains_item(self.item(e164).0)
+    }
+
+    /// The filter item of a number, and whether it was computed (not cached).
+    fn item(&self, e164: &str) -> (u64, bool) {
+        match self.cache.as_ref().and_then(|c| c.get(e164)) {
+            Some(item) => (item, false),
+            None => (filter::item(&self.hasher.key(e164)), true),
+        }
     }
 
     /// Normalizes `text` and looks it up: `Ok((e164, possible_match))`, or why
@@ -68,6 +114,8 @@ pub struct Outcome {
     pub rows: u64,
     /// Rows that normalized.
     pub valid: u64,
+    /// Numbers whose item came from the cache.
+    pub cached: u64,
     /// Possible matches, in input order.
     pub matches: Vec<Finding>,
     /// Rows that are not numbers, in input order.
@@ -76,14 +124,30 @@ pub struct Outcome {
     pub headers: Vec<(String, Vec<String>)>,
 }
 
+/// How to read and check rows.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Region for numbers in national format, unless a row names its own.
+    pub region: Option<Region>,
+    /// Columns to read.
+    pub input: InputOptions,
+}
+
+struct Checked {
+    result: Result<(String, bool), String>,
+    new_item: Option<u64>,
+}
+
 impl Outcome {
-    /// Checks every row from `rows`, labelled `source`, adding to the totals.
+    /// Checks every row from `rows`, labelled `source`, adding to the totals;
+    /// `on_batch` runs after each batch (for progress reports).
     pub fn check_rows<I>(
         &mut self,
-        checker: &Checker,
-        region: Option<Region>,
+        checker: &mut Checker<'_>,
+        default_region: Option<Region>,
         source: &str,
         rows: I,
+        on_batch: &mut dyn FnMut(&Outcome),
     ) -> Result<(), InputError>
     where
         I: Iterator<Item = Result<Row, InputError>>,
@@ -95,14 +159,12 @@ impl Outcome {
             for row in rows.by_ref().take(BATCH_ROWS) {
                 batch.push(row?);
             }
-            let results: Vec<Result<(String, bool), String>> = batch
+            let shared: &Checker<'_> = checker;
+            let results: Vec<Checked> = batch
                 .par_iter()
-                .map(|row| match &row.value {
-                    Ok(text) => checker.check(text, region),
-                    Err(reason) => Err(reason.clone()),
-                })
+                .map(|row| check_row(shared, default_region, row))
                 .collect();
-            for (row, result) in batch.drain(..).zip(results) {
+            for (row, checked) in batch.drain(..).zip(results) {
                 self.rows += 1;
                 let input = row.value.clone().unwrap_or_default();
                 let finding = |e164, reason| Finding {
@@ -113,9 +175,14 @@ impl Outcome {
                     e164,
                     reason,
                 };
-                match result {
+                match checked.result {
                     Ok((e164, hit)) => {
                         self.valid += 1;
+                        match (checked.new_item, checker.cache.as_mut()) {
+                            (Some(item), Some(cache)) => cache.insert(&e164, item),
+                            (None, Some(_)) => self.cached += 1,
+                            _ => {}
+                        }
                         if hit {
                             self.matches.push(finding(Some(e164), None));
                         }
@@ -123,9 +190,60 @@ impl Outcome {
                     Err(reason) => self.invalid.push(finding(None, Some(reason))),
                 }
             }
+            if let Some(cache) = checker.cache.as_mut() {
+                // A cache that cannot be written only costs speed next time.
+                let _ = cache.flush();
+            }
+            on_batch(self);
         }
         Ok(())
     }
+}
+
+fn check_row(checker: &Checker<'_>, default_region: Option<Region>, row: &Row) -> Checked {
+    let fail = |reason: String| Checked {
+        result: Err(reason),
+        new_item: None,
+    };
+    let text = match &row.value {
+        Ok(text) => text,
+        Err(reason) => return fail(reason.clone()),
+    };
+    let region = match &row.region {
+        None => default_region,
+        Some(code) => match Region::parse(code) {
+            Ok(r) => Some(r),
+            Err(e) => return fail(e.to_string()),
+        },
+    };
+    let e164 = match normalize(text, region) {
+        Ok(e164) => e164,
+        Err(e) => return fail(format!("{e}")),
+    };
+    let (item, computed) = checker.item(&e164);
+    Checked {
+        result: Ok((e164, checker.filter.contains_item(item))),
+        new_item: computed.then_some(item),
+    }
+}
+
+/// Checks every row of one input (CSV, TSV or plain list) against a verified
+/// snapshot: the one call a program needs. `source` labels the findings.
+pub fn check_input(
+    snapshot: &Snapshot,
+    input: Box<dyn BufRead + Send>,
+    source: &str,
+    options: &CheckOptions,
+) -> Result<Outcome, InputError> {
+    let mut checker =
+        Checker::new(snapshot).map_err(|e| InputError::Io(std::io::Error::other(e)))?;
+    let reader = RowReader::new(input, &options.input)?;
+    let mut outcome = Outcome::default();
+    if let Some(h) = reader.headers() {
+        outcome.headers.push((source.to_string(), h.to_vec()));
+    }
+    outcome.check_rows(&mut checker, options.region, source, reader, &mut |_| {})?;
+    Ok(outcome)
 }
 
 #[cfg(test)]
@@ -155,7 +273,7 @@ mod tests {
     #[test]
     fn hits_misses_and_invalid_rows_are_counted_in_order() {
         let snapshot = snapshot(&["+13135550101", "+13135550199"]);
-        let checker = Checker::new(&snapshot).unwrap();
+        let mut checker = Checker::new(&snapshot).unwrap();
         let us = Some(Region::parse("US").unwrap());
         let rows = [
             "(313) 555-0101",
@@ -165,15 +283,11 @@ mod tests {
         ]
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            Ok(Row {
-                line: i as u64 + 1,
-                fields: vec![v.to_string()],
-                value: Ok(v.to_string()),
-            })
-        });
+        .map(|(i, v)| Ok(Row::single(i as u64 + 1, v)));
         let mut outcome = Outcome::default();
-        outcome.check_rows(&checker, us, "test", rows).unwrap();
+        outcome
+            .check_rows(&mut checker, us, "test", rows, &mut |_| {})
+            .unwrap();
         assert_eq!((outcome.rows, outcome.valid), (4, 3));
         let lines: Vec<u64> = outcome.matches.iter().map(|f| f.line).collect();
         assert_eq!(lines, vec![1, 4]);

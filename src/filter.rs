@@ -125,6 +125,11 @@ impl Filter {
         self.bloom.check(&item(key))
     }
 
+    /// Whether a filter item may be in the filter.
+    pub fn contains_item(&self, item: u64) -> bool {
+        self.bloom.check(&item)
+    }
+
     /// Number of bits `m`.
     pub fn bits(&self) -> u64 {
         self.bloom.len()

@@ -37,6 +37,29 @@ pub struct Row {
     pub fields: Vec<String>,
     /// The field holding the number, or why there is none.
     pub value: Result<String, String>,
+    /// The row's own region code, from `--region-column`, when that field is not empty.
+    pub region: Option<String>,
+}
+
+impl Row {
+    /// A row holding just `value` (from a command-line argument, say).
+    pub fn single(line: u64, value: &str) -> Row {
+        Row {
+            line,
+            fields: vec![value.to_string()],
+            value: Ok(value.to_string()),
+            region: None,
+        }
+    }
+}
+
+/// Which columns to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputOptions {
+    /// The number column; guessed when `None`.
+    pub column: Option<ColumnSpec>,
+    /// A column with each row's region code (ISO 3166), overriding the default region.
+    pub region_column: Option<ColumnSpec>,
 }
 
 /// Header names that suggest a phone-number column, for automatic choice.
@@ -47,8 +70,20 @@ pub struct RowReader {
     csv: csv::Reader<Box<dyn Read + Send>>,
     headers: Option<Vec<String>>,
     column: usize,
+    region_column: Option<usize>,
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
+}
+
+/// Reports how many bytes a [`RowReader`] has consumed.
+#[derive(Clone)]
+pub struct ByteCounter(Arc<Mutex<NewlineTracker>>);
+
+impl ByteCounter {
+    /// Bytes consumed so far (read ahead by the CSV parser's buffer).
+    pub fn bytes(&self) -> u64 {
+        self.0.lock().expect("not poisoned").bytes_read
+    }
 }
 
 /// Line numbers from byte offsets. The csv crate's own line counter skips
@@ -58,6 +93,7 @@ pub struct RowReader {
 struct NewlineTracker {
     pending: VecDeque<u64>,
     lines_before: u64,
+    bytes_read: u64,
 }
 
 impl NewlineTracker {
@@ -84,6 +120,7 @@ impl<R: Read> Read for CountingReader<R> {
             tracker.pending.push_back(self.offset + i as u64);
         }
         self.offset += n as u64;
+        tracker.bytes_read = self.offset;
         Ok(n)
     }
 }
@@ -133,8 +170,9 @@ impl RowReader {
     /// Starts reading `input`, sniffing its format from the first non-blank line.
     pub fn new(
         mut input: Box<dyn BufRead + Send>,
-        column: Option<&ColumnSpec>,
+        options: &InputOptions,
     ) -> Result<Self, InputError> {
+        let column = options.column.as_ref();
         let mut prefix = String::new();
         let mut first = String::new();
         loop {
@@ -167,6 +205,7 @@ impl RowReader {
             csv: builder.from_reader(replay),
             headers: None,
             column: 0,
+            region_column: None,
             pending: None,
             newlines,
         };
@@ -181,11 +220,13 @@ impl RowReader {
                 line,
                 fields,
                 value: Err("not valid UTF-8 text".into()),
+                region: None,
             });
             return Ok(reader);
         }
         let lower: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
         let is_header = match column {
+            _ if matches!(options.region_column, Some(ColumnSpec::Name(_))) => true,
             Some(ColumnSpec::Name(_)) => true,
             Some(ColumnSpec::Index(i)) => fields
                 .get(i - 1)
@@ -194,15 +235,19 @@ impl RowReader {
                 .chars()
                 .any(|c| c.is_numeric()),
         };
-        reader.column = match column {
-            Some(ColumnSpec::Name(name)) => lower
+        let find = |spec: &ColumnSpec| match spec {
+            ColumnSpec::Name(name) => lower
                 .iter()
                 .position(|h| *h == name.to_lowercase())
                 .ok_or_else(|| InputError::NoSuchColumn {
                     name: name.clone(),
                     available: fields.join(", "),
-                })?,
-            Some(ColumnSpec::Index(i)) => i - 1,
+                }),
+            ColumnSpec::Index(i) => Ok(i - 1),
+        };
+        reader.region_column = options.region_column.as_ref().map(find).transpose()?;
+        reader.column = match column {
+            Some(spec) => find(spec)?,
             None if is_header => lower
                 .iter()
                 .position(|h| PHONE_HEADER_WORDS.iter().any(|w| h.contains(w)))
@@ -215,6 +260,12 @@ impl RowReader {
             reader.pending = Some(reader.row(line, fields));
         }
         Ok(reader)
+    }
+
+    /// A handle that reports the bytes of input consumed so far, usable while
+    /// the reader itself is being iterated elsewhere (for progress bars).
+    pub fn byte_counter(&self) -> ByteCounter {
+        ByteCounter(Arc::clone(&self.newlines))
     }
 
     /// The header row, when there is one.
@@ -262,10 +313,16 @@ impl RowReader {
                 self.column + 1
             )),
         };
+        let region = self
+            .region_column
+            .and_then(|i| fields.get(i))
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
         Row {
             line,
             fields,
             value,
+            region,
         }
     }
 }
@@ -286,6 +343,7 @@ impl Iterator for RowReader {
                     line,
                     fields: Vec::new(),
                     value: Err("not valid UTF-8 text".into()),
+                    region: None,
                 })),
                 Ok((_, Ok(fields))) if fields.iter().all(|f| f.trim().is_empty()) => continue,
                 Ok((line, Ok(fields))) => Some(Ok(self.row(line, fields))),
@@ -299,11 +357,11 @@ mod tests {
     use super::*;
 
     fn read(text: &str, column: Option<ColumnSpec>) -> (Option<Vec<String>>, Vec<Row>) {
-        let r = RowReader::new(
-            Box::new(Cursor::new(text.as_bytes().to_vec())),
-            column.as_ref(),
-        )
-        .unwrap();
+        let options = InputOptions {
+            column,
+            region_column: None,
+        };
+        let r = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options).unwrap();
         let headers = r.headers().map(|h| h.to_vec());
         (headers, r.map(Result::unwrap).collect())
     }
@@ -342,11 +400,26 @@ mod tests {
         assert!(rows[1].value.as_ref().unwrap_err().contains("missing"));
         let (_, rows) = read("a\t3135550101\n", Some(ColumnSpec::parse("2")));
         assert_eq!(rows[0].value.as_deref(), Ok("3135550101"));
-        let err = RowReader::new(
-            Box::new(Cursor::new(text.as_bytes().to_vec())),
-            Some(&ColumnSpec::parse("fax")),
-        );
+        let options = InputOptions {
+            column: Some(ColumnSpec::parse("fax")),
+            region_column: None,
+        };
+        let err = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options);
         assert!(matches!(err, Err(InputError::NoSuchColumn { .. })));
+    }
+
+    #[test]
+    fn region_column_is_read_per_row() {
+        let text = "phone,country\n020 7946 0958,GB\n(313) 555-0101,\n";
+        let options = InputOptions {
+            column: None,
+            region_column: Some(ColumnSpec::parse("Country")),
+        };
+        let r = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options).unwrap();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        assert_eq!(rows[0].region.as_deref(), Some("GB"));
+        assert_eq!(rows[1].region, None);
+        assert_eq!(rows[0].value.as_deref(), Ok("020 7946 0958"));
     }
 
     #[test]
@@ -360,7 +433,7 @@ mod tests {
     fn invalid_utf8_row_is_reported_not_dropped() {
         let mut bytes = b"3135550101\n".to_vec();
         bytes.extend_from_slice(b"31\xff35550102\n3135550103\n");
-        let r = RowReader::new(Box::new(Cursor::new(bytes)), None).unwrap();
+        let r = RowReader::new(Box::new(Cursor::new(bytes)), &InputOptions::default()).unwrap();
         let rows: Vec<Row> = r.map(Result::unwrap).collect();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1].line, 2);

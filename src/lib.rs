@@ -10,6 +10,7 @@
 pub mod check;
 pub mod filter;
 pub mod input;
+pub mod key_cache;
 pub mod manifest;
 pub mod normalize;
 pub mod number_key;

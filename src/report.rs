@@ -158,6 +158,14 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+fn verdict(matches: u64) -> String {
+    match matches {
+        0 => "NO MATCH".into(),
+        1 => "1 POSSIBLE MATCH".into(),
+        m => format!("{m} POSSIBLE MATCHES"),
+    }
+}
+
 /// One-in-N wording of a false-positive rate.
 fn one_in(rate: f64) -> String {
     if rate <= 0.0 {
@@ -172,18 +180,16 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts) -> String {
     let m = outcome.matches.len() as u64;
     let _ = writeln!(
         s,
-        "{}: {} checked, {} not numbers",
-        if m == 0 {
-            "NO MATCH".to_string()
-        } else {
-            format!(
-                "{} POSSIBLE {}",
-                m,
-                if m == 1 { "MATCH" } else { "MATCHES" }
-            )
-        },
+        "{}: {} read, {} checked, {} not numbers{}",
+        verdict(m),
+        plural(outcome.rows, "row", "rows"),
         plural(outcome.valid, "number", "numbers"),
-        outcome.invalid.len()
+        outcome.invalid.len(),
+        if outcome.cached > 0 {
+            format!(" ({} from the local cache)", outcome.cached)
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         s,
@@ -307,12 +313,7 @@ pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts) -> String {
             .map(|(_, h)| h)
     };
     let v = json!({
-        "summary": {
-            "rows": outcome.rows,
-            "valid": outcome.valid,
-            "invalid": outcome.invalid.len(),
-            "possible_matches": outcome.matches.len(),
-        },
+        "summary": summary_json(outcome),
         "snapshot": facts,
         "possible_matches": outcome.matches.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
         "invalid_rows": outcome.invalid.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
@@ -320,5 +321,222 @@ pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts) -> String {
     });
     let mut s = serde_json::to_string_pretty(&v).expect("serializes");
     s.push('\n');
+    s
+}
+
+fn summary_json(outcome: &Outcome) -> Value {
+    json!({
+        "rows": outcome.rows,
+        "valid": outcome.valid,
+        "invalid": outcome.invalid.len(),
+        "possible_matches": outcome.matches.len(),
+        "from_cache": outcome.cached,
+    })
+}
+
+/// JSON Lines: one object per finding (`"type": "possible_match"` or
+/// `"invalid"`), then one `"type": "summary"` line with the snapshot's facts.
+pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts) -> String {
+    let headers = |f: &Finding| {
+        outcome
+            .headers
+            .iter()
+            .find(|(s, _)| *s == f.source)
+            .map(|(_, h)| h)
+    };
+    let mut s = String::new();
+    let all = outcome
+        .matches
+        .iter()
+        .map(|f| ("possible_match", f))
+        .chain(outcome.invalid.iter().map(|f| ("invalid", f)));
+    for (kind, f) in all {
+        let mut v = finding_json(f, headers(f));
+        v["type"] = json!(kind);
+        s.push_str(&serde_json::to_string(&v).expect("serializes"));
+        s.push('\n');
+    }
+    let v = json!({"type": "summary", "summary": summary_json(outcome), "snapshot": facts, "note": MATCH_NOTE});
+    s.push_str(&serde_json::to_string(&v).expect("serializes"));
+    s.push('\n');
+    s
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_rows(
+    findings: &[Finding],
+    outcome: &Outcome,
+    last: &str,
+    value: impl Fn(&Finding) -> String,
+) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let names = outcome
+            .headers
+            .iter()
+            .find(|(src, _)| *src == f.source)
+            .map(|(_, h)| h);
+        let row = match names {
+            Some(h) if h.len() == f.fields.len() => h
+                .iter()
+                .zip(&f.fields)
+                .map(|(k, v)| format!("<b>{}</b>: {}", html_escape(k), html_escape(v)))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            _ => f
+                .fields
+                .iter()
+                .map(|v| html_escape(v))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}:{}</td><td>{}</td><td class=\"{last}\">{}</td><td>{}</td></tr>",
+            html_escape(&f.source),
+            f.line,
+            html_escape(&f.input),
+            html_escape(&value(f)),
+            row
+        );
+    }
+    s
+}
+
+/// A self-contained HTML report (no external assets) for HR and legal.
+pub fn check_html(outcome: &Outcome, facts: &SnapshotFacts, generated_at: &str) -> String {
+    let m = outcome.matches.len() as u64;
+    let rate = facts.fp_rate_estimated.max(facts.fp_rate_declared);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hushlist check report: {verdict}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; line-height: 1.45; padding: 0 1rem; }}
+h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.2rem; margin-top: 2rem; }}
+.verdict {{ padding: .8rem 1rem; border-radius: .4rem; font-weight: bold; }}
+.hit {{ background: #fde2e1; border: 1px solid #c0392b; }} .clear {{ background: #e3f6e8; border: 1px solid #27ae60; }}
+table {{ border-collapse: collapse; width: 100%; margin: .5rem 0; }}
+th, td {{ border: 1px solid #ccc; padding: .35rem .5rem; text-align: left; vertical-align: top; font-size: .92rem; }}
+th {{ background: #f3f3f3; }} td.number {{ font-family: ui-monospace, monospace; white-space: nowrap; }}
+.facts td:first-child {{ width: 14rem; color: #555; }} .note {{ background: #f7f7f7; padding: .8rem 1rem; border-left: 4px solid #888; }}
+footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
+</style></head><body>
+<h1>hushlist check report</h1>
+<p class="verdict {class}">{verdict}: {rows} rows read, {valid} numbers checked, {invalid} rows were not phone numbers.</p>
+"#,
+        verdict = html_escape(&verdict(m)),
+        class = if m == 0 { "clear" } else { "hit" },
+        rows = outcome.rows,
+        valid = outcome.valid,
+        invalid = outcome.invalid.len(),
+    );
+    let _ = write!(
+        s,
+        r#"<h2>What this means</h2>
+<div class="note"><p>{note}</p>
+<p><b>How to confirm a possible match:</b> contact the list's publisher and give them only the number in question;
+they can tell you whether it is really on the list. Until then, treat the match as unconfirmed, and the person or
+device behind it as entitled to privacy: this report is confidential.</p>
+<p>The false-positive rate is about {rate:.1e} per number ({one_in}), so among {valid} clean numbers about
+{expected:.2} would be flagged by chance.</p></div>
+"#,
+        note = html_escape(MATCH_NOTE),
+        one_in = html_escape(&one_in(rate)),
+        valid = outcome.valid,
+        expected = outcome.valid as f64 * rate,
+    );
+    let _ = writeln!(s, "<h2>Possible matches ({m})</h2>");
+    if m == 0 {
+        let _ = writeln!(s, "<p>None of the numbers checked is on the list.</p>");
+    } else {
+        let _ = writeln!(
+            s,
+            "<table><tr><th>Where</th><th>As written</th><th>Number (E.164)</th><th>Row</th></tr>"
+        );
+        s.push_str(&html_rows(&outcome.matches, outcome, "number", |f| {
+            f.e164.clone().unwrap_or_default()
+        }));
+        let _ = writeln!(s, "</table>");
+    }
+    let _ = writeln!(
+        s,
+        "<h2>Rows that are not phone numbers ({})</h2>",
+        outcome.invalid.len()
+    );
+    if outcome.invalid.is_empty() {
+        let _ = writeln!(s, "<p>Every row held a phone number.</p>");
+    } else {
+        let _ = writeln!(
+            s,
+            "<p>These rows were <b>not checked</b>. Correct them and check again.</p>"
+        );
+        let _ = writeln!(
+            s,
+            "<table><tr><th>Where</th><th>As written</th><th>Why</th><th>Row</th></tr>"
+        );
+        s.push_str(&html_rows(&outcome.invalid, outcome, "reason", |f| {
+            f.reason.clone().unwrap_or_default()
+        }));
+        let _ = writeln!(s, "</table>");
+    }
+    let _ = writeln!(
+        s,
+        "<h2>The list checked against</h2><table class=\"facts\">"
+    );
+    let facts_rows = [
+        ("Snapshot", format!("#{}", facts.sequence)),
+        ("Created", facts.created.clone()),
+        ("Expires", facts.expires.clone()),
+        ("Entries", facts.entries.to_string()),
+        ("Signed by key", facts.key_id.clone()),
+        ("Digest (BLAKE3)", facts.blake3.clone()),
+        (
+            "False-positive rate",
+            format!(
+                "declared {:.1e}, estimated {:.1e}",
+                facts.fp_rate_declared, facts.fp_rate_estimated
+            ),
+        ),
+    ];
+    for (k, v) in facts_rows {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            html_escape(k),
+            html_escape(&v)
+        );
+    }
+    let _ = writeln!(s, "</table>");
+    for w in &facts.warnings {
+        let _ = writeln!(
+            s,
+            "<p class=\"verdict hit\">Warning: {}</p>",
+            html_escape(w)
+        );
+    }
+    let _ = write!(
+        s,
+        "<footer>Generated by hushlist {} at {}. The numbers were checked on this computer; none was sent anywhere.</footer>\n</body></html>\n",
+        env!("CARGO_PKG_VERSION"),
+        html_escape(generated_at)
+    );
     s
 }

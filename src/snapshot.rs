@@ -129,9 +129,18 @@ fn array_at<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 impl Snapshot {
     /// Encodes the snapshot (header, then the filter section).
     pub fn encode(&self) -> Vec<u8> {
-        let h = &self.header;
         let section = self.filter.as_section();
         let mut out = Vec::with_capacity(HEADER_LEN + section.len());
+        out.extend_from_slice(&self.encode_header());
+        out.extend_from_slice(section); // 155
+        out
+    }
+
+    /// The 155-byte header.
+    fn encode_header(&self) -> Vec<u8> {
+        let h = &self.header;
+        let section_len = self.filter.as_section().len() as u64;
+        let mut out = Vec::with_capacity(HEADER_LEN);
         out.extend_from_slice(&MAGIC); // 0
         out.extend_from_slice(&VERSION.to_le_bytes()); // 8
         out.extend_from_slice(&0u16.to_le_bytes()); // 10 flags
@@ -154,10 +163,15 @@ impl Snapshot {
         out.extend_from_slice(&p.to_le_bytes()); // 103
         out.extend_from_slice(&h.salt); // 107
         out.extend_from_slice(&h.fp_rate.to_le_bytes()); // 139
-        out.extend_from_slice(&(section.len() as u64).to_le_bytes()); // 147
+        out.extend_from_slice(&section_len.to_le_bytes()); // 147
         debug_assert_eq!(out.len(), HEADER_LEN);
-        out.extend_from_slice(section); // 155
         out
+    }
+
+    /// Header bytes 94..139: hash algorithm, parameters and salt (what a number's
+    /// key depends on besides the number).
+    pub fn encode_header_kdf_and_salt(&self) -> Vec<u8> {
+        self.encode_header()[94..139].to_vec()
     }
 
     /// Decodes and checks every field, in file order, as FORMAT.md lists them.

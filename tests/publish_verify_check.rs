@@ -162,7 +162,7 @@ fn check_reports_bad_rows_with_line_numbers_and_checks_the_rest() {
     );
     assert!(
         r.stdout
-            .contains("1 POSSIBLE MATCH: 3 numbers checked, 1 not numbers"),
+            .contains("1 POSSIBLE MATCH: 4 rows read, 3 numbers checked, 1 not numbers"),
         "{}",
         r.stdout
     );

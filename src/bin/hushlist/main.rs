@@ -1,16 +1,16 @@
 //! `hushlist`: verify snapshots and check numbers against them, offline.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use hushlist::check::{Checker, Outcome};
-use hushlist::input::{ColumnSpec, RowReader};
-use hushlist::normalize::Region;
+mod check_cmd;
+mod config;
+mod state_cmds;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hushlist::published::{self, Opened};
-use hushlist::report::{self, SnapshotFacts};
+use hushlist::report::SnapshotFacts;
 use hushlist::rotation::Keyring;
-use hushlist::state::{self, Config, State, StateError};
-use hushlist::update::UpdateError;
+use hushlist::state::{self, State, StateError};
 use hushlist::verify::Policy;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,12 +41,12 @@ enum Command {
     Verify(VerifyArgs),
     /// Check numbers against a verified snapshot; nothing leaves this machine.
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(check_cmd::CheckArgs),
     /// Pin the publisher's key and record where to download snapshots from.
-    Init(InitArgs),
+    Init(state_cmds::InitArgs),
     /// Download, verify and install the latest snapshot.
     #[command(after_help = EXIT_CODES)]
-    Update(UpdateArgs),
+    Update(state_cmds::UpdateArgs),
     /// Install a snapshot from a local directory (air-gapped sites), with the same checks.
     #[command(after_help = EXIT_CODES)]
     Import {
@@ -59,48 +59,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: VerifyFormat,
     },
-}
-
-#[derive(Parser)]
-struct InitArgs {
-    /// The publisher's public key, obtained out of band. It is pinned: only it,
-    /// and keys it introduces by signed rotation, are ever trusted.
-    #[arg(long, value_name = "PUB")]
-    key: PathBuf,
-    /// Base URL of the published directory; repeat for mirrors, tried in order.
-    #[arg(long = "url", value_name = "URL", required = true)]
-    urls: Vec<String>,
-    /// Extra CA certificate (PEM) to trust, for TLS-inspecting proxies.
-    #[arg(long, value_name = "FILE")]
-    ca_cert: Option<PathBuf>,
-}
-
-#[derive(Parser)]
-struct UpdateArgs {
-    /// Connect timeout, and the time limit for each file, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
-    timeout: u64,
-    /// Further attempts per file after a transient failure, with backoff.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    retries: u32,
-    /// Extra CA certificate (PEM); overrides the one given to init.
-    #[arg(long, value_name = "FILE")]
-    ca_cert: Option<PathBuf>,
-    /// Download the manifest even if the server says it is unchanged (HTTP 304).
-    #[arg(long)]
-    force: bool,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff); e.g. `hushlist man > hushlist.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum VerifyFormat {
+pub enum VerifyFormat {
     Text,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum CheckFormat {
-    Table,
-    Csv,
     Json,
 }
 
@@ -120,39 +90,8 @@ struct VerifyArgs {
     allow_stale: bool,
 }
 
-#[derive(Parser)]
-struct CheckArgs {
-    /// The publisher's public key (minisign format); default: the keys pinned by init.
-    #[arg(long, value_name = "PUB")]
-    key: Option<PathBuf>,
-    /// The snapshot: a published directory or a snapshot file; default: the installed one.
-    #[arg(long, value_name = "PATH")]
-    snapshot: Option<PathBuf>,
-    /// Default region for numbers in national format (ISO code such as US, GB).
-    #[arg(long, value_name = "CC")]
-    region: Option<String>,
-    /// The column holding numbers in CSV/TSV input: a header name or a 1-based index.
-    #[arg(long, value_name = "NAME|INDEX")]
-    column: Option<String>,
-    /// A number to check (repeatable).
-    #[arg(long = "number", short = 'n', value_name = "N")]
-    numbers: Vec<String>,
-    /// Files to check (CSV, TSV or one number per line); `-` reads stdin.
-    #[arg(value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: CheckFormat,
-    /// Treat rows that are not numbers as an error (exit 2).
-    #[arg(long)]
-    strict: bool,
-    /// Accept an expired snapshot, with a warning (air-gapped sites).
-    #[arg(long)]
-    allow_stale: bool,
-}
-
 /// A failure with the exit code it maps to.
-struct Failure {
+pub struct Failure {
     code: u8,
     message: String,
 }
@@ -179,7 +118,7 @@ impl From<published::Error> for Failure {
     }
 }
 
-fn print(text: &str) -> Result<(), Failure> {
+pub fn print(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -196,7 +135,7 @@ impl From<StateError> for Failure {
 }
 
 /// The keys and the snapshot to use: explicit paths, else the state's.
-fn open(
+pub fn open(
     state_dir: Option<&Path>,
     key: Option<&Path>,
     path: Option<&Path>,
@@ -256,265 +195,34 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
     }
 }
 
-fn check(state_dir: Option<&Path>, args: CheckArgs) -> Result<u8, Failure> {
-    if args.numbers.is_empty() && args.files.is_empty() {
-        return Err(Failure::error(
-            "nothing to check: give --number N, a FILE, or - to read stdin",
-        ));
-    }
-    let region = args
-        .region
-        .as_deref()
-        .map(Region::parse)
-        .transpose()
-        .map_err(Failure::error)?;
-    let column = args.column.as_deref().map(ColumnSpec::parse);
-    // Verify before reading a single number: a refused snapshot checks nothing.
-    // Exit 1 means "possible match" here, so a refusal is an error (2).
-    let opened = open(
-        state_dir,
-        args.key.as_deref(),
-        args.snapshot.as_deref(),
-        args.allow_stale,
-    )
-    .map_err(|e| Failure { code: 2, ..e })?;
-    for w in opened.warnings() {
-        eprintln!("hushlist: warning: {w}");
-    }
-    let checker = Checker::new(&opened.snapshot.snapshot).map_err(Failure::error)?;
-    let mut outcome = Outcome::default();
-
-    let numbers = args.numbers.iter().enumerate().map(|(i, n)| {
-        Ok(hushlist::input::Row {
-            line: i as u64 + 1,
-            fields: vec![n.clone()],
-            value: Ok(n.clone()),
-        })
-    });
-    outcome
-        .check_rows(&checker, region, "--number", numbers)
-        .map_err(Failure::error)?;
-    for file in &args.files {
-        let (name, input): (String, Box<dyn io::BufRead + Send>) = if file.as_os_str() == "-" {
-            ("-".into(), Box::new(BufReader::new(io::stdin())))
-        } else {
-            let f = std::fs::File::open(file)
-                .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
-            (file.display().to_string(), Box::new(BufReader::new(f)))
-        };
-        let reader = RowReader::new(input, column.as_ref())
-            .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-        if let Some(h) = reader.headers() {
-            outcome.headers.push((name.clone(), h.to_vec()));
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
+    let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
+    let state_dir = state_dir.as_deref();
+    match cli.command {
+        Command::Verify(args) => verify(state_dir, args),
+        Command::Check(args) => check_cmd::check(state_dir, &config, args),
+        Command::Init(args) => state_cmds::init(state_dir, args),
+        Command::Update(args) => state_cmds::update(state_dir, args),
+        Command::Import { dir } => state_cmds::import(state_dir, dir),
+        Command::Status { format } => state_cmds::status(state_dir, format),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);
+            print(&String::from_utf8_lossy(&out)).map(|_| 0)
         }
-        outcome
-            .check_rows(&checker, region, &name, reader)
-            .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-    }
-
-    let facts = SnapshotFacts::of(&opened);
-    let text = match args.format {
-        CheckFormat::Table => report::check_table(&outcome, &facts),
-        CheckFormat::Csv => report::check_csv(&outcome),
-        CheckFormat::Json => report::check_json(&outcome, &facts),
-    };
-    print(&text)?;
-    if args.strict && !outcome.invalid.is_empty() {
-        return Err(Failure::error(format!(
-            "--strict: {} row(s) are not phone numbers (listed above)",
-            outcome.invalid.len()
-        )));
-    }
-    Ok(if outcome.matches.is_empty() { 0 } else { 1 })
-}
-
-fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
-    let root = state::resolve_dir(state_dir)?;
-    let key = published::read_public_key(&args.key)?;
-    for url in &args.urls {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(Failure::error(format!(
-                "{url}: sources must be http:// or https:// URLs"
-            )));
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Failure::error(format!("man page: {e}")))?;
+            print(&String::from_utf8_lossy(&out)).map(|_| 0)
         }
     }
-    if let Some(ca) = &args.ca_cert {
-        std::fs::metadata(ca).map_err(|e| Failure::error(format!("{}: {e}", ca.display())))?;
-    }
-    let config = Config {
-        sources: args.urls,
-        ca_cert: args.ca_cert.map(|p| std::path::absolute(&p).unwrap_or(p)),
-    };
-    State::init(&root, &key, &config)?;
-    print(&format!(
-        "initialized {}\n  pinned key {}\n  sources    {}\nnext: hushlist update\n",
-        root.display(),
-        key.id(),
-        config.sources.join(", ")
-    ))?;
-    Ok(0)
-}
-
-fn update_failure(e: UpdateError) -> Failure {
-    fn refused(e: &UpdateError) -> bool {
-        match e {
-            UpdateError::Verify { .. }
-            | UpdateError::Rollback { .. }
-            | UpdateError::Equivocation { .. }
-            | UpdateError::InstalledInvalid(_) => true,
-            UpdateError::AllSourcesFailed(all) => all.iter().any(|(_, e)| refused(e)),
-            _ => false,
-        }
-    }
-    let code = if refused(&e) { 1 } else { 2 };
-    let prefix = if code == 1 { "REFUSED: " } else { "" };
-    Failure {
-        code,
-        message: format!("update failed, installed snapshot unchanged: {prefix}{e}"),
-    }
-}
-
-#[cfg(feature = "http")]
-fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure> {
-    use hushlist::transport::{HttpOptions, HttpTransport, Transport};
-    use std::io::IsTerminal;
-    let state = State::open(&state::resolve_dir(state_dir)?)?;
-    let config = state.config()?;
-    let options = HttpOptions {
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-        retries: args.retries,
-        ca_cert: args.ca_cert.or(config.ca_cert),
-        progress: io::stderr().is_terminal(),
-        ..HttpOptions::default()
-    };
-    let sources = config
-        .sources
-        .iter()
-        .map(|url| {
-            HttpTransport::new(url, options.clone()).map(|t| Box::new(t) as Box<dyn Transport>)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::error)?;
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), !args.force)
-        .map_err(update_failure)?;
-    print(&format!("{outcome}\n"))?;
-    Ok(0)
-}
-
-#[cfg(not(feature = "http"))]
-fn update(_: Option<&Path>, _: UpdateArgs) -> Result<u8, Failure> {
-    Err(Failure::error(
-        "this build has no HTTP support (feature `http`); use `hushlist import DIR`",
-    ))
-}
-
-fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
-    use hushlist::transport::{DirTransport, Transport};
-    let state = State::open(&state::resolve_dir(state_dir)?)?;
-    let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport { dir })];
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), false)
-        .map_err(update_failure)?;
-    print(&format!("{outcome}\n"))?;
-    Ok(0)
-}
-
-fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Failure> {
-    let state = State::open(&state::resolve_dir(state_dir)?)?;
-    let status = state.status()?;
-    let config = state.config()?;
-    let keys = state.keyring()?;
-    let now = hushlist::time::now();
-    let installed = match state.installed_dir()? {
-        None => None,
-        Some(dir) => {
-            let policy = Policy {
-                now,
-                allow_stale: true,
-            };
-            Some(published::open_directory(&dir, &keys, policy).map(|o| SnapshotFacts::of(&o)))
-        }
-    };
-    let t = |secs: Option<i64>| secs.map(hushlist::time::rfc3339);
-    let mut v = serde_json::json!({
-        "state_dir": state.root().display().to_string(),
-        "sources": config.sources,
-        "trusted_keys": keys.keys().iter().map(|k| k.id().to_string()).collect::<Vec<_>>(),
-        "highest_sequence_seen": status.highest_sequence,
-        "last_success": t(status.last_success),
-        "installed": null,
-    });
-    if let (Some(facts), Some(i)) = (&installed, &status.installed) {
-        v["installed"] = match facts {
-            Ok(f) => {
-                let expires = hushlist::time::parse_rfc3339(&f.expires).unwrap_or(0);
-                let created = hushlist::time::parse_rfc3339(&f.created).unwrap_or(0);
-                serde_json::json!({
-                    "sequence": f.sequence, "created": f.created, "expires": f.expires,
-                    "age_hours": (now - created) / 3600, "expired": now >= expires,
-                    "entries": f.entries, "key_id": f.key_id, "source": i.source,
-                    "installed_at": hushlist::time::rfc3339(i.installed_at), "blake3": f.blake3,
-                })
-            }
-            Err(e) => serde_json::json!({"sequence": i.sequence, "error": e.to_string()}),
-        };
-    }
-    let text = match format {
-        VerifyFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).expect("serializes")
-        ),
-        VerifyFormat::Text => {
-            let mut s = format!(
-                "state      {}\nsources    {}\nkeys       {}\n",
-                state.root().display(),
-                config.sources.join(", "),
-                v["trusted_keys"]
-                    .as_array()
-                    .map(|a| a
-                        .iter()
-                        .filter_map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
-            );
-            let i = &v["installed"];
-            if i.is_null() {
-                s.push_str("installed  nothing yet: run `hushlist update`\n");
-            } else if let Some(e) = i["error"].as_str() {
-                s.push_str(&format!(
-                    "installed  #{} FAILS VERIFICATION: {e}\n",
-                    i["sequence"]
-                ));
-            } else {
-                s.push_str(&format!(
-                    "installed  snapshot #{} from {}\n  created  {} ({} hours ago)\n  expires  {}{}\n  entries  {}\n  key      {}\n",
-                    i["sequence"], i["source"].as_str().unwrap_or(""), i["created"].as_str().unwrap_or(""), i["age_hours"],
-                    i["expires"].as_str().unwrap_or(""), if i["expired"] == true { " (EXPIRED: run hushlist update)" } else { "" },
-                    i["entries"], i["key_id"].as_str().unwrap_or("")
-                ));
-            }
-            s.push_str(&format!(
-                "last update {}\n",
-                v["last_success"].as_str().unwrap_or("never")
-            ));
-            s
-        }
-    };
-    print(&text)?;
-    Ok(0)
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let state_dir = cli.state_dir.as_deref();
-    let result = match cli.command {
-        Command::Verify(args) => verify(state_dir, args),
-        Command::Check(args) => check(state_dir, args),
-        Command::Init(args) => init(state_dir, args),
-        Command::Update(args) => update(state_dir, args),
-        Command::Import { dir } => import(state_dir, dir),
-        Command::Status { format } => status(state_dir, format),
-    };
+    let result = run(Cli::parse());
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {

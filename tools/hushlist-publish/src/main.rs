@@ -1,7 +1,7 @@
 //! `hushlist-publish`: make keys, and turn a list of numbers into a signed snapshot.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hushlist::input::{ColumnSpec, RowReader};
+use hushlist::input::{ColumnSpec, InputOptions, RowReader};
 use hushlist::normalize::{normalize, Region};
 use hushlist::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::publish::{build_snapshot, sign_publication, snapshot_file_name, BuildParams};
@@ -182,8 +182,11 @@ fn build(args: BuildArgs) -> Result<(), String> {
             std::fs::File::open(&args.input).map_err(|e| format!("{name}: {e}"))?,
         ))
     };
-    let column = args.column.as_deref().map(ColumnSpec::parse);
-    let reader = RowReader::new(input, column.as_ref()).map_err(|e| format!("{name}: {e}"))?;
+    let options = InputOptions {
+        column: args.column.as_deref().map(ColumnSpec::parse),
+        region_column: None,
+    };
+    let reader = RowReader::new(input, &options).map_err(|e| format!("{name}: {e}"))?;
     let (mut rows, mut invalid) = (0u64, 0u64);
     let mut numbers = BTreeSet::new();
     for row in reader {
