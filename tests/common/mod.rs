@@ -61,11 +61,17 @@ pub fn run(bin: &Path, args: &[&str]) -> Run {
 }
 
 pub fn run_with_stdin(bin: &Path, args: &[&str], stdin: &str) -> Run {
+    run_full(bin, args, &[], stdin)
+}
+
+/// Runs `bin` with a clean environment plus `env`.
+pub fn run_full(bin: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
     use std::io::Write;
     let mut child = Command::new(bin)
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

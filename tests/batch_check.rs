@@ -1,0 +1,370 @@
+//! Batch checking as a company does it: messy inventories, every output
+//! format, the key cache, configuration.
+
+mod common;
+use common::*;
+use std::fs;
+
+/// A publication listing the numbers that the messy inventory spells in many ways.
+fn listed() -> Lab {
+    let lab = Lab::new();
+    lab.publish(
+        "pub",
+        "+1 313 555 0101\n+1 313 555 0102\n+1 313 555 0103\n+1 313 555 0104\n+1 313 555 0105\n\
+         +1 313 555 0106\n+1 313 555 0107\n+44 20 7946 0958\n+44 20 7946 0959\n+49 30 901820\n",
+        &[],
+    )
+    .expect(0);
+    lab
+}
+
+fn check(lab: &Lab, args: &[&str]) -> Run {
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let mut all = vec!["check", "--key", s(&key), "--snapshot", s(&snap)];
+    all.extend_from_slice(args);
+    run(&hushlist(), &all)
+}
+
+fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn matched_lines(v: &serde_json::Value) -> Vec<u64> {
+    v["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["line"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn every_input_quirk_is_normalized() {
+    let lab = listed();
+    // BOM, CRLF, a blank line, quoted fields with commas and quotes, and one
+    // spelling per quirk; every listed number appears once.
+    let csv = "\u{feff}employee,phone,country\r\n\
+        Ana,(313) 555-0101,\r\n\
+        Ben,tel:+1-313-555-0102,\r\n\
+        \r\n\
+        Cy,\"313.555.0103 ext. 12\",\r\n\
+        Di,011 1 313 555 0104,\r\n\
+        \"Eve, Jr.\",\"+1 (313) 555 0105\",\r\n\
+        Fay,３１３５５５０１０６,\r\n\
+        Gus,001 313 555 0107,DE\r\n\
+        Hal,+44 (0)20 7946 0958,\r\n\
+        Ida,020 7946 0959,GB\r\n\
+        Jo,030 901820,de\r\n\
+        \"Kai \"\"K\"\"\",313 555 0199,\r\n\
+        Lu,not a phone,\r\n";
+    let input = lab.write("inv.csv", csv);
+    let r = check(
+        &lab,
+        &[
+            "--region",
+            "US",
+            "--region-column",
+            "country",
+            "--format",
+            "json",
+            s(&input),
+        ],
+    )
+    .expect(1);
+    let v = json(&r);
+    assert_eq!(
+        matched_lines(&v),
+        vec![2, 3, 5, 6, 7, 8, 9, 10, 11, 12],
+        "{}",
+        r.stdout
+    );
+    assert_eq!(v["summary"]["rows"], 12);
+    assert_eq!(v["invalid_rows"][0]["line"], 14);
+    assert_eq!(v["possible_matches"][4]["row"]["employee"], "Eve, Jr.");
+    assert_eq!(v["possible_matches"][8]["e164"], "+442079460959");
+}
+
+#[test]
+fn tsv_semicolons_and_plain_lists_are_sniffed() {
+    let lab = listed();
+    let tsv = lab.write(
+        "inv.tsv",
+        "name\tmobile\nA\t313 555 0101\nB\t313 555 0150\n",
+    );
+    assert_eq!(
+        matched_lines(&json(
+            &check(&lab, &["--region", "US", "--format", "json", s(&tsv)]).expect(1)
+        )),
+        [2]
+    );
+    let semi = lab.write(
+        "inv.txt",
+        "id;Phone Number\n1;313 555 0150\n2;+1 313 555 0102\n",
+    );
+    assert_eq!(
+        matched_lines(&json(
+            &check(&lab, &["--region", "US", "--format", "json", s(&semi)]).expect(1)
+        )),
+        [3]
+    );
+    let plain = lab.write("plain.txt", "313 555 0150\n\n(313) 555-0103\n");
+    assert_eq!(
+        matched_lines(&json(
+            &check(&lab, &["--region", "US", "--format", "json", s(&plain)]).expect(1)
+        )),
+        [3]
+    );
+    let by_index = lab.write("idx.csv", "313 555 0150,313 555 0104\n");
+    let r = check(
+        &lab,
+        &[
+            "--region",
+            "US",
+            "--column",
+            "2",
+            "--format",
+            "json",
+            s(&by_index),
+        ],
+    )
+    .expect(1);
+    assert_eq!(matched_lines(&json(&r)), [1]);
+}
+
+#[test]
+fn every_output_format_keeps_the_row_and_the_bad_rows() {
+    let lab = listed();
+    let input = lab.write(
+        "inv.csv",
+        "employee,phone\nAna,313 555 0101\nBob,garbage\nCy,313 555 0150\n",
+    );
+    let table = check(&lab, &["--region", "US", s(&input)]).expect(1);
+    assert!(
+        table
+            .stdout
+            .contains("1 POSSIBLE MATCH: 3 rows read, 2 numbers checked, 1 not numbers"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("Ana | 313 555 0101")
+            && table.stdout.contains("\"garbage\": not a phone number")
+    );
+    assert!(
+        table
+            .stdout
+            .contains("confirm it with the list's publisher"),
+        "{}",
+        table.stdout
+    );
+
+    let csv = check(&lab, &["--region", "US", "--format", "csv", s(&input)]).expect(1);
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines[0], "status,source,line,input,e164,reason,row...");
+    assert!(
+        lines[1].starts_with("possible_match,")
+            && lines[1].ends_with(",+13135550101,,Ana,313 555 0101"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("invalid,")
+            && lines[2].contains(",3,garbage,,not a phone number,Bob,garbage"),
+        "{}",
+        lines[2]
+    );
+
+    let jsonl = check(&lab, &["--region", "US", "--format", "jsonl", s(&input)]).expect(1);
+    let objects: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 3);
+    assert_eq!(objects[0]["type"], "possible_match");
+    assert_eq!(objects[0]["row"]["employee"], "Ana");
+    assert_eq!(objects[1]["type"], "invalid");
+    assert_eq!(objects[2]["type"], "summary");
+    assert_eq!(objects[2]["summary"]["possible_matches"], 1);
+    assert!(objects[2]["snapshot"]["sequence"].is_u64());
+}
+
+#[test]
+fn reports_written_to_files_are_private_and_self_contained() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = listed();
+    let input = lab.write(
+        "inv.csv",
+        "employee,phone\n<script>alert(1)</script>,313 555 0101\nBob,n/a\n",
+    );
+    let (out, html) = (lab.path("report.json"), lab.path("report.html"));
+    fs::write(&out, "old").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o644)).unwrap();
+    let r = check(
+        &lab,
+        &[
+            "--region",
+            "US",
+            "--format",
+            "json",
+            "--output",
+            s(&out),
+            "--report",
+            s(&html),
+            s(&input),
+        ],
+    )
+    .expect(1);
+    assert!(
+        r.stdout.is_empty() && r.stderr.contains("report written to"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    for path in [&out, &html] {
+        assert_eq!(
+            fs::metadata(path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            path.display()
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["summary"]["possible_matches"], 1);
+    let page = fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("1 POSSIBLE MATCH"));
+    assert!(page.contains("How to confirm a possible match"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.contains("<script>"));
+    assert!(page.contains("+13135550101") && page.contains("n/a"));
+    for external in ["src=", "href=", "http://", "https://", "@import", "url("] {
+        assert!(
+            !page.contains(external),
+            "HTML report must be self-contained, found {external}"
+        );
+    }
+}
+
+#[test]
+fn the_key_cache_makes_a_recheck_lookups_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    let list = lab.write("list.txt", "313 555 0101\n");
+    run(
+        &publisher(),
+        &[
+            "build",
+            "--key",
+            s(&lab.key()),
+            "--input",
+            s(&list),
+            "--region",
+            "US",
+            "--argon2-memory",
+            "1024",
+            "--argon2-passes",
+            "1",
+            "--out",
+            s(&lab.path("pub")),
+        ],
+    )
+    .expect(0);
+    let cache = lab.path("cache");
+    let input = lab.write("inv.txt", "313 555 0101\n313 555 0102\n313 555 0103\n");
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let args = [
+        "check",
+        "--key",
+        s(&key),
+        "--snapshot",
+        s(&snap),
+        "--region",
+        "US",
+        "--format",
+        "json",
+        s(&input),
+    ];
+    let env = [("HUSHLIST_CACHE_DIR", s(&cache))];
+    let first = json(&run_full(&hushlist(), &args, &env, "").expect(1));
+    assert_eq!(first["summary"]["from_cache"], 0);
+    let files: Vec<_> = fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let second = json(&run_full(&hushlist(), &args, &env, "").expect(1));
+    assert_eq!(second["summary"]["from_cache"], 3);
+    assert_eq!(
+        second["possible_matches"], first["possible_matches"],
+        "cached answers equal computed ones"
+    );
+
+    let mut no_cache = args.to_vec();
+    no_cache.push("--no-cache");
+    let third = json(&run_full(&hushlist(), &no_cache, &env, "").expect(1));
+    assert_eq!(third["summary"]["from_cache"], 0);
+    // --jobs limits the hashing threads without changing answers.
+    let mut one_job = no_cache.clone();
+    one_job.extend_from_slice(&["--jobs", "1"]);
+    assert_eq!(
+        json(&run_full(&hushlist(), &one_job, &env, "").expect(1))["possible_matches"],
+        first["possible_matches"]
+    );
+}
+
+#[test]
+fn defaults_come_from_the_config_file_and_environment() {
+    let lab = listed();
+    let config = lab.write("config.toml", "region = \"US\"\nformat = \"jsonl\"\n");
+    let input = lab.write("inv.txt", "313 555 0101\n");
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let base = ["check", "--key", s(&key), "--snapshot", s(&snap), s(&input)];
+    let env = [("HUSHLIST_CONFIG", s(&config))];
+    let r = run_full(&hushlist(), &base, &env, "").expect(1);
+    assert!(
+        r.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"type\":\"summary\""),
+        "{}",
+        r.stdout
+    );
+    // The environment beats the file; a flag beats both.
+    let env2 = [("HUSHLIST_CONFIG", s(&config)), ("HUSHLIST_FORMAT", "csv")];
+    let r = run_full(&hushlist(), &base, &env2, "").expect(1);
+    assert!(r.stdout.starts_with("status,source"), "{}", r.stdout);
+    let mut flagged = base.to_vec();
+    flagged.extend_from_slice(&["--format", "table"]);
+    let r = run_full(&hushlist(), &flagged, &env2, "").expect(1);
+    assert!(r.stdout.starts_with("1 POSSIBLE MATCH"), "{}", r.stdout);
+
+    let bad = lab.write("bad.toml", "regoin = \"US\"\n");
+    let r = run_full(&hushlist(), &base, &[("HUSHLIST_CONFIG", s(&bad))], "").expect(2);
+    assert!(
+        r.stderr.contains("bad.toml") && r.stderr.contains("regoin"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definitions() {
+    let bash = run(&hushlist(), &["completions", "bash"]).expect(0);
+    assert!(bash.stdout.contains("complete") && bash.stdout.contains("--region-column"));
+    let zsh = run(&hushlist(), &["completions", "zsh"]).expect(0);
+    assert!(zsh.stdout.contains("#compdef hushlist"));
+    let man = run(&hushlist(), &["man"]).expect(0);
+    assert!(
+        man.stdout.contains(".TH hushlist") && man.stdout.contains("Exit codes"),
+        "{}",
+        &man.stdout[..200]
+    );
+}
