@@ -130,87 +130,132 @@ pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// What `status` reports.
+#[derive(serde::Serialize)]
+struct StatusReport {
+    state_dir: String,
+    sources: Vec<String>,
+    trusted_keys: Vec<String>,
+    highest_sequence_seen: u64,
+    last_success: Option<String>,
+    installed: Option<InstalledReport>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum InstalledReport {
+    Valid {
+        sequence: u64,
+        created: String,
+        expires: String,
+        age_hours: i64,
+        expired: bool,
+        entries: u64,
+        key_id: String,
+        source: String,
+        installed_at: String,
+        blake3: String,
+    },
+    Invalid {
+        sequence: u64,
+        error: String,
+    },
+}
+
+impl StatusReport {
+    fn to_text(&self) -> String {
+        let mut s = format!(
+            "state      {}\nsources    {}\nkeys       {}\n",
+            self.state_dir,
+            self.sources.join(", "),
+            self.trusted_keys.join(", ")
+        );
+        match &self.installed {
+            None => s.push_str("installed  nothing yet: run `hushlist update`\n"),
+            Some(InstalledReport::Invalid { sequence, error }) => s.push_str(&format!(
+                "installed  #{sequence} FAILS VERIFICATION: {error}\n"
+            )),
+            Some(InstalledReport::Valid {
+                sequence,
+                created,
+                expires,
+                age_hours,
+                expired,
+                entries,
+                key_id,
+                source,
+                ..
+            }) => {
+                let stale = if *expired {
+                    " (EXPIRED: run hushlist update)"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "installed  snapshot #{sequence} from {source}\n  created  {created} ({age_hours} hours ago)\n  \
+                     expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n"
+                ));
+            }
+        }
+        s.push_str(&format!(
+            "last update {}\n",
+            self.last_success.as_deref().unwrap_or("never")
+        ));
+        s
+    }
+}
+
 pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Failure> {
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let status = state.status()?;
-    let config = state.config()?;
     let keys = state.keyring()?;
     let now = hushlist::time::now();
-    let installed = match state.installed_dir()? {
-        None => None,
-        Some(dir) => {
+    let installed = match (state.installed_dir()?, &status.installed) {
+        (Some(dir), Some(installed)) => {
+            // Expired is reported, not refused: status describes, check decides.
             let policy = Policy {
                 now,
                 allow_stale: true,
             };
-            Some(published::open_directory(&dir, &keys, policy).map(|o| SnapshotFacts::of(&o)))
+            Some(match published::open_directory(&dir, &keys, policy) {
+                Ok(opened) => {
+                    let header = &opened.snapshot.snapshot.header;
+                    let facts = SnapshotFacts::of(&opened);
+                    InstalledReport::Valid {
+                        sequence: header.sequence,
+                        created: facts.created,
+                        expires: facts.expires,
+                        age_hours: (now - header.created) / 3600,
+                        expired: now >= header.expires,
+                        entries: header.entries,
+                        key_id: facts.key_id,
+                        source: installed.source.clone(),
+                        installed_at: hushlist::time::rfc3339(installed.installed_at),
+                        blake3: facts.blake3,
+                    }
+                }
+                Err(e) => InstalledReport::Invalid {
+                    sequence: installed.sequence,
+                    error: e.to_string(),
+                },
+            })
         }
+        _ => None,
     };
-    let t = |secs: Option<i64>| secs.map(hushlist::time::rfc3339);
-    let mut v = serde_json::json!({
-        "state_dir": state.root().display().to_string(),
-        "sources": config.sources,
-        "trusted_keys": keys.keys().iter().map(|k| k.id().to_string()).collect::<Vec<_>>(),
-        "highest_sequence_seen": status.highest_sequence,
-        "last_success": t(status.last_success),
-        "installed": null,
-    });
-    if let (Some(facts), Some(i)) = (&installed, &status.installed) {
-        v["installed"] = match facts {
-            Ok(f) => {
-                let expires = hushlist::time::parse_rfc3339(&f.expires).unwrap_or(0);
-                let created = hushlist::time::parse_rfc3339(&f.created).unwrap_or(0);
-                serde_json::json!({
-                    "sequence": f.sequence, "created": f.created, "expires": f.expires,
-                    "age_hours": (now - created) / 3600, "expired": now >= expires,
-                    "entries": f.entries, "key_id": f.key_id, "source": i.source,
-                    "installed_at": hushlist::time::rfc3339(i.installed_at), "blake3": f.blake3,
-                })
-            }
-            Err(e) => serde_json::json!({"sequence": i.sequence, "error": e.to_string()}),
-        };
-    }
+    let report = StatusReport {
+        state_dir: state.root().display().to_string(),
+        sources: state.config()?.sources,
+        trusted_keys: keys.keys().iter().map(|k| k.id().to_string()).collect(),
+        highest_sequence_seen: status.highest_sequence,
+        last_success: status.last_success.map(hushlist::time::rfc3339),
+        installed,
+    };
     let text = match format {
         VerifyFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&v).expect("serializes")
+            serde_json::to_string_pretty(&report).expect("serializes")
         ),
-        VerifyFormat::Text => {
-            let mut s = format!(
-                "state      {}\nsources    {}\nkeys       {}\n",
-                state.root().display(),
-                config.sources.join(", "),
-                v["trusted_keys"]
-                    .as_array()
-                    .map(|a| a
-                        .iter()
-                        .filter_map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
-            );
-            let i = &v["installed"];
-            if i.is_null() {
-                s.push_str("installed  nothing yet: run `hushlist update`\n");
-            } else if let Some(e) = i["error"].as_str() {
-                s.push_str(&format!(
-                    "installed  #{} FAILS VERIFICATION: {e}\n",
-                    i["sequence"]
-                ));
-            } else {
-                s.push_str(&format!(
-                    "installed  snapshot #{} from {}\n  created  {} ({} hours ago)\n  expires  {}{}\n  entries  {}\n  key      {}\n",
-                    i["sequence"], i["source"].as_str().unwrap_or(""), i["created"].as_str().unwrap_or(""), i["age_hours"],
-                    i["expires"].as_str().unwrap_or(""), if i["expired"] == true { " (EXPIRED: run hushlist update)" } else { "" },
-                    i["entries"], i["key_id"].as_str().unwrap_or("")
-                ));
-            }
-            s.push_str(&format!(
-                "last update {}\n",
-                v["last_success"].as_str().unwrap_or("never")
-            ));
-            s
-        }
+        VerifyFormat::Text => report.to_text(),
     };
     print(&text)?;
     Ok(0)

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of `hushlist check`: fast-mode throughput and peak
+# memory at 10^4 and 10^6 rows (every output format at 10^6, checked against
+# the generator's expected counts), Argon2id scaling over threads, and the
+# cached re-check. Prints the figures BENCHMARKS.md records. Takes a few
+# minutes on 2 cores; not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --workspace --quiet
+bin=$PWD/target/release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+measure() { /usr/bin/time -f "%e s wall, %M KiB peak RSS" "$@"; }
+
+echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+python3 tools/gen-inventory.py --list 10000 > "$work/list.txt"
+"$bin/hushlist-publish" keygen --out-dir "$work/keys" --name bench >/dev/null
+"$bin/hushlist-publish" build --key "$work/keys/bench.key" --input "$work/list.txt" --region US \
+  --kdf blake3 --valid-for 1d --out "$work/fast" >/dev/null
+"$bin/hushlist-publish" build --key "$work/keys/bench.key" --input "$work/list.txt" --region US \
+  --valid-for 1d --out "$work/slow" 2>/dev/null | tail -1
+
+check() { "$bin/hushlist" check --key "$work/keys/bench.pub" --region US --region-column country "$@"; }
+
+for rows in 10000 1000000; do
+  python3 tools/gen-inventory.py "$rows" > "$work/inv-$rows.csv" 2> "$work/expected-$rows.json"
+done
+
+echo "== fast mode (BLAKE3), CSV report to a file"
+for rows in 10000 1000000; do
+  printf '%8d rows: ' "$rows"
+  measure check --snapshot "$work/fast" --format csv --output "$work/out.csv" "$work/inv-$rows.csv" 2>&1 \
+    | grep -v 'report written' || true
+done
+
+echo "== 10^6 rows, every format (counts checked against the generator)"
+expected=$(cat "$work/expected-1000000.json")
+for format in table csv json jsonl; do
+  printf '%6s: ' "$format"
+  measure check --snapshot "$work/fast" --format "$format" --output "$work/out.$format" \
+    --report "$work/out.html" "$work/inv-1000000.csv" 2>&1 | grep -v 'report written' || true
+done
+python3 - "$work" "$expected" <<'PY'
+import json, sys
+work, expected = sys.argv[1], json.loads(sys.argv[2])
+report = json.load(open(f"{work}/out.json"))
+s = report["summary"]
+assert s["rows"] == expected["rows"], (s, expected)
+assert s["invalid"] == expected["invalid"], (s, expected)
+assert s["possible_matches"] >= expected["possible_matches_at_least"], (s, expected)
+lines = open(f"{work}/out.jsonl").read().splitlines()
+assert json.loads(lines[-1])["summary"] == s
+csv_rows = sum(1 for _ in open(f"{work}/out.csv")) - 1
+assert csv_rows == s["invalid"] + s["possible_matches"], csv_rows
+table = open(f"{work}/out.table").read()
+assert f"{s['rows']} rows read" in table
+html = open(f"{work}/out.html").read()
+assert "POSSIBLE MATCHES" in html and "http" not in html.split("<footer>")[0].lower().replace("https", "")
+print(f"   reports agree: {s['rows']} rows, {s['invalid']} invalid, {s['possible_matches']} possible matches "
+      f"({expected['possible_matches_at_least']} planted)")
+PY
+
+echo "== normalization alone vs fast mode: see 'cargo bench --bench throughput'"
+
+echo "== Argon2id (m=19456 KiB, t=2, p=1), 2000 rows, no cache"
+python3 tools/gen-inventory.py 2000 > "$work/inv-2000.csv" 2>/dev/null
+for jobs in 1 2; do
+  printf 'jobs=%d: ' "$jobs"
+  measure check --snapshot "$work/slow" --jobs "$jobs" --no-cache --format csv --output "$work/o.csv" \
+    "$work/inv-2000.csv" 2>&1 | grep -v 'report written' || true
+done
+cargo run --release --quiet --example hash_cost -- 19456 2 1 100 | sed -n 2p
+
+echo "== cached re-check, Argon2id, 2000 rows"
+for run in first second; do
+  printf '%6s: ' "$run"
+  HUSHLIST_CACHE_DIR="$work/cache" measure check --snapshot "$work/slow" --format csv \
+    --output "$work/o.csv" "$work/inv-2000.csv" 2>&1 | grep -v 'report written' || true
+done
