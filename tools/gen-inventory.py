@@ -25,30 +25,30 @@ def listed(i):
     return AREAS[i % len(AREAS)], i // len(AREAS)
 
 
-def spell(area, line, rng):
-    n = f"{line:04d}"
+def spell(area, line, rng, exchange=555):
+    n, x = f"{line:04d}", exchange
     choice = rng.randrange(11)
     if choice == 0:
-        return f"({area}) 555-{n}"
+        return f"({area}) {x}-{n}"
     if choice == 1:
-        return f"+1 {area} 555 {n}"
+        return f"+1 {area} {x} {n}"
     if choice == 2:
-        return f"{area}.555.{n}"
+        return f"{area}.{x}.{n}"
     if choice == 3:
-        return f"tel:+1-{area}-555-{n}"
+        return f"tel:+1-{area}-{x}-{n}"
     if choice == 4:
-        return f"011 1 {area} 555 {n}"
+        return f"011 1 {area} {x} {n}"
     if choice == 5:
-        return f"{area}-555-{n} ext. {rng.randrange(10, 99)}"
+        return f"{area}-{x}-{n} ext. {rng.randrange(10, 99)}"
     if choice == 6:
-        return f"{area}555{n}".translate(FULLWIDTH)
+        return f"{area}{x}{n}".translate(FULLWIDTH)
     if choice == 7:
-        return f"1-{area}-555-{n}"
+        return f"1-{area}-{x}-{n}"
     if choice == 8:
-        return f"+1{area}555{n}"
+        return f"+1{area}{x}{n}"
     if choice == 9:
-        return f"\"{area} 555, {n}\""
-    return f"{area} 555 {n}"
+        return f"\"{area} {x} {n}\""
+    return f"{area} {x} {n}"
 
 
 def main():
@@ -68,7 +68,7 @@ def main():
     for r in range(rows):
         if r % 5000 == 4999:
             out.write("\r\n")  # blank lines are skipped, not counted
-        name = f"Employee {r}"
+        name = f"\"Doe, Employee {r}\"" if r % 3 == 0 else f"Employee {r}"
         dept = rng.choice(["Sales", "Fleet", "IT", "HR", "Legal", "Ops"])
         device = f"SIM {r:07d}"
         country = ""
@@ -83,7 +83,7 @@ def main():
             phone, country = f"020 7946 0{rng.randrange(1000):03d}", "GB"
         else:
             # Exchange 556: never on the list, so any match there is a false positive.
-            phone = spell(rng.choice(AREAS), rng.randrange(10_000), rng).replace("555", "556")
+            phone = spell(rng.choice(AREAS), rng.randrange(10_000), rng, exchange=556)
         out.write(f"{name},{dept},{device},{phone},{country}\r\n")
         expected["rows"] += 1
     json.dump(expected, sys.stderr)

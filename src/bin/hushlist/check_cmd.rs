@@ -175,7 +175,9 @@ pub fn check(
     }
     let snapshot = &opened.snapshot.snapshot;
     let mut checker = Checker::new(snapshot).map_err(Failure::error)?;
-    if !args.no_cache && config.cache != Some(false) {
+    // The cache pays only for slow hashes; opening it also prunes other snapshots' caches.
+    let slow_hash = snapshot.header.kdf != hushlist::number_key::Kdf::Blake3;
+    if slow_hash && !args.no_cache && config.cache != Some(false) {
         if let Some(dir) = key_cache::default_dir() {
             match KeyCache::open(&dir, snapshot) {
                 Ok(cache) => checker = checker.with_cache(cache),
