@@ -248,26 +248,9 @@ fn reports_written_to_files_are_private_and_self_contained() {
 fn the_key_cache_makes_a_recheck_lookups_only() {
     use std::os::unix::fs::PermissionsExt;
     let lab = Lab::new();
-    let list = lab.write("list.txt", "313 555 0101\n");
-    run(
-        &publisher(),
-        &[
-            "build",
-            "--key",
-            s(&lab.key()),
-            "--input",
-            s(&list),
-            "--region",
-            "US",
-            "--argon2-memory",
-            "1024",
-            "--argon2-passes",
-            "1",
-            "--out",
-            s(&lab.path("pub")),
-        ],
-    )
-    .expect(0);
+    let small_argon2 = ["--argon2-memory", "1024", "--argon2-passes", "1"];
+    lab.build(&lab.key(), "pub", "313 555 0101\n", &small_argon2)
+        .expect(0);
     let cache = lab.path("cache");
     let input = lab.write("inv.txt", "313 555 0101\n313 555 0102\n313 555 0103\n");
     let (key, snap) = (lab.public(), lab.path("pub"));

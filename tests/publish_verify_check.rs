@@ -60,22 +60,8 @@ fn full_path_hit_miss_and_tampered() {
 #[test]
 fn argon2id_default_round_trip() {
     let lab = Lab::new();
-    let list = lab.write("list.csv", "phone\n3135550101\n");
-    run(
-        &publisher(),
-        &[
-            "build",
-            "--key",
-            s(&lab.key()),
-            "--input",
-            s(&list),
-            "--region",
-            "US",
-            "--out",
-            s(&lab.path("pub")),
-        ],
-    )
-    .expect(0);
+    lab.build(&lab.key(), "pub", "phone\n3135550101\n", &[])
+        .expect(0);
     let v = lab.verify("pub", &["--format", "json"]).expect(0);
     let json: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
     assert_eq!(json["hash"]["algorithm"], "argon2id");

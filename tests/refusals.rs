@@ -361,24 +361,9 @@ fn keygen_never_overwrites_and_never_prints_the_secret() {
 fn chaining_refuses_a_directory_signed_by_someone_else() {
     let lab = published();
     let other = Lab::new();
-    let list = other.write("l.txt", "313 555 0101\n");
-    let r = run(
-        &publisher(),
-        &[
-            "build",
-            "--key",
-            s(&other.key()),
-            "--input",
-            s(&list),
-            "--region",
-            "US",
-            "--kdf",
-            "blake3",
-            "--out",
-            s(&lab.path("pub")),
-        ],
-    )
-    .expect(2);
+    let r = lab
+        .build(&other.key(), "pub", "313 555 0101\n", &["--kdf", "blake3"])
+        .expect(2);
     assert!(
         r.stderr
             .contains("cannot chain to the existing publication"),

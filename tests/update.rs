@@ -418,24 +418,8 @@ fn rotated_key_is_followed_and_a_revoked_key_refused() {
         ],
     )
     .expect(0);
-    let list = lab.write("l2.txt", "313 555 0177\n");
-    run(
-        &publisher(),
-        &[
-            "build",
-            "--key",
-            s(&new_key),
-            "--input",
-            s(&list),
-            "--region",
-            "US",
-            "--kdf",
-            "blake3",
-            "--out",
-            s(&out),
-        ],
-    )
-    .expect(0);
+    lab.build(&new_key, "pub", "313 555 0177\n", &["--kdf", "blake3"])
+        .expect(0);
     let r = update(&lab).expect(0);
     assert!(r.stdout.contains("#1 -> #2"), "{}", r.stdout);
     let status = client(&lab, &["status", "--format", "json"]).expect(0);
@@ -450,25 +434,9 @@ fn rotated_key_is_followed_and_a_revoked_key_refused() {
 
     // The old (revoked) key signs a publication of its own: refused.
     let fresh = lab.path("attacker");
-    let list = lab.write("l3.txt", "313 555 0188\n");
     for _ in 0..3 {
-        run(
-            &publisher(),
-            &[
-                "build",
-                "--key",
-                s(&old_key),
-                "--input",
-                s(&list),
-                "--region",
-                "US",
-                "--kdf",
-                "blake3",
-                "--out",
-                s(&fresh),
-            ],
-        )
-        .expect(0);
+        lab.build(&old_key, "attacker", "313 555 0188\n", &["--kdf", "blake3"])
+            .expect(0);
     }
     let evil = Server::start(static_files(fresh));
     let config = lab.path("state/config.json");

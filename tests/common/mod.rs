@@ -140,22 +140,26 @@ impl Lab {
 
     /// Publishes `numbers` (one per line) into `out` with the fast hash.
     pub fn publish(&self, out: &str, numbers: &str, extra: &[&str]) -> Run {
+        let mut args = vec!["--kdf", "blake3"];
+        args.extend_from_slice(extra);
+        self.build(&self.key(), out, numbers, &args)
+    }
+
+    /// Runs `hushlist-publish build` with `key` (default hash unless `extra` says otherwise).
+    pub fn build(&self, key: &Path, out: &str, numbers: &str, extra: &[&str]) -> Run {
         let list = self.write(&format!("{out}.list.txt"), numbers);
-        let key = self.key();
+        let out = self.path(out);
         let mut args = vec![
             "build",
             "--key",
-            s(&key),
+            s(key),
             "--input",
             s(&list),
             "--region",
             "US",
-            "--kdf",
-            "blake3",
             "--out",
+            s(&out),
         ];
-        let out = self.path(out);
-        args.push(s(&out));
         args.extend_from_slice(extra);
         run(&publisher(), &args)
     }
