@@ -18,6 +18,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   check:          0 no listed number, 1 at least one possible match, 2 error
   verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error
+  audit:          0 the whole chain verifies, 1 a problem was found, 2 error
   update, import: 0 updated or already current, 1 refused (signature, rollback, expiry,
                   mix-and-match...), 2 error (network, files, state); the installed
                   snapshot is unchanged on 1 and 2
@@ -42,6 +43,19 @@ enum Command {
     /// Check numbers against a verified snapshot; nothing leaves this machine.
     #[command(after_help = EXIT_CODES)]
     Check(check_cmd::CheckArgs),
+    /// Audit a published directory's whole history: every snapshot, the digest
+    /// chain, key rotations, and the manifest pointing at the newest.
+    #[command(after_help = EXIT_CODES)]
+    Audit {
+        /// The publisher's original public key (rotations are followed from it).
+        #[arg(long, value_name = "PUB")]
+        key: PathBuf,
+        /// The published directory.
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: VerifyFormat,
+    },
     /// Pin the publisher's key and record where to download snapshots from.
     Init(state_cmds::InitArgs),
     /// Download, verify and install the latest snapshot.
@@ -195,6 +209,24 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
     }
 }
 
+fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
+    let key = published::read_public_key(key)?;
+    let audit = hushlist::audit::audit(dir, &key)?;
+    let text = match format {
+        VerifyFormat::Text => audit.to_text(),
+        VerifyFormat::Json => {
+            let mut v = serde_json::to_value(&audit).expect("serializes");
+            v["passed"] = audit.passed().into();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("serializes")
+            )
+        }
+    };
+    print(&text)?;
+    Ok(if audit.passed() { 0 } else { 1 })
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
     let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
@@ -202,6 +234,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Verify(args) => verify(state_dir, args),
         Command::Check(args) => check_cmd::check(state_dir, &config, args),
+        Command::Audit { key, dir, format } => audit(&key, &dir, format),
         Command::Init(args) => state_cmds::init(state_dir, args),
         Command::Update(args) => state_cmds::update(state_dir, args),
         Command::Import { dir } => state_cmds::import(state_dir, dir),

@@ -1,0 +1,272 @@
+//! Auditing a whole published directory: every snapshot verified, the sequence
+//! contiguous, each `previous` digest equal to the digest of the snapshot before
+//! it, every signature by a key the pinned key's rotation chain introduced (and
+//! none by a key after its revocation), and the manifest pointing at the newest.
+//!
+//! The result ends in the chain's head (sequence and digest): two auditors who
+//! see the same head saw the same history.
+
+use crate::published::{self, Error, MANIFEST_FILE};
+use crate::rotation::{rotation_file_name, Keyring};
+use crate::signature::{PublicKey, SignatureFile, MAX_SIGNATURE_FILE_LEN};
+use crate::time::{parse_rfc3339, rfc3339};
+use crate::verify::Policy;
+use serde::Serialize;
+use std::path::Path;
+
+/// One snapshot's line in the audit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    /// Sequence number.
+    pub sequence: u64,
+    /// RFC 3339.
+    pub created: String,
+    /// RFC 3339.
+    pub expires: String,
+    /// Entries listed.
+    pub entries: u64,
+    /// Signing key id.
+    pub key_id: String,
+    /// BLAKE3 of the file.
+    pub blake3: String,
+    /// What is wrong with it; empty when it passed.
+    pub problems: Vec<String>,
+}
+
+/// The audit of a directory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Audit {
+    /// Every snapshot found, oldest first.
+    pub snapshots: Vec<Entry>,
+    /// Key rotations applied from the pinned key.
+    pub rotations: u64,
+    /// Problems not tied to one snapshot (gaps, manifest).
+    pub problems: Vec<String>,
+    /// Newest sequence and its digest, when there is a snapshot.
+    pub head: Option<(u64, String)>,
+}
+
+impl Audit {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+            && self.snapshots.iter().all(|e| e.problems.is_empty())
+            && self.head.is_some()
+    }
+}
+
+/// Audits `dir` from the pinned `key`. Expired snapshots are history, not
+/// failures: freshness is judged only for the manifest's snapshot by `verify`.
+pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
+    let stale_ok = Policy {
+        now: crate::time::now(),
+        allow_stale: true,
+    };
+    // Every key the chain ever introduced, and when each revoked one stopped counting.
+    let mut ring = Keyring::pinned(key.clone());
+    let mut every_key = vec![key.clone()];
+    let mut revoked_at: Vec<(String, i64)> = Vec::new();
+    loop {
+        let path = dir.join(rotation_file_name(ring.applied + 1));
+        if !path.exists() {
+            break;
+        }
+        let signature = String::from_utf8_lossy(&published::read_capped(
+            &published::signature_path(&path),
+            MAX_SIGNATURE_FILE_LEN as u64,
+        )?)
+        .into_owned();
+        let data = published::read_capped(&path, crate::rotation::MAX_ROTATION_LEN as u64)?;
+        let signer = ring.clone();
+        let statement = ring
+            .apply(&data, &signature)
+            .map_err(|source| Error::Verify {
+                path: path.clone(),
+                source,
+            })?;
+        let new = PublicKey::from_text(&statement.new_public_key).expect("checked by apply");
+        if statement.revoke_old {
+            let old = signer
+                .keys()
+                .iter()
+                .find(|k| k.to_base64() == statement.old_public_key)
+                .expect("checked by apply");
+            revoked_at.push((
+                old.id().to_string(),
+                parse_rfc3339(&statement.created).unwrap_or(0),
+            ));
+        }
+        every_key.push(new);
+    }
+    let history = Keyring::history(every_key, ring.applied);
+
+    let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let seq: u64 = name
+                .strip_prefix("snapshot-")?
+                .strip_suffix(".hushlist")?
+                .parse()
+                .ok()?;
+            (crate::publish::snapshot_file_name(seq) == name).then_some((seq, e.path()))
+        })
+        .collect();
+    files.sort();
+
+    let mut audit = Audit {
+        snapshots: Vec::new(),
+        rotations: ring.applied,
+        problems: Vec::new(),
+        head: None,
+    };
+    let mut previous: Option<(u64, [u8; 32], i64)> = None;
+    for (seq, path) in &files {
+        match published::open_snapshot_file(path, &history, stale_ok) {
+            Err(e) => {
+                audit.snapshots.push(Entry {
+                    sequence: *seq,
+                    created: String::new(),
+                    expires: String::new(),
+                    entries: 0,
+                    key_id: String::new(),
+                    blake3: String::new(),
+                    problems: vec![e.to_string()],
+                });
+                previous = None;
+            }
+            Ok(opened) => {
+                let v = &opened.snapshot;
+                let h = &v.snapshot.header;
+                let mut problems = Vec::new();
+                if h.sequence != *seq {
+                    problems.push(format!(
+                        "file name says #{seq} but the header says #{}",
+                        h.sequence
+                    ));
+                }
+                match previous {
+                    Some((prev_seq, prev_digest, prev_created)) if prev_seq + 1 == *seq => {
+                        if h.previous != prev_digest {
+                            problems.push(format!(
+                                "previous digest {} is not #{prev_seq}'s {}",
+                                hex::encode(h.previous),
+                                hex::encode(prev_digest)
+                            ));
+                        }
+                        if h.created < prev_created {
+                            problems
+                                .push(format!("created {} before #{prev_seq}", rfc3339(h.created)));
+                        }
+                    }
+                    Some((prev_seq, ..)) => audit.problems.push(format!(
+                        "snapshots #{} to #{} are missing",
+                        prev_seq + 1,
+                        seq - 1
+                    )),
+                    None if *seq == 1 && h.previous != [0; 32] => {
+                        problems.push("the first snapshot names a previous one".into())
+                    }
+                    None if *seq > 1 && audit.snapshots.is_empty() => audit.problems.push(format!(
+                        "history starts at #{seq}: earlier snapshots were removed"
+                    )),
+                    None => {}
+                }
+                let signer =
+                    SignatureFile::parse(&String::from_utf8_lossy(&published::read_capped(
+                        &published::signature_path(path),
+                        MAX_SIGNATURE_FILE_LEN as u64,
+                    )?))
+                    .map(|s| s.key_id.to_string())
+                    .unwrap_or_default();
+                // Times are whole seconds: only a snapshot created strictly after the
+                // revocation statement is known to postdate it.
+                if let Some((_, at)) = revoked_at
+                    .iter()
+                    .find(|(k, at)| *k == signer && h.created > *at)
+                {
+                    problems.push(format!(
+                        "signed by key {signer} after its revocation at {}",
+                        rfc3339(*at)
+                    ));
+                }
+                previous = Some((*seq, v.digest, h.created));
+                audit.snapshots.push(Entry {
+                    sequence: h.sequence,
+                    created: rfc3339(h.created),
+                    expires: rfc3339(h.expires),
+                    entries: h.entries,
+                    key_id: v.key_id.to_string(),
+                    blake3: hex::encode(v.digest),
+                    problems,
+                });
+            }
+        }
+    }
+    match published::open_directory(dir, &Keyring::pinned(key.clone()), stale_ok) {
+        Err(e) => audit.problems.push(format!("{MANIFEST_FILE}: {e}")),
+        Ok(opened) => {
+            let newest = files.last().map(|(s, _)| *s);
+            if Some(opened.snapshot.snapshot.header.sequence) != newest {
+                audit.problems.push(format!(
+                    "the manifest points at #{}, not at the newest snapshot #{}",
+                    opened.snapshot.snapshot.header.sequence,
+                    newest.unwrap_or(0)
+                ));
+            }
+        }
+    }
+    audit.head = audit
+        .snapshots
+        .last()
+        .map(|e| (e.sequence, e.blake3.clone()));
+    if files.is_empty() {
+        audit.problems.push("no snapshot in the directory".into());
+    }
+    Ok(audit)
+}
+
+impl Audit {
+    /// The human-readable report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "{}: {} snapshot(s), {} key rotation(s)\n",
+            if self.passed() {
+                "CHAIN OK"
+            } else {
+                "CHAIN BROKEN"
+            },
+            self.snapshots.len(),
+            self.rotations
+        ));
+        for e in &self.snapshots {
+            s.push_str(&format!(
+                "  #{:<6} {}  {:>9} entries  key {}  {}\n",
+                e.sequence,
+                e.created,
+                e.entries,
+                e.key_id,
+                if e.blake3.is_empty() {
+                    "-"
+                } else {
+                    &e.blake3[..16]
+                }
+            ));
+            for p in &e.problems {
+                s.push_str(&format!("          PROBLEM: {p}\n"));
+            }
+        }
+        for p in &self.problems {
+            s.push_str(&format!("PROBLEM: {p}\n"));
+        }
+        if let Some((seq, digest)) = &self.head {
+            s.push_str(&format!("head #{seq} blake3 {digest}\n"));
+        }
+        s
+    }
+}
