@@ -100,23 +100,7 @@ pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
     }
     let history = Keyring::history(every_key, ring.applied);
 
-    let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let seq: u64 = name
-                .strip_prefix("snapshot-")?
-                .strip_suffix(".hushlist")?
-                .parse()
-                .ok()?;
-            (crate::publish::snapshot_file_name(seq) == name).then_some((seq, e.path()))
-        })
-        .collect();
-    files.sort();
+    let files = published::snapshot_files(dir)?;
 
     let mut audit = Audit {
         snapshots: Vec::new(),

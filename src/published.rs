@@ -272,6 +272,29 @@ pub fn write_publication(dir: &Path, publication: &Publication) -> Result<PathBu
     Ok(snapshot)
 }
 
+/// The snapshot files in a published directory, by sequence (from their
+/// canonical names), oldest first; none when the directory does not exist.
+pub fn snapshot_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
+    let entries = match fs::read_dir(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        other => other.map_err(io_err(dir))?,
+    };
+    let mut files: Vec<(u64, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let seq: u64 = name
+                .strip_prefix("snapshot-")?
+                .strip_suffix(".hushlist")?
+                .parse()
+                .ok()?;
+            (crate::publish::snapshot_file_name(seq) == name).then_some((seq, e.path()))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// A verified snapshot read from disk, with the manifest that named it (if read
 /// from a published directory).
 #[derive(Debug)]

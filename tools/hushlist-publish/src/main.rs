@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::input::{ColumnSpec, InputOptions, RowReader};
 use hushlist::normalize::{normalize, Region};
 use hushlist::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
-use hushlist::publish::{build_snapshot, sign_publication, snapshot_file_name, BuildParams};
+use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
 use hushlist::published;
 use hushlist::rotation::{rotation_file_name, sign_rotation, Keyring, RotationStatement};
 use hushlist::signature::{PublicKey, SecretKey};
@@ -157,7 +157,10 @@ fn build(args: BuildArgs) -> Result<(), String> {
     // Chain to the newest snapshot file here, if any; it must be ours. The
     // newest file, not the manifest: a run interrupted between writing the two
     // then heals on the next build instead of blocking it.
-    let (sequence, previous) = match newest_snapshot(&args.out)? {
+    let newest = published::snapshot_files(&args.out)
+        .map_err(|e| e.to_string())?
+        .pop();
+    let (sequence, previous) = match newest.map(|(_, path)| path) {
         Some(path) => {
             let policy = Policy {
                 now: now(),
@@ -241,27 +244,6 @@ fn build(args: BuildArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// The snapshot file with the highest sequence in `dir`, by name.
-fn newest_snapshot(dir: &Path) -> Result<Option<PathBuf>, String> {
-    let entries = match std::fs::read_dir(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        other => other.map_err(|e| format!("{}: {e}", dir.display()))?,
-    };
-    let newest = entries
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let seq: u64 = name
-                .strip_prefix("snapshot-")?
-                .strip_suffix(".hushlist")?
-                .parse()
-                .ok()?;
-            (snapshot_file_name(seq) == name).then_some((seq, e.path()))
-        })
-        .max_by_key(|(seq, _)| *seq);
-    Ok(newest.map(|(_, path)| path))
 }
 
 /// The keys of the directory's publication history: the first rotation
