@@ -3,11 +3,19 @@
 //! The format is sniffed from the first non-blank line: a comma, semicolon or
 //! tab makes it a delimited file (the most frequent of the three wins), anything
 //! else a plain list with one number per line. The first row is a header when
-//! `--column` names a column, or when the chosen field holds no digit.
+//! `--column` names a column, or when the chosen field holds no digit. Fields
+//! that are not valid UTF-8 (a Windows-1252 export, say) are read with
+//! replacement characters, so only a number field that is not text makes its
+//! row invalid. Line numbers count `\n`, `\r\n` and lone `\r` endings.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::{Arc, Mutex};
+
+/// Longest line read while sniffing the format.
+const MAX_FIRST_LINE: u64 = 1 << 20;
+/// A quoted field spanning more lines than this is taken for an unclosed quote.
+const MAX_RECORD_LINES: u64 = 20;
 
 /// Which column holds the number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +70,40 @@ pub struct InputOptions {
     pub region_column: Option<ColumnSpec>,
 }
 
-/// Header names that suggest a phone-number column, for automatic choice.
-const PHONE_HEADER_WORDS: [&str; 6] = ["phone", "number", "msisdn", "tel", "mobile", "cell"];
+/// Header words that name a phone column outright, and a weaker hint.
+const PHONE_HEADER_WORDS: [&str; 6] = ["phone", "mobile", "msisdn", "cell", "tel", "handy"];
+const NUMBER_HEADER_WORD: &str = "number";
+
+/// Errors that stop reading altogether.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The input could not be read.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// `--column NAME` is not in the header.
+    #[error("no column named {name:?}; the header has: {available}")]
+    NoSuchColumn {
+        /// The requested name.
+        name: String,
+        /// The header's names.
+        available: String,
+    },
+    /// More than one column looks like the phone column.
+    #[error("several columns could hold the numbers ({candidates}); choose one with --column")]
+    AmbiguousColumn {
+        /// The candidates' names.
+        candidates: String,
+    },
+    /// The file is not a well-formed list (an unclosed quote, an endless line).
+    #[error("line {line}: {reason}")]
+    Malformed {
+        /// Where the problem starts.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
 
 /// A streaming reader of rows.
 pub struct RowReader {
@@ -87,13 +127,15 @@ impl ByteCounter {
 }
 
 /// Line numbers from byte offsets. The csv crate's own line counter skips
-/// blank lines, so the newlines are counted here as the bytes stream past; only
-/// those not yet behind the current record are kept (bounded by csv's buffer).
+/// blank lines, so line breaks are recorded here as the bytes stream past (at
+/// the offset of each break's last byte); only those not yet behind the current
+/// record are kept, which bounds the queue by csv's read-ahead.
 #[derive(Default)]
 struct NewlineTracker {
     pending: VecDeque<u64>,
     lines_before: u64,
     bytes_read: u64,
+    at_eof: bool,
 }
 
 impl NewlineTracker {
@@ -109,6 +151,8 @@ impl NewlineTracker {
 struct CountingReader<R> {
     inner: R,
     offset: u64,
+    /// A `\r` seen at this offset, not yet known to be followed by `\n`.
+    carriage_return: Option<u64>,
     newlines: Arc<Mutex<NewlineTracker>>,
 }
 
@@ -116,8 +160,24 @@ impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut tracker = self.newlines.lock().expect("not poisoned");
-        for (i, _) in buf[..n].iter().enumerate().filter(|&(_, &b)| b == b'\n') {
-            tracker.pending.push_back(self.offset + i as u64);
+        for (i, &b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            if let Some(cr) = self.carriage_return.take() {
+                if b != b'\n' {
+                    tracker.pending.push_back(cr);
+                }
+            }
+            match b {
+                b'\n' => tracker.pending.push_back(at),
+                b'\r' => self.carriage_return = Some(at),
+                _ => {}
+            }
+        }
+        if n == 0 {
+            if let Some(cr) = self.carriage_return.take() {
+                tracker.pending.push_back(cr);
+            }
+            tracker.at_eof = true;
         }
         self.offset += n as u64;
         tracker.bytes_read = self.offset;
@@ -125,32 +185,21 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Errors that stop reading altogether.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum InputError {
-    /// The input could not be read.
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// `--column NAME` is not in the header.
-    #[error("no column named {name:?}; the header has: {available}")]
-    NoSuchColumn {
-        /// The requested name.
-        name: String,
-        /// The header's names.
-        available: String,
-    },
+/// Line breaks inside a record's fields, counted as the tracker counts them.
+fn breaks_in(field: &[u8]) -> u64 {
+    let lone_cr = field
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count()
+        + usize::from(field.last() == Some(&b'\r'));
+    (field.iter().filter(|&&b| b == b'\n').count() + lone_cr) as u64
 }
 
-fn record_fields(record: &csv::StringRecord) -> Vec<String> {
-    record.iter().map(|f| f.to_string()).collect()
-}
-
-fn sniff_delimiter(line: &str) -> Option<u8> {
+fn sniff_delimiter(line: &[u8]) -> Option<u8> {
     let mut best = None;
     let mut best_count = 0;
     for d in [b',', b';', b'\t'] {
-        let count = line.bytes().filter(|&b| b == d).count();
+        let count = line.iter().filter(|&&b| b == d).count();
         if count > best_count {
             best = Some(d);
             best_count = count;
@@ -166,32 +215,79 @@ fn guess_column(first: &[String]) -> usize {
         .unwrap_or(0)
 }
 
+/// The phone column of a header: a name with a phone word beats one with
+/// "number"; a tie at the top is ambiguous.
+fn phone_column(lower: &[String], names: &[String]) -> Result<usize, InputError> {
+    let rank = |h: &str| {
+        if PHONE_HEADER_WORDS.iter().any(|w| h.contains(w)) {
+            2
+        } else if h.contains(NUMBER_HEADER_WORD) {
+            1
+        } else {
+            0
+        }
+    };
+    let best = lower.iter().map(|h| rank(h)).max().unwrap_or(0);
+    if best == 0 {
+        return Ok(0);
+    }
+    let top: Vec<usize> = (0..lower.len())
+        .filter(|&i| rank(&lower[i]) == best)
+        .collect();
+    match top[..] {
+        [one] => Ok(one),
+        _ => Err(InputError::AmbiguousColumn {
+            candidates: top
+                .iter()
+                .map(|&i| names[i].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// A record: its first line, its fields (lossily decoded), and which fields were not UTF-8.
+type Record = (u64, Vec<String>, Vec<bool>);
+
 impl RowReader {
     /// Starts reading `input`, sniffing its format from the first non-blank line.
     pub fn new(
         mut input: Box<dyn BufRead + Send>,
         options: &InputOptions,
     ) -> Result<Self, InputError> {
-        let column = options.column.as_ref();
-        let mut prefix = String::new();
-        let mut first = String::new();
+        let mut prefix = Vec::new();
+        let mut first = Vec::new();
         loop {
             first.clear();
-            if input.read_line(&mut first)? == 0 || !first.trim().is_empty() {
+            let n = input
+                .by_ref()
+                .take(MAX_FIRST_LINE)
+                .read_until(b'\n', &mut first)?;
+            if n as u64 == MAX_FIRST_LINE && first.last() != Some(&b'\n') {
+                return Err(InputError::Malformed {
+                    line: 1 + prefix.iter().filter(|&&b| b == b'\n').count() as u64,
+                    reason: "a line longer than 1 MiB: not a CSV file or a list of numbers".into(),
+                });
+            }
+            if prefix.is_empty() && first.starts_with(b"\xef\xbb\xbf") {
+                first.drain(..3);
+            }
+            if n == 0 || !is_blank(&first) {
                 break;
             }
-            prefix.push_str(&first);
-        }
-        if prefix.is_empty() {
-            if let Some(rest) = first.strip_prefix('\u{feff}') {
-                first = rest.to_string();
-            }
+            prefix.append(&mut first);
         }
         let delimiter = sniff_delimiter(&first);
         let newlines = Arc::new(Mutex::new(NewlineTracker::default()));
+        prefix.extend_from_slice(&first);
         let replay: Box<dyn Read + Send> = Box::new(CountingReader {
-            inner: Cursor::new(format!("{prefix}{first}")).chain(input),
+            inner: Cursor::new(prefix).chain(input),
             offset: 0,
+            carriage_return: None,
             newlines: Arc::clone(&newlines),
         });
         let mut builder = csv::ReaderBuilder::new();
@@ -209,31 +305,17 @@ impl RowReader {
             pending: None,
             newlines,
         };
-        let (line, fields) = match reader.read_record() {
-            None => return Ok(reader),
-            Some(Ok((line, Ok(fields)))) => (line, fields),
-            Some(Ok((line, Err(_)))) => (line, Vec::new()),
-            Some(Err(e)) => return Err(e),
-        };
-        if fields.is_empty() {
-            reader.pending = Some(Row {
-                line,
-                fields,
-                value: Err("not valid UTF-8 text".into()),
-                region: None,
-            });
+        let Some((line, fields, not_text)) = reader.read_record().transpose()? else {
             return Ok(reader);
-        }
+        };
+        let column = options.column.as_ref();
         let lower: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
+        let has_digit = |f: &String| f.chars().any(|c| c.is_numeric());
         let is_header = match column {
             _ if matches!(options.region_column, Some(ColumnSpec::Name(_))) => true,
             Some(ColumnSpec::Name(_)) => true,
-            Some(ColumnSpec::Index(i)) => fields
-                .get(i - 1)
-                .is_some_and(|f| !f.chars().any(|c| c.is_numeric())),
-            None => !fields[guess_column(&fields)]
-                .chars()
-                .any(|c| c.is_numeric()),
+            Some(ColumnSpec::Index(i)) => fields.get(i - 1).is_some_and(|f| !has_digit(f)),
+            None => !has_digit(&fields[guess_column(&fields)]),
         };
         let find = |spec: &ColumnSpec| match spec {
             ColumnSpec::Name(name) => lower
@@ -248,16 +330,13 @@ impl RowReader {
         reader.region_column = options.region_column.as_ref().map(find).transpose()?;
         reader.column = match column {
             Some(spec) => find(spec)?,
-            None if is_header => lower
-                .iter()
-                .position(|h| PHONE_HEADER_WORDS.iter().any(|w| h.contains(w)))
-                .unwrap_or(0),
+            None if is_header => phone_column(&lower, &fields)?,
             None => guess_column(&fields),
         };
         if is_header {
             reader.headers = Some(fields);
         } else {
-            reader.pending = Some(reader.row(line, fields));
+            reader.pending = Some(reader.row(line, fields, &not_text));
         }
         Ok(reader)
     }
@@ -275,37 +354,67 @@ impl RowReader {
 
     /// Reads one record with the line it starts on. csv's own record positions
     /// point before skipped blank lines, so the line is counted back from the
-    /// record's end (its terminator) less the newlines quoted inside it.
-    #[allow(clippy::type_complexity)]
-    fn read_record(&mut self) -> Option<Result<(u64, Result<Vec<String>, ()>), InputError>> {
-        let mut record = csv::StringRecord::new();
-        let result = self.csv.read_record(&mut record);
+    /// record's end (its terminator) less the line breaks quoted inside it.
+    fn read_record(&mut self) -> Option<Result<Record, InputError>> {
+        let mut record = csv::ByteRecord::new();
+        let result = self.csv.read_byte_record(&mut record);
         let end = self.csv.position().byte();
-        let last_line = self
-            .newlines
-            .lock()
-            .expect("not poisoned")
-            .line_at(end.saturating_sub(1));
+        let (last_line, ended_input) = {
+            let mut tracker = self.newlines.lock().expect("not poisoned");
+            (
+                tracker.line_at(end.saturating_sub(1)),
+                tracker.at_eof && end == tracker.bytes_read,
+            )
+        };
         match result {
             Ok(false) => None,
             Ok(true) => {
-                let inner: usize = record.iter().map(|f| f.matches('\n').count()).sum();
-                Some(Ok((last_line - inner as u64, Ok(record_fields(&record)))))
+                let inner: u64 = record.iter().map(breaks_in).sum();
+                // At end of input with no terminator, the last byte is a line break
+                // inside the final field (an unclosed quote), which `last_line` did
+                // not count but `inner` did.
+                let unterminated = ended_input
+                    && record
+                        .iter()
+                        .next_back()
+                        .is_some_and(|f| matches!(f.last(), Some(b'\n' | b'\r')));
+                let line = (last_line + u64::from(unterminated))
+                    .saturating_sub(inner)
+                    .max(1);
+                if inner > MAX_RECORD_LINES {
+                    return Some(Err(InputError::Malformed {
+                        line,
+                        reason: format!(
+                            "a quoted field runs over {} lines: an unclosed quote? (nothing after it was read)",
+                            inner + 1
+                        ),
+                    }));
+                }
+                let not_text = record
+                    .iter()
+                    .map(|f| std::str::from_utf8(f).is_err())
+                    .collect();
+                let fields = record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                Some(Ok((line, fields, not_text)))
             }
-            Err(e) => match e.into_kind() {
-                csv::ErrorKind::Utf8 { .. } => Some(Ok((last_line, Err(())))),
-                csv::ErrorKind::Io(io) => Some(Err(io.into())),
-                other => Some(Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{other:?}"),
-                )
-                .into())),
-            },
+            Err(e) => Some(Err(match e.into_kind() {
+                csv::ErrorKind::Io(io) => io.into(),
+                other => InputError::Malformed {
+                    line: last_line,
+                    reason: format!("{other:?}"),
+                },
+            })),
         }
     }
 
-    fn row(&self, line: u64, fields: Vec<String>) -> Row {
+    fn row(&self, line: u64, fields: Vec<String>, not_text: &[bool]) -> Row {
         let value = match fields.get(self.column) {
+            Some(_) if not_text.get(self.column) == Some(&true) => {
+                Err("not valid UTF-8 text".into())
+            }
             Some(v) => Ok(v.clone()),
             None => Err(format!(
                 "row has {} field(s); column {} is missing",
@@ -330,8 +439,7 @@ impl RowReader {
 impl Iterator for RowReader {
     type Item = Result<Row, InputError>;
 
-    /// The next row; blank lines are skipped. A row that is not valid UTF-8 is
-    /// returned with an error value (and its line), not dropped.
+    /// The next row; blank lines are skipped.
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(row) = self.pending.take() {
             return Some(Ok(row));
@@ -339,14 +447,8 @@ impl Iterator for RowReader {
         loop {
             return match self.read_record()? {
                 Err(e) => Some(Err(e)),
-                Ok((line, Err(()))) => Some(Ok(Row {
-                    line,
-                    fields: Vec::new(),
-                    value: Err("not valid UTF-8 text".into()),
-                    region: None,
-                })),
-                Ok((_, Ok(fields))) if fields.iter().all(|f| f.trim().is_empty()) => continue,
-                Ok((line, Ok(fields))) => Some(Ok(self.row(line, fields))),
+                Ok((_, fields, _)) if fields.iter().all(|f| f.trim().is_empty()) => continue,
+                Ok((line, fields, not_text)) => Some(Ok(self.row(line, fields, &not_text))),
             };
         }
     }
@@ -438,5 +540,60 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1].line, 2);
         assert!(rows[1].value.is_err());
+    }
+
+    #[test]
+    fn the_phone_column_beats_other_numbers_and_ties_are_refused() {
+        let (h, rows) = read(
+            "Account Number,Employee,Mobile Phone\n2125550199,Ben,313.555.0142\n",
+            None,
+        );
+        assert_eq!(h.unwrap()[2], "Mobile Phone");
+        assert_eq!(rows[0].value.as_deref(), Ok("313.555.0142"));
+        let options = InputOptions::default();
+        let both = "Work Phone,Mobile Phone\n3135550101,3135550102\n";
+        let err = RowReader::new(Box::new(Cursor::new(both.as_bytes().to_vec())), &options);
+        assert!(matches!(err, Err(InputError::AmbiguousColumn { .. })));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_not_a_silent_loss() {
+        let mut text = String::from("name,phone\nAna,\"3135550101\n");
+        for i in 0..30 {
+            text.push_str(&format!("Row{i},31355501{i:02}\n"));
+        }
+        let r = RowReader::new(
+            Box::new(Cursor::new(text.into_bytes())),
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let results: Vec<_> = r.collect();
+        match results.last() {
+            Some(Err(InputError::Malformed { line, reason })) => {
+                assert_eq!(*line, 2);
+                assert!(reason.contains("unclosed quote"), "{reason}");
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn latin1_names_keep_their_rows_and_cr_endings_count_lines() {
+        let bytes = b"name,phone\r\nJos\xe9,313 555 0101\r\nAna,31\xff3\r\n".to_vec();
+        let r = RowReader::new(Box::new(Cursor::new(bytes)), &InputOptions::default()).unwrap();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        assert_eq!(rows[0].value.as_deref(), Ok("313 555 0101"));
+        assert!(rows[0].fields[0].starts_with("Jos"));
+        assert_eq!(rows[1].value, Err("not valid UTF-8 text".into()));
+        assert_eq!(rows[1].line, 3);
+
+        let (_, rows) = read("313 555 0101\r\r313 555 0102\r", None);
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 3]);
+        let (h, rows) = read("\u{feff}\nphone,name\n313 555 0101,Ana\n", None);
+        assert!(
+            h.is_some(),
+            "a BOM before a blank line still sniffs the CSV"
+        );
+        assert_eq!(rows[0].line, 3);
     }
 }

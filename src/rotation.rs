@@ -204,6 +204,13 @@ impl Keyring {
         }
         let new = PublicKey::from_text(&statement.new_public_key)
             .map_err(|e| VerifyError::Manifest(format!("rotation statement's new key: {e}")))?;
+        if new.id() == key.id() || self.revoked.iter().any(|(k, _)| *k == new.id().to_string()) {
+            return Err(VerifyError::Manifest(format!(
+                "rotation statement {} introduces key {}, which is the signing key or a revoked one",
+                statement.number,
+                new.id()
+            )));
+        }
         if statement.revoke_old {
             self.keys.retain(|k| k.id() != key.id());
             self.revoked.push((key.id().to_string(), statement.number));

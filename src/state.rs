@@ -81,7 +81,8 @@ pub enum StateError {
     /// The clock is behind a reading from an earlier run.
     #[error(
         "the system clock ({now}) is behind a time already seen by hushlist ({seen}); \
-         expiry checks cannot be trusted until the clock is fixed"
+         expiry checks cannot be trusted until the clock is fixed (if that earlier time was \
+         the wrong one, `hushlist update --accept-clock` forgets it)"
     )]
     ClockWentBack {
         /// Now, RFC 3339.
@@ -242,15 +243,27 @@ impl State {
         write_json(&self.root.join("status.json"), status)
     }
 
+    /// Forgets the latest time seen (after a clock that ran ahead was corrected).
+    pub fn forget_clock(status: &mut Status) {
+        status.latest_clock = 0;
+    }
+
     /// Records `now` as seen, refusing if the clock went back past the tolerance.
     pub fn check_clock(&self, status: &mut Status, now: i64) -> Result<(), StateError> {
+        Self::clock_not_behind(status, now)?;
+        status.latest_clock = status.latest_clock.max(now);
+        Ok(())
+    }
+
+    /// Refuses `now` if it is behind a time already seen (beyond the tolerance):
+    /// an expiry check against a clock set back would revive an expired list.
+    pub fn clock_not_behind(status: &Status, now: i64) -> Result<(), StateError> {
         if now + CLOCK_TOLERANCE_SECS < status.latest_clock {
             return Err(StateError::ClockWentBack {
                 now: crate::time::rfc3339(now),
                 seen: crate::time::rfc3339(status.latest_clock),
             });
         }
-        status.latest_clock = status.latest_clock.max(now);
         Ok(())
     }
 
@@ -281,6 +294,10 @@ impl State {
             fs::remove_dir_all(&target).map_err(io_err(&target))?;
         }
         fs::rename(&staging, &target).map_err(io_err(&target))?;
+        // The rename must be durable before status.json points at the new copy.
+        File::open(&snapshots)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&snapshots))?;
         Ok(name)
     }
 

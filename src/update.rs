@@ -159,25 +159,43 @@ fn fetch_signature(transport: &dyn Transport, name: &str) -> Result<String, Upda
     })
 }
 
-/// Updates from `sources` in order; the first that succeeds wins. With
-/// `conditional` false the manifest is always downloaded in full (some servers,
-/// nginx among them, derive ETags from whole-second modification times, so two
-/// publications within one second can share one).
+/// How to run an update.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The current time, Unix seconds.
+    pub now: i64,
+    /// Send the stored ETag so an unchanged manifest costs a 304. Off means the
+    /// manifest is always downloaded in full (some servers, nginx among them,
+    /// derive ETags from whole-second modification times, so two publications
+    /// within one second can share one).
+    pub conditional: bool,
+    /// Forget the latest time seen before checking the clock, after a clock that
+    /// ran ahead was corrected.
+    pub accept_clock: bool,
+}
+
+/// Updates from `sources` in order; the first that succeeds wins.
 pub fn update(
     state: &State,
     sources: &[Box<dyn Transport>],
-    now: i64,
-    conditional: bool,
+    options: Options,
 ) -> Result<Outcome, UpdateError> {
+    let now = options.now;
     let _lock = state.lock()?;
     let mut status = state.status()?;
+    if options.accept_clock {
+        State::forget_clock(&mut status);
+    }
     state.check_clock(&mut status, now)?;
-    if !conditional {
+    if !options.conditional {
         status.etags.clear();
     }
+    // Verified rotations carry across sources and are saved as soon as they
+    // verify: a revocation seen on one mirror must bind the next mirror too.
+    let mut keys = state.keyring()?;
     let mut failures = Vec::new();
     for source in sources {
-        match update_from(state, &mut status, source.as_ref(), now) {
+        match update_from(state, &mut status, &mut keys, source.as_ref(), now) {
             Ok(outcome) => {
                 state.save_status(&status)?;
                 return Ok(outcome);
@@ -192,9 +210,32 @@ pub fn update(
     }
 }
 
+/// Whether a source's answer means "no such file". Object stores without list
+/// permission (S3, CloudFront) answer 403 for a missing key.
+fn absent(e: &FetchError) -> bool {
+    matches!(e, FetchError::NotFound { .. })
+        || matches!(
+            e,
+            FetchError::Status {
+                status: 403 | 410,
+                ..
+            }
+        )
+}
+
+/// Whether the installed copy still verifies with `keys` (it may have expired,
+/// been damaged, or been signed by a key revoked since).
+fn installed_valid(state: &State, status: &Status, keys: &Keyring, policy: Policy) -> bool {
+    status.installed.as_ref().is_some_and(|installed| {
+        let dir = state.root().join("snapshots").join(&installed.dir);
+        published::open_directory(&dir, keys, policy).is_ok()
+    })
+}
+
 fn update_from(
     state: &State,
     status: &mut Status,
+    keys: &mut Keyring,
     source: &dyn Transport,
     now: i64,
 ) -> Result<Outcome, UpdateError> {
@@ -211,43 +252,51 @@ fn update_from(
         .as_ref()
         .and_then(|_| status.etags.get(&name))
         .cloned();
-    let fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
+    let mut fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
 
-    // Step 2: key rotations, each signed by a key already trusted.
-    let mut keys: Keyring = state.keyring()?;
+    // Step 2: key rotations, each signed by a key already trusted, each saved
+    // as soon as it verifies (the keyring only ever moves forward).
     loop {
         let file = rotation_file_name(keys.applied + 1);
         let bytes = match source.fetch(&file, MAX_ROTATION_LEN as u64, None) {
-            Err(FetchError::NotFound { .. }) => break,
+            Err(e) if absent(&e) => break,
             other => body(other?, &file)?,
         };
         let signature = fetch_signature(source, &file)?;
         keys.apply(&bytes, &signature)
             .map_err(|e| UpdateError::verify(&file, e))?;
+        state.save_keyring(keys)?;
     }
 
-    let (manifest_bytes, new_etag) = match fetched {
-        Fetched::NotModified => {
-            // Unchanged at the source: the installed copy must still verify
-            // (a revocation or its expiry may have happened since).
-            let installed = status
-                .installed
-                .as_ref()
-                .expect("conditional only when installed");
-            let dir = state.root().join("snapshots").join(&installed.dir);
-            published::open_directory(&dir, &keys, policy)
-                .map_err(|e| UpdateError::InstalledInvalid(e.to_string()))?;
-            state.save_keyring(&keys)?;
+    if matches!(fetched, Fetched::NotModified) {
+        if let Some(installed) = status
+            .installed
+            .as_ref()
+            .filter(|_| installed_valid(state, status, keys, policy))
+        {
             return Ok(Outcome::NotModified {
                 sequence: installed.sequence,
                 source: name,
             });
         }
-        Fetched::Body { bytes, etag } => (bytes, etag),
+        // Unchanged at the source, but the installed copy no longer verifies
+        // (damaged, or signed by a key revoked since): fetch it all again.
+        fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, None)?;
+    }
+    let Fetched::Body {
+        bytes: manifest_bytes,
+        etag: new_etag,
+    } = fetched
+    else {
+        return Err(FetchError::Transport {
+            name: MANIFEST_FILE.into(),
+            message: "304 Not Modified to an unconditional request".into(),
+        }
+        .into());
     };
     let manifest_signature = fetch_signature(source, MANIFEST_FILE)?;
     // Steps 3 and 5: signature, then expiry (freeze).
-    let manifest = verify::verify_manifest(&manifest_bytes, &manifest_signature, &keys, policy)
+    let manifest = verify::verify_manifest(&manifest_bytes, &manifest_signature, keys, policy)
         .map_err(|e| UpdateError::verify(MANIFEST_FILE, e))?;
     let offered = manifest.manifest.sequence;
 
@@ -260,12 +309,21 @@ fn update_from(
     }
     if let Some(installed) = status.installed.as_ref().filter(|i| i.sequence == offered) {
         let dir = state.root().join("snapshots").join(&installed.dir);
-        let current = published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64)
-            .map_err(|e| UpdateError::InstalledInvalid(e.to_string()))?;
-        if current != manifest_bytes {
-            return Err(UpdateError::Equivocation { sequence: offered });
+        // Equivocation is judged on what was installed; a copy too damaged to
+        // read is simply installed again below.
+        if let Ok(current) =
+            published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64)
+        {
+            if current != manifest_bytes {
+                return Err(UpdateError::Equivocation { sequence: offered });
+            }
         }
-        state.save_keyring(&keys)?;
+    }
+    let current = status
+        .installed
+        .as_ref()
+        .is_some_and(|i| i.sequence == offered);
+    if current && installed_valid(state, status, keys, policy) {
         if let Some(etag) = new_etag {
             status.etags.insert(name.clone(), etag);
         }
@@ -297,7 +355,7 @@ fn update_from(
     let snapshot_signature = fetch_signature(source, file)?;
 
     // Step 7: signature, digest, structure, fill, and the binding to the manifest.
-    let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, &keys, policy)
+    let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, keys, policy)
         .map_err(|e| UpdateError::verify(file, e))?;
     verify::check_binding(&manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
 
@@ -312,8 +370,11 @@ fn update_from(
             (MANIFEST_FILE.to_string(), manifest_bytes),
         ],
     )?;
-    state.save_keyring(&keys)?;
-    let previous = status.installed.as_ref().map(|i| i.sequence);
+    let previous = status
+        .installed
+        .as_ref()
+        .map(|i| i.sequence)
+        .filter(|&p| p != offered);
     status.installed = Some(Installed {
         sequence: offered,
         dir: dir.clone(),

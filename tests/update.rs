@@ -511,3 +511,114 @@ fn concurrent_run_is_locked_out_and_a_clock_stepped_back_is_detected() {
         r.stderr
     );
 }
+
+#[test]
+fn a_revocation_seen_on_one_mirror_binds_the_next() {
+    let (lab, server) = installed();
+    // Mirror A: the publisher rotated to K2, revoking K1, but #2 is not there yet.
+    let new_dir = lab.path("newkeys");
+    run(
+        &publisher(),
+        &["keygen", "--out-dir", s(&new_dir), "--name", "new"],
+    )
+    .expect(0);
+    let out = lab.path("pub");
+    run(
+        &publisher(),
+        &[
+            "rotate-key",
+            "--key",
+            s(&lab.key()),
+            "--new-key",
+            s(&new_dir.join("new.pub")),
+            "--out",
+            s(&out),
+            "--revoke-old",
+        ],
+    )
+    .expect(0);
+    lab.build(
+        &new_dir.join("new.key"),
+        "pub",
+        "313 555 0177\n",
+        &["--kdf", "blake3"],
+    )
+    .expect(0);
+    fs::remove_file(lab.path("pub/snapshot-00000002.hushlist")).unwrap();
+    // Mirror B: whoever holds K1 serves a #2 of their own, without the rotation.
+    copy_dir(&lab.path("pub"), &lab.path("thief"));
+    for f in fs::read_dir(lab.path("thief")).unwrap() {
+        let p = f.unwrap().path();
+        if !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("snapshot-00000001")
+        {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    lab.build(&lab.key(), "thief", "313 555 0199\n", &["--kdf", "blake3"])
+        .expect(0);
+    let thief = Server::start(static_files(lab.path("thief")));
+    let config = lab.path("state/config.json");
+    let text = fs::read_to_string(&config).unwrap().replace(
+        &format!("\"{}\"", server.url()),
+        &format!("\"{}\", \"{}\"", server.url(), thief.url()),
+    );
+    fs::write(&config, text).unwrap();
+
+    let r = update(&lab).expect(1);
+    assert!(
+        r.stderr.contains("which rotation statement 1 revoked"),
+        "{}",
+        r.stderr
+    );
+    // The revocation stuck: the installed #1, signed by K1, is refused from now on.
+    let r = client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(2);
+    assert!(r.stderr.contains("revoked"), "{}", r.stderr);
+}
+
+#[test]
+fn object_stores_answering_403_for_missing_files_work() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let dir = lab.path("pub");
+    let s3 = Server::start(move |req| match file_reply(&dir, req) {
+        Reply::Full { status: 404, .. } => Reply::status(403),
+        other => other,
+    });
+    init(&lab, &[s3.url()]);
+    update(&lab).expect(0);
+}
+
+#[test]
+fn a_damaged_installed_copy_is_fetched_again() {
+    let (lab, _server) = installed();
+    let installed = lab.path("state/snapshots/00000001/snapshot-00000001.hushlist");
+    let mut bytes = fs::read(&installed).unwrap();
+    bytes[200] ^= 1;
+    fs::write(&installed, bytes).unwrap();
+    client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(2);
+    let r = update(&lab).expect(0);
+    assert!(r.stdout.contains("installed snapshot #1"), "{}", r.stdout);
+    still_on_snapshot_1(&lab);
+}
+
+#[test]
+fn check_refuses_a_clock_set_back_until_accepted() {
+    let (lab, _server) = installed();
+    let status_path = lab.path("state/status.json");
+    let mut status: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&status_path).unwrap()).unwrap();
+    status["latest_clock"] = (hushlist::time::now() + 86_400).into();
+    fs::write(&status_path, status.to_string()).unwrap();
+    let r = client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(2);
+    assert!(
+        r.stderr.contains("system clock") && r.stderr.contains("--accept-clock"),
+        "{}",
+        r.stderr
+    );
+    client(&lab, &["update", "--accept-clock"]).expect(0);
+    client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(1);
+}

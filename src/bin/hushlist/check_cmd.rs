@@ -72,22 +72,27 @@ pub struct CheckArgs {
 
 /// Creates (or truncates) `path` with mode 0600: reports hold the company's numbers.
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
+    let fail = |e: io::Error| Failure::error(format!("{}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
-        // An existing file keeps its mode on open: tighten it first.
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
-        }
     }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
-        .map_err(|e| Failure::error(format!("{}: {e}", path.display())))
+    let mut file = options.open(path).map_err(fail)?;
+    // An existing file keeps its mode on open: tighten the file actually opened
+    // (not whatever the path names later) before a byte of the report lands.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+    }
+    file.set_len(0)
+        .and_then(|_| file.write_all(text.as_bytes()))
+        .and_then(|_| file.sync_all())
+        .map_err(fail)
 }
 
 fn parse_format(text: &str) -> Result<CheckFormat, Failure> {

@@ -155,26 +155,35 @@ pub fn open(
     path: Option<&Path>,
     allow_stale: bool,
 ) -> Result<Opened, Failure> {
-    let policy = Policy {
-        now: hushlist::time::now(),
-        allow_stale,
+    let now = hushlist::time::now();
+    let policy = Policy { now, allow_stale };
+    // The state is needed for whatever was not given explicitly; when it is
+    // used, so is its clock check, or a clock set back would revive an
+    // expired installed snapshot.
+    let state = if key.is_none() || path.is_none() {
+        let state = State::open(&state::resolve_dir(state_dir)?)?;
+        State::clock_not_behind(&state.status()?, now)?;
+        Some(state)
+    } else {
+        None
     };
-    let state = || State::open(&state::resolve_dir(state_dir)?);
-    let keys = match key {
-        Some(key) => Keyring::pinned(published::read_public_key(key)?),
-        None => state()?.keyring()?,
+    let keys = match (key, &state) {
+        (Some(key), _) => Keyring::pinned(published::read_public_key(key)?),
+        (None, Some(state)) => state.keyring()?,
+        (None, None) => unreachable!("state is opened when no key is given"),
     };
     let installed;
-    let path = match path {
-        Some(path) => path,
-        None => {
-            installed = state()?.installed_dir()?.ok_or_else(|| {
+    let path = match (path, &state) {
+        (Some(path), _) => path,
+        (None, Some(state)) => {
+            installed = state.installed_dir()?.ok_or_else(|| {
                 Failure::error(
                     "no snapshot installed yet: run `hushlist update` (or give --snapshot)",
                 )
             })?;
             &installed
         }
+        (None, None) => unreachable!("state is opened when no snapshot is given"),
     };
     Ok(published::open(path, &keys, policy)?)
 }

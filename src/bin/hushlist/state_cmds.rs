@@ -5,7 +5,7 @@ use clap::Parser;
 use hushlist::published;
 use hushlist::report::SnapshotFacts;
 use hushlist::state::{self, Config, State};
-use hushlist::update::UpdateError;
+use hushlist::update::{Options, UpdateError};
 use hushlist::verify::Policy;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,10 @@ pub struct UpdateArgs {
     /// Download the manifest even if the server says it is unchanged (HTTP 304).
     #[arg(long)]
     force: bool,
+    /// Trust the current clock although an earlier run saw a later time (after
+    /// a clock that ran ahead was corrected).
+    #[arg(long)]
+    accept_clock: bool,
 }
 
 pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
@@ -107,8 +111,16 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::error)?;
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), !args.force)
-        .map_err(update_failure)?;
+    let outcome = hushlist::update::update(
+        &state,
+        &sources,
+        Options {
+            now: hushlist::time::now(),
+            conditional: !args.force,
+            accept_clock: args.accept_clock,
+        },
+    )
+    .map_err(update_failure)?;
     print(&format!("{outcome}\n"))?;
     Ok(0)
 }
@@ -124,8 +136,16 @@ pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
     use hushlist::transport::{DirTransport, Transport};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport { dir })];
-    let outcome = hushlist::update::update(&state, &sources, hushlist::time::now(), false)
-        .map_err(update_failure)?;
+    let outcome = hushlist::update::update(
+        &state,
+        &sources,
+        Options {
+            now: hushlist::time::now(),
+            conditional: false,
+            accept_clock: false,
+        },
+    )
+    .map_err(update_failure)?;
     print(&format!("{outcome}\n"))?;
     Ok(0)
 }
