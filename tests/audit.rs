@@ -19,35 +19,10 @@ fn history() -> (Lab, std::path::PathBuf) {
     for n in ["313 555 0101\n", "313 555 0102\n", "313 555 0103\n"] {
         lab.publish("pub", n, &[]).expect(0);
     }
-    let new_dir = lab.path("newkeys");
-    run(
-        &publisher(),
-        &["keygen", "--out-dir", s(&new_dir), "--name", "new"],
-    )
-    .expect(0);
-    let out = lab.path("pub");
-    run(
-        &publisher(),
-        &[
-            "rotate-key",
-            "--key",
-            s(&lab.key()),
-            "--new-key",
-            s(&new_dir.join("new.pub")),
-            "--out",
-            s(&out),
-            "--revoke-old",
-        ],
-    )
-    .expect(0);
-    lab.build(
-        &new_dir.join("new.key"),
-        "pub",
-        "313 555 0104\n",
-        &["--kdf", "blake3"],
-    )
-    .expect(0);
-    (lab, new_dir.join("new.key"))
+    let new_key = lab.rotate_and_revoke();
+    lab.build(&new_key, "pub", "313 555 0104\n", &["--kdf", "blake3"])
+        .expect(0);
+    (lab, new_key)
 }
 
 #[test]

@@ -392,32 +392,8 @@ fn nothing_derived_from_checked_numbers_is_ever_sent() {
 #[test]
 fn rotated_key_is_followed_and_a_revoked_key_refused() {
     let (lab, _server) = installed();
-    let new_dir = lab.path("newkeys");
-    run(
-        &publisher(),
-        &["keygen", "--out-dir", s(&new_dir), "--name", "new"],
-    )
-    .expect(0);
-    let (old_key, new_pub, new_key, out) = (
-        lab.key(),
-        new_dir.join("new.pub"),
-        new_dir.join("new.key"),
-        lab.path("pub"),
-    );
-    run(
-        &publisher(),
-        &[
-            "rotate-key",
-            "--key",
-            s(&old_key),
-            "--new-key",
-            s(&new_pub),
-            "--out",
-            s(&out),
-            "--revoke-old",
-        ],
-    )
-    .expect(0);
+    let old_key = lab.key();
+    let new_key = lab.rotate_and_revoke();
     lab.build(&new_key, "pub", "313 555 0177\n", &["--kdf", "blake3"])
         .expect(0);
     let r = update(&lab).expect(0);
@@ -516,34 +492,9 @@ fn concurrent_run_is_locked_out_and_a_clock_stepped_back_is_detected() {
 fn a_revocation_seen_on_one_mirror_binds_the_next() {
     let (lab, server) = installed();
     // Mirror A: the publisher rotated to K2, revoking K1, but #2 is not there yet.
-    let new_dir = lab.path("newkeys");
-    run(
-        &publisher(),
-        &["keygen", "--out-dir", s(&new_dir), "--name", "new"],
-    )
-    .expect(0);
-    let out = lab.path("pub");
-    run(
-        &publisher(),
-        &[
-            "rotate-key",
-            "--key",
-            s(&lab.key()),
-            "--new-key",
-            s(&new_dir.join("new.pub")),
-            "--out",
-            s(&out),
-            "--revoke-old",
-        ],
-    )
-    .expect(0);
-    lab.build(
-        &new_dir.join("new.key"),
-        "pub",
-        "313 555 0177\n",
-        &["--kdf", "blake3"],
-    )
-    .expect(0);
+    let new_key = lab.rotate_and_revoke();
+    lab.build(&new_key, "pub", "313 555 0177\n", &["--kdf", "blake3"])
+        .expect(0);
     fs::remove_file(lab.path("pub/snapshot-00000002.hushlist")).unwrap();
     // Mirror B: whoever holds K1 serves a #2 of their own, without the rotation.
     copy_dir(&lab.path("pub"), &lab.path("thief"));

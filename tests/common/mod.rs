@@ -164,6 +164,34 @@ impl Lab {
         run(&publisher(), &args)
     }
 
+    /// Makes a new key pair and publishes into `pub/` a statement, signed by the
+    /// lab's key, that introduces it and revokes the lab's key. Returns the new
+    /// secret key's path.
+    pub fn rotate_and_revoke(&self) -> PathBuf {
+        let dir = self.path("newkeys");
+        run(
+            &publisher(),
+            &["keygen", "--out-dir", s(&dir), "--name", "new"],
+        )
+        .expect(0);
+        let (old, new_pub, out) = (self.key(), dir.join("new.pub"), self.path("pub"));
+        run(
+            &publisher(),
+            &[
+                "rotate-key",
+                "--key",
+                s(&old),
+                "--new-key",
+                s(&new_pub),
+                "--out",
+                s(&out),
+                "--revoke-old",
+            ],
+        )
+        .expect(0);
+        dir.join("new.key")
+    }
+
     pub fn check(&self, snapshot: &str, extra: &[&str]) -> Run {
         let snap = self.path(snapshot);
         let public = self.public();
