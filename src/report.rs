@@ -166,6 +166,15 @@ fn verdict(matches: u64) -> String {
     }
 }
 
+/// An expected count in words people read right: `0.37`, or `0.00002` rather than `0.00`.
+fn expected_count(expected: f64) -> String {
+    if expected >= 0.01 || expected == 0.0 {
+        format!("{expected:.2}")
+    } else {
+        format!("{:.1$}", expected, (-expected.log10()).ceil() as usize)
+    }
+}
+
 /// One-in-N wording of a false-positive rate.
 fn one_in(rate: f64) -> String {
     if rate <= 0.0 {
@@ -198,11 +207,11 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts) -> String {
     );
     let _ = writeln!(
         s,
-        "false-positive rate {:.1e} per number ({}): among {} clean numbers expect {:.2} false alarms",
+        "false-positive rate {:.1e} per number ({}): among {} clean numbers expect {} false alarms",
         facts.fp_rate_estimated.max(facts.fp_rate_declared),
         one_in(facts.fp_rate_estimated.max(facts.fp_rate_declared)),
         outcome.valid,
-        outcome.valid as f64 * facts.fp_rate_estimated.max(facts.fp_rate_declared)
+        expected_count(outcome.valid as f64 * facts.fp_rate_estimated.max(facts.fp_rate_declared))
     );
     let place = |f: &Finding| format!("{}:{}", f.source, f.line);
     let width = outcome
@@ -456,12 +465,12 @@ footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
 they can tell you whether it is really on the list. Until then, treat the match as unconfirmed, and the person or
 device behind it as entitled to privacy: this report is confidential.</p>
 <p>The false-positive rate is about {rate:.1e} per number ({one_in}), so among {valid} clean numbers about
-{expected:.2} would be flagged by chance.</p></div>
+{expected} would be flagged by chance.</p></div>
 "#,
         note = html_escape(MATCH_NOTE),
         one_in = html_escape(&one_in(rate)),
         valid = outcome.valid,
-        expected = outcome.valid as f64 * rate,
+        expected = expected_count(outcome.valid as f64 * rate),
     );
     let _ = writeln!(s, "<h2>Possible matches ({m})</h2>");
     if m == 0 {
