@@ -7,7 +7,6 @@ use hushlist::report::SnapshotFacts;
 use hushlist::state::{self, Config, State};
 use hushlist::update::{Options, UpdateError};
 use hushlist::verify::Policy;
-use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -93,7 +92,7 @@ fn update_failure(e: UpdateError) -> Failure {
 #[cfg(feature = "http")]
 pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure> {
     use hushlist::transport::{HttpOptions, HttpTransport, Transport};
-    use std::io::IsTerminal;
+    use std::io::{self, IsTerminal};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let config = state.config()?;
     let options = HttpOptions {
