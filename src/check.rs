@@ -139,6 +139,14 @@ struct Checked {
 }
 
 impl Outcome {
+    /// The header names of `source`, when it had a header row.
+    pub fn headers_of(&self, source: &str) -> Option<&Vec<String>> {
+        self.headers
+            .iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, h)| h)
+    }
+
     /// Checks every row from `rows`, labelled `source`, adding to the totals;
     /// `on_batch` runs after each batch (for progress reports).
     pub fn check_rows<I>(

@@ -314,18 +314,11 @@ fn finding_json(f: &Finding, headers: Option<&Vec<String>>) -> Value {
 
 /// The JSON report of a check run.
 pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts) -> String {
-    let headers = |f: &Finding| {
-        outcome
-            .headers
-            .iter()
-            .find(|(s, _)| *s == f.source)
-            .map(|(_, h)| h)
-    };
     let v = json!({
         "summary": summary_json(outcome),
         "snapshot": facts,
-        "possible_matches": outcome.matches.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
-        "invalid_rows": outcome.invalid.iter().map(|f| finding_json(f, headers(f))).collect::<Vec<_>>(),
+        "possible_matches": outcome.matches.iter().map(|f| finding_json(f, outcome.headers_of(&f.source))).collect::<Vec<_>>(),
+        "invalid_rows": outcome.invalid.iter().map(|f| finding_json(f, outcome.headers_of(&f.source))).collect::<Vec<_>>(),
         "note": MATCH_NOTE,
     });
     let mut s = serde_json::to_string_pretty(&v).expect("serializes");
@@ -346,13 +339,6 @@ fn summary_json(outcome: &Outcome) -> Value {
 /// JSON Lines: one object per finding (`"type": "possible_match"` or
 /// `"invalid"`), then one `"type": "summary"` line with the snapshot's facts.
 pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts) -> String {
-    let headers = |f: &Finding| {
-        outcome
-            .headers
-            .iter()
-            .find(|(s, _)| *s == f.source)
-            .map(|(_, h)| h)
-    };
     let mut s = String::new();
     let all = outcome
         .matches
@@ -360,7 +346,7 @@ pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts) -> String {
         .map(|f| ("possible_match", f))
         .chain(outcome.invalid.iter().map(|f| ("invalid", f)));
     for (kind, f) in all {
-        let mut v = finding_json(f, headers(f));
+        let mut v = finding_json(f, outcome.headers_of(&f.source));
         v["type"] = json!(kind);
         s.push_str(&serde_json::to_string(&v).expect("serializes"));
         s.push('\n');
@@ -394,11 +380,7 @@ fn html_rows(
 ) -> String {
     let mut s = String::new();
     for f in findings {
-        let names = outcome
-            .headers
-            .iter()
-            .find(|(src, _)| *src == f.source)
-            .map(|(_, h)| h);
+        let names = outcome.headers_of(&f.source);
         let row = match names {
             Some(h) if h.len() == f.fields.len() => h
                 .iter()

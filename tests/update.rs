@@ -47,6 +47,15 @@ fn installed() -> (Lab, Server) {
     (lab, server)
 }
 
+/// Records in the state that an earlier run saw a time a day from now.
+fn seen_a_day_ahead(lab: &Lab) {
+    let status_path = lab.path("state/status.json");
+    let mut status: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&status_path).unwrap()).unwrap();
+    status["latest_clock"] = (hushlist::time::now() + 86_400).into();
+    fs::write(&status_path, status.to_string()).unwrap();
+}
+
 fn still_on_snapshot_1(lab: &Lab) {
     let r = client(lab, &["status", "--format", "json"]).expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -475,11 +484,7 @@ fn concurrent_run_is_locked_out_and_a_clock_stepped_back_is_detected() {
     );
     drop(lock);
 
-    let status_path = lab.path("state/status.json");
-    let mut status: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&status_path).unwrap()).unwrap();
-    status["latest_clock"] = (hushlist::time::now() + 86_400).into();
-    fs::write(&status_path, status.to_string()).unwrap();
+    seen_a_day_ahead(&lab);
     let r = update(&lab).expect(2);
     assert!(
         r.stderr.contains("system clock") && r.stderr.contains("behind"),
@@ -559,11 +564,7 @@ fn a_damaged_installed_copy_is_fetched_again() {
 #[test]
 fn check_refuses_a_clock_set_back_until_accepted() {
     let (lab, _server) = installed();
-    let status_path = lab.path("state/status.json");
-    let mut status: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&status_path).unwrap()).unwrap();
-    status["latest_clock"] = (hushlist::time::now() + 86_400).into();
-    fs::write(&status_path, status.to_string()).unwrap();
+    seen_a_day_ahead(&lab);
     let r = client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(2);
     assert!(
         r.stderr.contains("system clock") && r.stderr.contains("--accept-clock"),
