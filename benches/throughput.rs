@@ -2,13 +2,13 @@
 //! `cargo bench --bench throughput`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use hushlist::check::input::{InputOptions, RowReader};
 use hushlist::check::{Checker, Outcome};
-use hushlist::filter;
-use hushlist::input::{InputOptions, RowReader};
-use hushlist::normalize::{normalize, Region};
-use hushlist::number_key::{Kdf, NumberHasher};
+use hushlist::format::filter;
+use hushlist::format::normalize::{normalize, Region};
+use hushlist::format::number_key::{Kdf, NumberHasher};
+use hushlist::format::snapshot::Snapshot;
 use hushlist::publish::{build_snapshot, BuildParams};
-use hushlist::snapshot::Snapshot;
 use std::hint::black_box;
 
 const FORMATS: [&str; 6] = [

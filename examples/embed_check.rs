@@ -1,19 +1,14 @@
 //! A company embedding hushlist in its own tooling: check the phone numbers of
-//! an asset inventory against the snapshot that `hushlist update` installed, and
-//! open a ticket for each possible match. Nothing leaves the machine.
+//! an asset inventory against a verified list, and open a ticket for each
+//! possible match. Nothing leaves the machine. Uses only the entry point
+//! (`hushlist::List`) and the types it returns.
 //!
 //! ```sh
 //! cargo run --example embed_check -- fixtures/keys/demo-TEST-ONLY.pub \
 //!     fixtures/demo-published fixtures/demo-inventory.csv
 //! ```
 
-use hushlist::check::{check_input, CheckOptions};
-use hushlist::input::{ColumnSpec, InputOptions};
-use hushlist::normalize::Region;
-use hushlist::published::{open, read_public_key};
-use hushlist::rotation::Keyring;
-use hushlist::verify::Policy;
-use std::path::Path;
+use hushlist::{CheckOptions, List, Region};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,29 +17,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
 
-    // 1. Verify the snapshot against the pinned key (signature, digest, expiry, fill).
-    let keys = Keyring::pinned(read_public_key(Path::new(key))?);
-    let policy = Policy {
-        now: hushlist::time::now(),
-        allow_stale: false,
-    };
-    let opened = open(Path::new(snapshot), &keys, policy)?;
+    // 1. Verify the list against the publisher's key (signature, digest, expiry, fill).
+    let list = List::open(snapshot, key)?;
 
     // 2. Check every row of the inventory: one call.
     let options = CheckOptions {
         region: Some(Region::parse("US")?),
-        input: InputOptions {
-            column: Some(ColumnSpec::Name("phone".into())),
-            region_column: None,
-        },
+        ..CheckOptions::default()
     };
     let file = std::io::BufReader::new(std::fs::File::open(inventory)?);
-    let outcome = check_input(
-        &opened.snapshot.snapshot,
-        Box::new(file),
-        inventory,
-        &options,
-    )?;
+    let outcome = list.check_reader(file, inventory, &options)?;
 
     // 3. Act on the result in the company's own way.
     for finding in &outcome.matches {
@@ -63,11 +45,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!(
-        "{} rows, {} numbers checked, {} possible matches (snapshot #{})",
+        "{} rows, {} numbers checked, {} possible matches (snapshot #{}, key {})",
         outcome.rows,
         outcome.valid,
         outcome.matches.len(),
-        opened.snapshot.snapshot.header.sequence
+        list.facts().sequence,
+        list.key_id()
     );
     Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! cargo run --release --example hash_cost -- [M_KIB T P] [HASHES]
 
-use hushlist::number_key::{Kdf, NumberHasher};
+use hushlist::format::number_key::{Kdf, NumberHasher};
 use rayon::prelude::*;
 use std::time::Instant;
 

@@ -6,10 +6,11 @@
 //! The result ends in the chain's head (sequence and digest): two auditors who
 //! see the same head saw the same history.
 
+use crate::format::rotation::rotation_file_name;
+use crate::format::signature::{PublicKey, SignatureFile, MAX_SIGNATURE_FILE_LEN};
+use crate::format::time::{parse_rfc3339, rfc3339};
 use crate::published::{self, Error, MANIFEST_FILE};
-use crate::rotation::{rotation_file_name, Keyring};
-use crate::signature::{PublicKey, SignatureFile, MAX_SIGNATURE_FILE_LEN};
-use crate::time::{parse_rfc3339, rfc3339};
+use crate::verify::Keyring;
 use crate::verify::Policy;
 use serde::Serialize;
 use std::path::Path;
@@ -59,7 +60,7 @@ impl Audit {
 /// failures: freshness is judged only for the manifest's snapshot by `verify`.
 pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
     let stale_ok = Policy {
-        now: crate::time::now(),
+        now: crate::format::time::now(),
         allow_stale: true,
     };
     // Every key the chain ever introduced, and when each revoked one stopped counting.
@@ -76,7 +77,7 @@ pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
             MAX_SIGNATURE_FILE_LEN as u64,
         )?)
         .into_owned();
-        let data = published::read_capped(&path, crate::rotation::MAX_ROTATION_LEN as u64)?;
+        let data = published::read_capped(&path, crate::format::rotation::MAX_ROTATION_LEN as u64)?;
         let signer = ring.clone();
         let statement = ring
             .apply(&data, &signature)

@@ -1,29 +1,49 @@
 //! hushlist: check phone numbers against a signed, salted Bloom-filter snapshot
 //! without the numbers ever leaving the machine.
 //!
-//! The pure core ([`normalize`], [`number_key`], [`filter`], [`snapshot`],
-//! [`signature`], [`manifest`], [`verify`], [`check`]) does no I/O;
-//! [`published`] reads and writes published directories.
+//! Programs start with [`List`]: open and verify a published directory (or the
+//! snapshot `hushlist update` installed), then check strings or a whole CSV.
+//!
+//! ```no_run
+//! use hushlist::{CheckOptions, List, Region};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let list = List::open("site/", "hushlist.pub")?; // signature, digest, expiry, fill
+//! let options = CheckOptions { region: Some(Region::parse("US")?), ..Default::default() };
+//! let outcome = list.check_numbers(["(313) 555-0101", "+44 20 7946 0958"], &options);
+//! for finding in &outcome.matches {
+//!     println!("possible match: {}", finding.e164.as_deref().unwrap_or(""));
+//! }
+//! let inventory = std::io::BufReader::new(std::fs::File::open("inventory.csv")?);
+//! let outcome = list.check_reader(inventory, "inventory.csv", &options)?;
+//! println!("{} rows, {} possible matches", outcome.rows, outcome.matches.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The modules follow the data flow. [`format`](mod@format) is the pure core (normalization,
+//! number keys, filter, snapshot, signatures, manifest, rotation statements);
+//! [`verify`] runs the named verification steps over bytes; [`published`] reads
+//! and writes published directories; [`publish`] builds and signs snapshots;
+//! [`client`] keeps a company's local state and updates it (HTTP behind the
+//! `http` feature); [`check`] reads inventories, looks numbers up and renders
+//! reports; [`audit`] walks a directory's whole history. Nothing here prints,
+//! parses command lines or draws progress bars: the `hushlist` and
+//! `hushlist-publish` programs do that on top.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod audit;
 pub mod check;
-pub mod filter;
-pub mod input;
-pub mod key_cache;
-pub mod manifest;
-pub mod normalize;
-pub mod number_key;
+pub mod client;
+pub mod format;
+mod list;
 pub mod publish;
 pub mod published;
-pub mod report;
-pub mod rotation;
-pub mod signature;
-pub mod snapshot;
-pub mod state;
-pub mod time;
-pub mod transport;
-pub mod update;
-pub mod vectors;
 pub mod verify;
+
+pub use check::{CheckOptions, Finding, Outcome};
+pub use format::normalize::Region;
+pub use format::signature::PublicKey;
+pub use list::{List, OpenError};
+pub use verify::{Keyring, Policy};

@@ -1,14 +1,14 @@
 //! Building and signing a publication: snapshot, manifest and their signatures.
 //! Pure: randomness and time come in as parameters, bytes go out.
 
-use crate::filter::{Filter, FilterError};
-use crate::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
-use crate::normalize;
-use crate::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
-use crate::signature::SecretKey;
-use crate::snapshot::{Header, Snapshot};
-use crate::time::rfc3339;
-use crate::verify::{FileKind, SignedFacts};
+use crate::format::comment::{FileKind, SignedFacts};
+use crate::format::filter::{Filter, FilterError};
+use crate::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
+use crate::format::normalize;
+use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
+use crate::format::signature::SecretKey;
+use crate::format::snapshot::{Header, Snapshot};
+use crate::format::time::rfc3339;
 use rayon::prelude::*;
 
 /// Everything that defines a snapshot besides its numbers.

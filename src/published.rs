@@ -5,13 +5,14 @@
 //! writes go to a temporary file that is synced and renamed, so a reader never
 //! sees half a file.
 
-use crate::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
-use crate::manifest::MAX_MANIFEST_LEN;
+use crate::format::comment::FileKind;
+use crate::format::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
+use crate::format::manifest::MAX_MANIFEST_LEN;
+use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
+use crate::format::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
+use crate::format::snapshot::HEADER_LEN;
 use crate::publish::Publication;
-use crate::rotation::{rotation_file_name, Keyring, MAX_ROTATION_LEN};
-use crate::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
-use crate::snapshot::HEADER_LEN;
-use crate::verify::{self, FileKind, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
+use crate::verify::{self, Keyring, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -371,7 +372,7 @@ fn read_signature(file: &Path, kind: FileKind) -> Result<String, Error> {
         path: path.clone(),
         source: VerifyError::Signature {
             kind,
-            source: crate::signature::SignatureError::Malformed(reason),
+            source: crate::format::signature::SignatureError::Malformed(reason),
         },
     };
     match read_capped(&path, MAX_SIGNATURE_FILE_LEN as u64) {

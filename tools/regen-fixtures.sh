@@ -24,4 +24,4 @@ rm -rf fixtures/demo-published
 "$bin/hushlist-publish" build --key "$keys/$name.key" --input fixtures/demo-list.csv \
   --column phone --region US --valid-for 10y --out fixtures/demo-published
 
-"$bin/hushlist-vectors" fixtures/vectors
+cargo run --release --quiet -p hushlist-cli --example write_vectors -- fixtures/vectors

@@ -1,14 +1,15 @@
 //! `hushlist-publish`: make keys, and turn a list of numbers into a signed snapshot.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hushlist::input::{ColumnSpec, InputOptions, RowReader};
-use hushlist::normalize::{normalize, Region};
-use hushlist::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
+use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::format::normalize::{normalize, Region};
+use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
+use hushlist::format::rotation::{rotation_file_name, sign_rotation, RotationStatement};
+use hushlist::format::signature::{PublicKey, SecretKey};
+use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
 use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
 use hushlist::published;
-use hushlist::rotation::{rotation_file_name, sign_rotation, Keyring, RotationStatement};
-use hushlist::signature::{PublicKey, SecretKey};
-use hushlist::time::{now, parse_duration, rfc3339, MAX_TIME};
+use hushlist::verify::Keyring;
 use hushlist::verify::Policy;
 use std::collections::BTreeSet;
 use std::io::{self, BufReader};

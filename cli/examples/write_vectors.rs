@@ -1,0 +1,31 @@
+//! Writes the format test vectors into a directory (used by
+//! tools/regen-fixtures.sh). An example, not a program: it is never installed.
+
+#[path = "../tests/support/vectors.rs"]
+mod vectors;
+
+use std::path::PathBuf;
+
+fn main() -> std::io::Result<()> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fixtures/vectors".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+    let mut json = serde_json::to_string_pretty(&vectors::compute()).expect("serializes");
+    json.push('\n');
+    std::fs::write(dir.join("vectors.json"), json)?;
+    let publication = vectors::snapshot_publication();
+    std::fs::write(dir.join("snapshot-vector.hushlist"), &publication.snapshot)?;
+    std::fs::write(
+        dir.join("snapshot-vector.hushlist.minisig"),
+        &publication.snapshot_signature,
+    )?;
+    std::fs::write(
+        dir.join("test-vector-key.pub"),
+        vectors::test_key().public_key().to_file_text(),
+    )?;
+    println!("wrote vectors to {}", dir.display());
+    Ok(())
+}

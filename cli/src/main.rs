@@ -1,0 +1,275 @@
+//! `hushlist`: verify snapshots and check numbers against them, offline.
+
+mod check_cmd;
+mod config;
+mod state_cmds;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use hushlist::check::report::SnapshotFacts;
+use hushlist::client::state::{self, State, StateError};
+use hushlist::published::{self, Opened};
+use hushlist::verify::Keyring;
+use hushlist::verify::Policy;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  check:          0 no listed number, 1 at least one possible match, 2 error
+  verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error
+  audit:          0 the whole chain verifies, 1 a problem was found, 2 error
+  update, import: 0 updated or already current, 1 refused (signature, rollback, expiry,
+                  mix-and-match...), 2 error (network, files, state); the installed
+                  snapshot is unchanged on 1 and 2
+  init, status:   0 success, 2 error";
+
+#[derive(Parser)]
+#[command(name = "hushlist", version, about = "Check phone numbers against a signed list, offline", after_help = EXIT_CODES)]
+struct Cli {
+    /// State directory (pinned key, sources, installed snapshot).
+    /// Default: $XDG_DATA_HOME/hushlist or ~/.local/share/hushlist.
+    #[arg(long, global = true, env = "HUSHLIST_STATE_DIR", value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a published directory or a snapshot file (the auditor's command).
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Check numbers against a verified snapshot; nothing leaves this machine.
+    #[command(after_help = EXIT_CODES)]
+    Check(check_cmd::CheckArgs),
+    /// Audit a published directory's whole history: every snapshot, the digest
+    /// chain, key rotations, and the manifest pointing at the newest.
+    #[command(after_help = EXIT_CODES)]
+    Audit {
+        /// The publisher's original public key (rotations are followed from it).
+        #[arg(long, value_name = "PUB")]
+        key: PathBuf,
+        /// The published directory.
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: VerifyFormat,
+    },
+    /// Pin the publisher's key and record where to download snapshots from.
+    Init(state_cmds::InitArgs),
+    /// Download, verify and install the latest snapshot.
+    #[command(after_help = EXIT_CODES)]
+    Update(state_cmds::UpdateArgs),
+    /// Install a snapshot from a local directory (air-gapped sites), with the same checks.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// A copy of the published directory.
+        dir: PathBuf,
+    },
+    /// Show the installed snapshot and the last update.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: VerifyFormat,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff); e.g. `hushlist man > hushlist.1`.
+    Man,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+}
+
+#[derive(Parser)]
+struct VerifyArgs {
+    /// The publisher's public key (minisign format); default: the keys pinned by init.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// A published directory (manifest.json inside) or a snapshot file
+    /// (FILE.minisig beside it); default: the installed snapshot.
+    path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: VerifyFormat,
+    /// Accept an expired snapshot, with a warning (air-gapped sites).
+    #[arg(long)]
+    allow_stale: bool,
+}
+
+/// A failure with the exit code it maps to.
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn error(message: impl ToString) -> Self {
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<published::Error> for Failure {
+    fn from(e: published::Error) -> Self {
+        Failure {
+            code: if e.is_verification_failure() { 1 } else { 2 },
+            message: if e.is_verification_failure() {
+                format!("REFUSED: {e}")
+            } else {
+                e.to_string()
+            },
+        }
+    }
+}
+
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::error(format!("writing output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl From<StateError> for Failure {
+    fn from(e: StateError) -> Self {
+        Failure::error(e)
+    }
+}
+
+/// The keys and the snapshot to use: explicit paths, else the state's.
+pub fn open(
+    state_dir: Option<&Path>,
+    key: Option<&Path>,
+    path: Option<&Path>,
+    allow_stale: bool,
+) -> Result<Opened, Failure> {
+    let now = hushlist::format::time::now();
+    let policy = Policy { now, allow_stale };
+    // The state is needed for whatever was not given explicitly; when it is
+    // used, so is its clock check, or a clock set back would revive an
+    // expired installed snapshot.
+    let state = if key.is_none() || path.is_none() {
+        let state = State::open(&state::resolve_dir(state_dir)?)?;
+        State::clock_not_behind(&state.status()?, now)?;
+        Some(state)
+    } else {
+        None
+    };
+    let keys = match (key, &state) {
+        (Some(key), _) => Keyring::pinned(published::read_public_key(key)?),
+        (None, Some(state)) => state.keyring()?,
+        (None, None) => unreachable!("state is opened when no key is given"),
+    };
+    let installed;
+    let path = match (path, &state) {
+        (Some(path), _) => path,
+        (None, Some(state)) => {
+            installed = state.installed_dir()?.ok_or_else(|| {
+                Failure::error(
+                    "no snapshot installed yet: run `hushlist update` (or give --snapshot)",
+                )
+            })?;
+            &installed
+        }
+        (None, None) => unreachable!("state is opened when no snapshot is given"),
+    };
+    Ok(published::open(path, &keys, policy)?)
+}
+
+fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
+    let opened = open(
+        state_dir,
+        args.key.as_deref(),
+        args.path.as_deref(),
+        args.allow_stale,
+    );
+    match (opened, args.format) {
+        (Ok(opened), VerifyFormat::Text) => print(&SnapshotFacts::of(&opened).to_text()).map(|_| 0),
+        (Ok(opened), VerifyFormat::Json) => {
+            let mut v = serde_json::to_value(SnapshotFacts::of(&opened)).expect("serializes");
+            v["valid"] = true.into();
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("serializes")
+            ))
+            .map(|_| 0)
+        }
+        (Err(failure), VerifyFormat::Json) => {
+            let v = serde_json::json!({"valid": false, "error": failure.message});
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("serializes")
+            ))?;
+            Err(failure)
+        }
+        (Err(failure), VerifyFormat::Text) => Err(failure),
+    }
+}
+
+fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
+    let key = published::read_public_key(key)?;
+    let audit = hushlist::audit::audit(dir, &key)?;
+    let text = match format {
+        VerifyFormat::Text => audit.to_text(),
+        VerifyFormat::Json => {
+            let mut v = serde_json::to_value(&audit).expect("serializes");
+            v["passed"] = audit.passed().into();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("serializes")
+            )
+        }
+    };
+    print(&text)?;
+    Ok(if audit.passed() { 0 } else { 1 })
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
+    let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
+    let state_dir = state_dir.as_deref();
+    match cli.command {
+        Command::Verify(args) => verify(state_dir, args),
+        Command::Check(args) => check_cmd::check(state_dir, &config, args),
+        Command::Audit { key, dir, format } => audit(&key, &dir, format),
+        Command::Init(args) => state_cmds::init(state_dir, args),
+        Command::Update(args) => state_cmds::update(state_dir, args),
+        Command::Import { dir } => state_cmds::import(state_dir, dir),
+        Command::Status { format } => state_cmds::status(state_dir, format),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);
+            print(&String::from_utf8_lossy(&out)).map(|_| 0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Failure::error(format!("man page: {e}")))?;
+            print(&String::from_utf8_lossy(&out)).map(|_| 0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let result = run(Cli::parse());
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("hushlist: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

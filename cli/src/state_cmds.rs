@@ -1,0 +1,308 @@
+//! `init`, `update`, `import` and `status`: the client's local state.
+
+use crate::{print, Failure, VerifyFormat};
+use clap::Parser;
+use hushlist::check::report::SnapshotFacts;
+use hushlist::client::state::{self, Config, State};
+use hushlist::client::update::{Options, UpdateError};
+use hushlist::published;
+use hushlist::verify::Policy;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+pub struct InitArgs {
+    /// The publisher's public key, obtained out of band. It is pinned: only it,
+    /// and keys it introduces by signed rotation, are ever trusted.
+    #[arg(long, value_name = "PUB")]
+    key: PathBuf,
+    /// Base URL of the published directory; repeat for mirrors, tried in order.
+    #[arg(long = "url", value_name = "URL", required = true)]
+    urls: Vec<String>,
+    /// Extra CA certificate (PEM) to trust, for TLS-inspecting proxies.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+}
+
+#[derive(Parser)]
+pub struct UpdateArgs {
+    /// Connect timeout, and the time limit for each file, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    timeout: u64,
+    /// Further attempts per file after a transient failure, with backoff.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    retries: u32,
+    /// Extra CA certificate (PEM); overrides the one given to init.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Download the manifest even if the server says it is unchanged (HTTP 304).
+    #[arg(long)]
+    force: bool,
+    /// Trust the current clock although an earlier run saw a later time (after
+    /// a clock that ran ahead was corrected).
+    #[arg(long)]
+    accept_clock: bool,
+}
+
+pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
+    let root = state::resolve_dir(state_dir)?;
+    let key = published::read_public_key(&args.key)?;
+    for url in &args.urls {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(Failure::error(format!(
+                "{url}: sources must be http:// or https:// URLs"
+            )));
+        }
+    }
+    if let Some(ca) = &args.ca_cert {
+        std::fs::metadata(ca).map_err(|e| Failure::error(format!("{}: {e}", ca.display())))?;
+    }
+    let config = Config {
+        sources: args.urls,
+        ca_cert: args.ca_cert.map(|p| std::path::absolute(&p).unwrap_or(p)),
+    };
+    State::init(&root, &key, &config)?;
+    print(&format!(
+        "initialized {}\n  pinned key {}\n  sources    {}\nnext: hushlist update\n",
+        root.display(),
+        key.id(),
+        config.sources.join(", ")
+    ))?;
+    Ok(0)
+}
+
+fn update_failure(e: UpdateError) -> Failure {
+    fn refused(e: &UpdateError) -> bool {
+        match e {
+            UpdateError::Verify { .. }
+            | UpdateError::Rollback { .. }
+            | UpdateError::Equivocation { .. }
+            | UpdateError::InstalledInvalid(_) => true,
+            UpdateError::AllSourcesFailed(all) => all.iter().any(|(_, e)| refused(e)),
+            _ => false,
+        }
+    }
+    let code = if refused(&e) { 1 } else { 2 };
+    let prefix = if code == 1 { "REFUSED: " } else { "" };
+    Failure {
+        code,
+        message: format!("update failed, installed snapshot unchanged: {prefix}{e}"),
+    }
+}
+
+#[cfg(feature = "http")]
+pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure> {
+    use hushlist::client::transport::{HttpOptions, HttpTransport, Transport};
+    use std::io::{self, IsTerminal};
+    let state = State::open(&state::resolve_dir(state_dir)?)?;
+    let config = state.config()?;
+    let options = HttpOptions {
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        ca_cert: args.ca_cert.or(config.ca_cert),
+        progress: io::stderr().is_terminal().then(download_bar),
+        ..HttpOptions::default()
+    };
+    let sources = config
+        .sources
+        .iter()
+        .map(|url| {
+            HttpTransport::new(url, options.clone()).map(|t| Box::new(t) as Box<dyn Transport>)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::error)?;
+    let outcome = hushlist::client::update::update(
+        &state,
+        &sources,
+        Options {
+            now: hushlist::format::time::now(),
+            conditional: !args.force,
+            accept_clock: args.accept_clock,
+        },
+    )
+    .map_err(update_failure)?;
+    print(&format!("{outcome}\n"))?;
+    Ok(0)
+}
+
+/// A progress bar on stderr for large downloads, drawn as the library reports bytes.
+#[cfg(feature = "http")]
+fn download_bar() -> hushlist::client::transport::Progress {
+    use std::sync::{Arc, Mutex};
+    let bar: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+    Arc::new(move |name: &str, done: u64, total: u64| {
+        let mut bar = bar.lock().expect("not poisoned");
+        let b = bar.get_or_insert_with(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {eta}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            b.set_message(name.to_string());
+            b
+        });
+        b.set_position(done);
+        if done >= total {
+            b.finish_and_clear();
+            *bar = None;
+        }
+    })
+}
+
+#[cfg(not(feature = "http"))]
+pub fn update(_: Option<&Path>, _: UpdateArgs) -> Result<u8, Failure> {
+    Err(Failure::error(
+        "this build has no HTTP support (feature `http`); use `hushlist import DIR`",
+    ))
+}
+
+pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
+    use hushlist::client::transport::{DirTransport, Transport};
+    let state = State::open(&state::resolve_dir(state_dir)?)?;
+    let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport { dir })];
+    let outcome = hushlist::client::update::update(
+        &state,
+        &sources,
+        Options {
+            now: hushlist::format::time::now(),
+            conditional: false,
+            accept_clock: false,
+        },
+    )
+    .map_err(update_failure)?;
+    print(&format!("{outcome}\n"))?;
+    Ok(0)
+}
+
+/// What `status` reports.
+#[derive(serde::Serialize)]
+struct StatusReport {
+    state_dir: String,
+    sources: Vec<String>,
+    trusted_keys: Vec<String>,
+    highest_sequence_seen: u64,
+    last_success: Option<String>,
+    installed: Option<InstalledReport>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum InstalledReport {
+    Valid {
+        sequence: u64,
+        created: String,
+        expires: String,
+        age_hours: i64,
+        expired: bool,
+        entries: u64,
+        key_id: String,
+        source: String,
+        installed_at: String,
+        blake3: String,
+    },
+    Invalid {
+        sequence: u64,
+        error: String,
+    },
+}
+
+impl StatusReport {
+    fn to_text(&self) -> String {
+        let mut s = format!(
+            "state      {}\nsources    {}\nkeys       {}\n",
+            self.state_dir,
+            self.sources.join(", "),
+            self.trusted_keys.join(", ")
+        );
+        match &self.installed {
+            None => s.push_str("installed  nothing yet: run `hushlist update`\n"),
+            Some(InstalledReport::Invalid { sequence, error }) => s.push_str(&format!(
+                "installed  #{sequence} FAILS VERIFICATION: {error}\n"
+            )),
+            Some(InstalledReport::Valid {
+                sequence,
+                created,
+                expires,
+                age_hours,
+                expired,
+                entries,
+                key_id,
+                source,
+                ..
+            }) => {
+                let stale = if *expired {
+                    " (EXPIRED: run hushlist update)"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "installed  snapshot #{sequence} from {source}\n  created  {created} ({age_hours} hours ago)\n  \
+                     expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n"
+                ));
+            }
+        }
+        s.push_str(&format!(
+            "last update {}\n",
+            self.last_success.as_deref().unwrap_or("never")
+        ));
+        s
+    }
+}
+
+pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Failure> {
+    let state = State::open(&state::resolve_dir(state_dir)?)?;
+    let status = state.status()?;
+    let keys = state.keyring()?;
+    let now = hushlist::format::time::now();
+    let installed = match (state.installed_dir()?, &status.installed) {
+        (Some(dir), Some(installed)) => {
+            // Expired is reported, not refused: status describes, check decides.
+            let policy = Policy {
+                now,
+                allow_stale: true,
+            };
+            Some(match published::open_directory(&dir, &keys, policy) {
+                Ok(opened) => {
+                    let header = &opened.snapshot.snapshot.header;
+                    let facts = SnapshotFacts::of(&opened);
+                    InstalledReport::Valid {
+                        sequence: header.sequence,
+                        created: facts.created,
+                        expires: facts.expires,
+                        age_hours: (now - header.created) / 3600,
+                        expired: now >= header.expires,
+                        entries: header.entries,
+                        key_id: facts.key_id,
+                        source: installed.source.clone(),
+                        installed_at: hushlist::format::time::rfc3339(installed.installed_at),
+                        blake3: facts.blake3,
+                    }
+                }
+                Err(e) => InstalledReport::Invalid {
+                    sequence: installed.sequence,
+                    error: e.to_string(),
+                },
+            })
+        }
+        _ => None,
+    };
+    let report = StatusReport {
+        state_dir: state.root().display().to_string(),
+        sources: state.config()?.sources,
+        trusted_keys: keys.keys().iter().map(|k| k.id().to_string()).collect(),
+        highest_sequence_seen: status.highest_sequence,
+        last_success: status.last_success.map(hushlist::format::time::rfc3339),
+        installed,
+    };
+    let text = match format {
+        VerifyFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("serializes")
+        ),
+        VerifyFormat::Text => report.to_text(),
+    };
+    print(&text)?;
+    Ok(0)
+}

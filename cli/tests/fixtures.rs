@@ -1,0 +1,152 @@
+//! The committed fixtures: demo data that the README runs, and vectors that pin
+//! the format. A change that alters a single bit of the format fails here.
+
+mod common;
+#[path = "support/vectors.rs"]
+mod vectors;
+use common::*;
+use hushlist::format::filter::Filter;
+use hushlist::format::snapshot::Snapshot;
+use hushlist::verify::{verify_snapshot, Policy};
+use std::fs;
+
+#[test]
+fn vectors_have_not_drifted() {
+    let committed: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(fixtures().join("vectors/vectors.json")).unwrap())
+            .unwrap();
+    let computed = vectors::compute();
+    for section in [
+        "normalization",
+        "number_keys",
+        "filter",
+        "signature",
+        "snapshot",
+    ] {
+        assert_eq!(
+            computed[section], committed[section],
+            "{section} vectors drifted: if the format change is intended, bump the format version and run tools/regen-fixtures.sh"
+        );
+    }
+    let publication = vectors::snapshot_publication();
+    assert_eq!(
+        fs::read(fixtures().join("vectors/snapshot-vector.hushlist")).unwrap(),
+        publication.snapshot
+    );
+}
+
+#[test]
+fn filter_vector_positions_are_the_bits_the_crate_sets() {
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(fixtures().join("vectors/vectors.json")).unwrap())
+            .unwrap();
+    let bytes = fs::read(fixtures().join("vectors/snapshot-vector.hushlist")).unwrap();
+    let snapshot = Snapshot::decode(&bytes).unwrap();
+    let bits = &snapshot.filter.as_section()[hushlist::format::filter::SECTION_HEADER_LEN..];
+    let mut expected = std::collections::BTreeSet::new();
+    for item in v["filter"]["items"].as_array().unwrap() {
+        for p in item["positions"].as_array().unwrap() {
+            expected.insert(p.as_u64().unwrap());
+        }
+    }
+    let actual: std::collections::BTreeSet<u64> = (0..bits.len() as u64 * 8)
+        .filter(|&i| bits[(i / 8) as usize] & (1 << (i % 8)) != 0)
+        .collect();
+    assert_eq!(
+        actual, expected,
+        "set bits differ from the documented derivation"
+    );
+    let rebuilt = Filter::from_section(snapshot.filter.as_section()).unwrap();
+    assert_eq!(rebuilt.bits(), v["filter"]["bits"].as_u64().unwrap());
+}
+
+#[test]
+fn vector_snapshot_verifies_with_hushlist_and_minisign() {
+    let dir = fixtures().join("vectors");
+    let key = hushlist::published::read_public_key(&dir.join("test-vector-key.pub")).unwrap();
+    let bytes = fs::read(dir.join("snapshot-vector.hushlist")).unwrap();
+    let sig = fs::read_to_string(dir.join("snapshot-vector.hushlist.minisig")).unwrap();
+    let policy = Policy {
+        now: hushlist::format::time::now(),
+        allow_stale: false,
+    };
+    let verified = verify_snapshot(
+        &bytes,
+        &sig,
+        &hushlist::verify::Keyring::pinned(key),
+        policy,
+    )
+    .unwrap();
+    let checker = hushlist::check::Checker::new(&verified.snapshot).unwrap();
+    for n in vectors::SNAPSHOT_NUMBERS {
+        assert!(checker.contains_e164(n));
+    }
+    assert!(!checker.contains_e164("+13135550102"));
+    run_program(
+        "minisign",
+        &[
+            "-V",
+            "-p",
+            s(&dir.join("test-vector-key.pub")),
+            "-m",
+            s(&dir.join("snapshot-vector.hushlist")),
+        ],
+    )
+    .expect(0);
+}
+
+#[test]
+fn demo_publication_verifies_with_both_tools() {
+    let key = fixtures().join("keys/demo-TEST-ONLY.pub");
+    let demo = fixtures().join("demo-published");
+    let r = run(&hushlist(), &["verify", "--key", s(&key), s(&demo)]).expect(0);
+    assert!(r.stdout.contains("entries          42"), "{}", r.stdout);
+    for file in ["manifest.json", "snapshot-00000001.hushlist"] {
+        run_program(
+            "minisign",
+            &["-V", "-p", s(&key), "-m", s(&demo.join(file))],
+        )
+        .expect(0);
+    }
+}
+
+#[test]
+fn demo_check_finds_the_planted_numbers() {
+    let key = fixtures().join("keys/demo-TEST-ONLY.pub");
+    let demo = fixtures().join("demo-published");
+    let inventory = fixtures().join("demo-inventory.csv");
+    let r = run(
+        &hushlist(),
+        &[
+            "check",
+            "--key",
+            s(&key),
+            "--snapshot",
+            s(&demo),
+            "--region",
+            "US",
+            "--format",
+            "json",
+            s(&inventory),
+        ],
+    )
+    .expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let employees: Vec<&str> = v["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["row"]["employee"].as_str().unwrap())
+        .collect();
+    assert_eq!(employees, ["Ben Okafor", "Dev Patel", "Farid Haddad"]);
+    assert_eq!(v["summary"]["invalid"], 2);
+    assert_eq!(v["summary"]["rows"], 12);
+}
+
+#[test]
+fn demo_key_is_marked_as_a_test_key() {
+    for file in ["demo-TEST-ONLY.pub", "demo-TEST-ONLY.key"] {
+        let text = fs::read_to_string(fixtures().join("keys").join(file)).unwrap();
+        assert!(text.starts_with("untrusted comment: TEST-ONLY"), "{file}");
+    }
+}

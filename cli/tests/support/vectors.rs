@@ -1,0 +1,155 @@
+//! Test vectors that pin the format: normalization, number keys, filter bits,
+//! signatures and a complete snapshot. `tools/regen-fixtures.sh` writes them to
+//! `fixtures/vectors/` (with the `write_vectors` example); a test recomputes
+//! them and fails on any drift, so an upgrade of a crate that changes a single
+//! bit is caught. FORMAT.md walks
+//! through them.
+
+use hushlist::format::filter::{self, Filter};
+use hushlist::format::normalize::{normalize, Region};
+use hushlist::format::number_key::{Kdf, NumberHasher};
+use hushlist::format::signature::{KeyId, SecretKey};
+use hushlist::publish::{build_snapshot, sign_publication, BuildParams, Publication};
+use serde_json::{json, Value};
+
+/// Seed of the vectors' signing key. A TEST key: it signs nothing but vectors.
+pub const TEST_KEY_SEED: [u8; 32] = [0x42; 32];
+/// Key id of the vectors' signing key.
+pub const TEST_KEY_ID: [u8; 8] = *b"TESTONLY";
+/// Salt used by the number-key vectors: bytes 0x00..=0x1f.
+pub fn salt() -> [u8; 32] {
+    std::array::from_fn(|i| i as u8)
+}
+/// Filter seed used by the vectors: BLAKE3("hushlist test vector filter seed").
+pub fn filter_seed() -> [u8; 32] {
+    *blake3::hash(b"hushlist test vector filter seed").as_bytes()
+}
+
+/// The vectors' signing key.
+pub fn test_key() -> SecretKey {
+    SecretKey::from_seed(&TEST_KEY_SEED, KeyId(TEST_KEY_ID))
+}
+
+const NORMALIZATION_CASES: &[(&str, Option<&str>)] = &[
+    ("(313) 555-0101", Some("US")),
+    ("+1 313 555 0101", None),
+    ("tel:+1-313-555-0101;ext=7", None),
+    ("313.555.0101 x42", Some("US")),
+    ("011 44 20 7946 0958", Some("US")),
+    ("+44 (0)20 7946 0958", None),
+    ("020 7946 0958", Some("GB")),
+    ("00 49 30 901820", Some("DE")),
+    ("３１３５５５０１０１", Some("US")),
+    ("313 555 0101", None),
+    ("555 0101", Some("US")),
+    ("not a number", Some("US")),
+];
+
+/// The numbers of the snapshot vector.
+pub const SNAPSHOT_NUMBERS: [&str; 3] = ["+13135550101", "+13135550142", "+442079460958"];
+
+/// The deterministic snapshot vector (BLAKE3 mode, fixed salt, seed and times).
+pub fn snapshot_publication() -> Publication {
+    let numbers: Vec<String> = SNAPSHOT_NUMBERS.iter().map(|s| s.to_string()).collect();
+    let params = BuildParams {
+        sequence: 1,
+        created: 1_800_000_000,
+        expires: 4_102_444_800, // 2100-01-01
+        previous: [0; 32],
+        kdf: Kdf::Blake3,
+        salt: salt(),
+        filter_seed: filter_seed(),
+        fp_rate: 1e-6,
+    };
+    let snapshot = build_snapshot(&numbers, &params).expect("vector parameters are valid");
+    sign_publication(&snapshot, &test_key())
+}
+
+/// Computes every vector.
+pub fn compute() -> Value {
+    let normalization: Vec<Value> = NORMALIZATION_CASES
+        .iter()
+        .map(|&(input, region)| {
+            let r = region.map(|c| Region::parse(c).expect("known region"));
+            match normalize(input, r) {
+                Ok(e164) => json!({"input": input, "region": region, "e164": e164}),
+                Err(e) => json!({"input": input, "region": region, "error": e.to_string()}),
+            }
+        })
+        .collect();
+
+    let kdfs = [
+        Kdf::Blake3,
+        Kdf::Argon2id {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        },
+        Kdf::default(),
+    ];
+    let number_keys: Vec<Value> = kdfs
+        .iter()
+        .flat_map(|&kdf| {
+            let hasher = NumberHasher::new(kdf, salt()).expect("valid");
+            SNAPSHOT_NUMBERS.iter().map(move |&n| {
+                let key = hasher.key(n);
+                let params = match kdf {
+                    Kdf::Argon2id { m_kib, t, p } => {
+                        json!({"memory_kib": m_kib, "passes": t, "lanes": p})
+                    }
+                    Kdf::Blake3 => json!({}),
+                };
+                json!({
+                    "kdf": kdf.name(), "params": params, "salt": hex::encode(salt()), "e164": n,
+                    "key": hex::encode(key), "filter_item": filter::item(&key).to_string(),
+                })
+            })
+        })
+        .collect();
+
+    let mut bloom =
+        Filter::new(SNAPSHOT_NUMBERS.len() as u64, 1e-6, &filter_seed()).expect("valid");
+    let hasher = NumberHasher::new(Kdf::Blake3, salt()).expect("valid");
+    let filter_items: Vec<Value> = SNAPSHOT_NUMBERS
+        .iter()
+        .map(|n| {
+            let key = hasher.key(n);
+            bloom.insert(&key);
+            json!({"e164": n, "item": filter::item(&key).to_string(), "positions": bloom.bit_positions(&key)})
+        })
+        .collect();
+
+    let message = b"hushlist signature test vector\n";
+    let key = test_key();
+    let publication = snapshot_publication();
+    json!({
+        "about": "hushlist format v1 test vectors; see FORMAT.md. Regenerate with tools/regen-fixtures.sh",
+        "normalization": normalization,
+        "number_keys": number_keys,
+        "filter": {
+            "seed": hex::encode(filter_seed()),
+            "entries": SNAPSHOT_NUMBERS.len(),
+            "fp_rate": 1e-6,
+            "bits": bloom.bits(),
+            "hashes": bloom.hashes(),
+            "items": filter_items,
+            "section_blake3": hex::encode(blake3::hash(bloom.as_section()).as_bytes()),
+        },
+        "signature": {
+            "ed25519_seed": hex::encode(TEST_KEY_SEED),
+            "key_id": key.id().to_string(),
+            "public_key": key.public_key().to_base64(),
+            "message": String::from_utf8_lossy(message),
+            "trusted_comment": "hushlist test vector",
+            "minisig": key.sign(message, "hushlist test vector").to_text(),
+        },
+        "snapshot": {
+            "file": "snapshot-vector.hushlist",
+            "numbers": SNAPSHOT_NUMBERS,
+            "size": publication.snapshot.len(),
+            "blake3": hex::encode(blake3::hash(&publication.snapshot).as_bytes()),
+            "header_hex": hex::encode(&publication.snapshot[..hushlist::format::snapshot::HEADER_LEN]),
+            "minisig": publication.snapshot_signature,
+        },
+    })
+}

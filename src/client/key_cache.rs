@@ -1,0 +1,272 @@
+//! A local cache of filter items per number, for one snapshot's salt and hash
+//! parameters, so that re-checking the same inventory against the same snapshot
+//! costs only lookups instead of one slow hash per number.
+//!
+//! The cache is as sensitive as the company's list of numbers: its index is a
+//! fast hash keyed by a value in the file's own header (lookups must be cheap),
+//! so whoever can read the file can recover the cached numbers by trying every
+//! number at BLAKE3 speed (measured: all NANP numbers in about 16 minutes on one
+//! core). It is therefore created 0600 in a 0700 directory, holds no number in
+//! clear, and `--no-cache` turns it off. Whoever can write it can also make a
+//! listed number look clean, as they could by replacing the program. Layout:
+//!
+//! ```text
+//! "HLCACHE1" (8 bytes) || cache id (32) || records of 24 bytes:
+//!     BLAKE3-keyed(cache id, E.164)[0..16] || filter item (u64, little-endian)
+//! ```
+//!
+//! The cache id is `BLAKE3-derive-key("hushlist v1 key cache id", header bytes 94..139)`
+//! (hash algorithm, parameters and salt), so a new snapshot never reuses entries.
+
+use crate::format::snapshot::Snapshot;
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 8] = b"HLCACHE1";
+const RECORD_LEN: usize = 24;
+const HEADER_LEN: usize = 8 + 32;
+
+/// Cached filter items for one snapshot.
+pub struct KeyCache {
+    id: [u8; 32],
+    path: PathBuf,
+    items: HashMap<[u8; 16], u64>,
+    pending: Vec<([u8; 16], u64)>,
+}
+
+/// The default cache directory: `$HUSHLIST_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/hushlist`, else `~/.cache/hushlist`.
+pub fn default_dir() -> Option<PathBuf> {
+    let env = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("HUSHLIST_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("hushlist")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache/hushlist")))
+}
+
+fn cache_id(snapshot: &Snapshot) -> [u8; 32] {
+    let header = snapshot.encode_header_kdf_and_salt();
+    blake3::derive_key("hushlist v1 key cache id", &header)
+}
+
+impl KeyCache {
+    /// Opens (or starts) the cache for `snapshot` in `dir`, removing the caches
+    /// of other snapshots there. A damaged file is discarded, not trusted.
+    pub fn open(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
+        create_private_dir(dir)?;
+        let id = cache_id(snapshot);
+        let name = format!("{}.cache", &hex::encode(id)[..32]);
+        // Only files named as this module names them: the directory may be shared.
+        let ours = |n: &str| {
+            n.strip_suffix(".cache")
+                .is_some_and(|stem| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+        };
+        for entry in fs::read_dir(dir)?.flatten() {
+            let other = entry.file_name();
+            let other = other.to_string_lossy();
+            if ours(&other) && other != name {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        let path = dir.join(name);
+        let mut cache = KeyCache {
+            id,
+            path,
+            items: HashMap::new(),
+            pending: Vec::new(),
+        };
+        match File::open(&cache.path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+            Ok(mut file) => {
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)?;
+                if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC || bytes[8..HEADER_LEN] != id {
+                    fs::remove_file(&cache.path)?;
+                } else {
+                    // A trailing partial record (an interrupted append) is cut off,
+                    // so that later appends stay aligned.
+                    let whole = HEADER_LEN + (bytes.len() - HEADER_LEN) / RECORD_LEN * RECORD_LEN;
+                    if whole != bytes.len() {
+                        OpenOptions::new()
+                            .write(true)
+                            .open(&cache.path)?
+                            .set_len(whole as u64)?;
+                    }
+                    for record in bytes[HEADER_LEN..whole].chunks_exact(RECORD_LEN) {
+                        let lookup: [u8; 16] = record[..16].try_into().expect("16 bytes");
+                        let item = u64::from_le_bytes(record[16..].try_into().expect("8 bytes"));
+                        cache.items.insert(lookup, item);
+                    }
+                }
+            }
+        }
+        Ok(cache)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Entries cached.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn lookup(&self, e164: &str) -> [u8; 16] {
+        blake3::keyed_hash(&self.id, e164.as_bytes()).as_bytes()[..16]
+            .try_into()
+            .expect("16 bytes")
+    }
+
+    /// The cached item of an E.164 number.
+    pub fn get(&self, e164: &str) -> Option<u64> {
+        self.items.get(&self.lookup(e164)).copied()
+    }
+
+    /// Remembers an item; written by [`KeyCache::flush`].
+    pub fn insert(&mut self, e164: &str, item: u64) {
+        let lookup = self.lookup(e164);
+        if self.items.insert(lookup, item).is_none() {
+            self.pending.push((lookup, item));
+        }
+    }
+
+    /// Appends the new entries to the file (created 0600).
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut options = OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&self.path)?;
+        let mut out = Vec::with_capacity(HEADER_LEN + self.pending.len() * RECORD_LEN);
+        if file.metadata()?.len() == 0 {
+            out.extend_from_slice(MAGIC);
+            out.extend_from_slice(&self.id);
+        }
+        for (lookup, item) in self.pending.drain(..) {
+            out.extend_from_slice(&lookup);
+            out.extend_from_slice(&item.to_le_bytes());
+        }
+        file.write_all(&out)?;
+        file.sync_data()
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::number_key::Kdf;
+    use crate::publish::{build_snapshot, BuildParams};
+
+    fn snapshot(salt: u8) -> Snapshot {
+        let params = BuildParams {
+            sequence: 1,
+            created: 0,
+            expires: 10,
+            previous: [0; 32],
+            kdf: Kdf::Argon2id {
+                m_kib: 64,
+                t: 1,
+                p: 1,
+            },
+            salt: [salt; 32],
+            filter_seed: *blake3::hash(b"seed").as_bytes(),
+            fp_rate: 1e-6,
+        };
+        build_snapshot(&["+13135550101".to_string()], &params).unwrap()
+    }
+
+    #[test]
+    fn entries_survive_reopen_and_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = snapshot(1);
+        let mut cache = KeyCache::open(dir.path(), &snap).unwrap();
+        cache.insert("+13135550101", 42);
+        cache.flush().unwrap();
+        let again = KeyCache::open(dir.path(), &snap).unwrap();
+        assert_eq!(again.get("+13135550101"), Some(42));
+        assert_eq!(again.get("+13135550102"), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(again.path()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let raw = fs::read(again.path()).unwrap();
+        assert!(
+            !raw.windows(12).any(|w| w == b"+13135550101"),
+            "numbers are never stored"
+        );
+    }
+
+    #[test]
+    fn another_snapshot_starts_afresh_and_removes_the_old_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = KeyCache::open(dir.path(), &snapshot(1)).unwrap();
+        cache.insert("+13135550101", 42);
+        cache.flush().unwrap();
+        let old = cache.path().to_path_buf();
+        let other = KeyCache::open(dir.path(), &snapshot(2)).unwrap();
+        assert!(other.is_empty());
+        assert!(!old.exists());
+    }
+
+    #[test]
+    fn a_torn_append_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = snapshot(1);
+        let mut cache = KeyCache::open(dir.path(), &snap).unwrap();
+        cache.insert("+13135550101", 42);
+        cache.flush().unwrap();
+        let mut f = OpenOptions::new().append(true).open(cache.path()).unwrap();
+        f.write_all(&[1, 2, 3]).unwrap();
+        let mut reopened = KeyCache::open(dir.path(), &snap).unwrap();
+        assert_eq!(reopened.len(), 1);
+        reopened.insert("+13135550102", 7);
+        reopened.flush().unwrap();
+        let again = KeyCache::open(dir.path(), &snap).unwrap();
+        assert_eq!(
+            again.get("+13135550102"),
+            Some(7),
+            "appends after a torn one stay aligned"
+        );
+        assert_eq!(again.get("+13135550101"), Some(42));
+    }
+
+    #[test]
+    fn other_files_in_a_shared_directory_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("thumbnails.cache"), "not ours").unwrap();
+        KeyCache::open(dir.path(), &snapshot(1)).unwrap();
+        assert!(dir.path().join("thumbnails.cache").exists());
+    }
+}

@@ -1,0 +1,353 @@
+//! Where published files come from: a directory (USB stick, mounted share) or
+//! an HTTP(S) mirror. Transports are untrusted: they only move bytes, every
+//! byte is verified afterwards, and every read is capped by the caller.
+
+use std::path::PathBuf;
+
+/// A fetched file, or "unchanged" for a conditional request.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The file's bytes and, over HTTP, its ETag.
+    Body {
+        /// Contents.
+        bytes: Vec<u8>,
+        /// Validator for the next conditional request.
+        etag: Option<String>,
+    },
+    /// HTTP 304: the file did not change since the ETag given.
+    NotModified,
+}
+
+/// Why a file could not be fetched; each names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// 404, or no such file.
+    #[error("{name}: not found")]
+    NotFound {
+        /// The file.
+        name: String,
+    },
+    /// Any other HTTP error status.
+    #[error("{name}: server answered HTTP {status}")]
+    Status {
+        /// The file.
+        name: String,
+        /// The status code.
+        status: u16,
+    },
+    /// More bytes than allowed (endless data).
+    #[error("{name}: endless data: more than the {max} bytes allowed")]
+    TooLarge {
+        /// The file.
+        name: String,
+        /// The cap.
+        max: u64,
+    },
+    /// The connection ended early.
+    #[error("{name}: truncated download: {got} bytes, expected {expected}")]
+    Truncated {
+        /// The file.
+        name: String,
+        /// Bytes received.
+        got: u64,
+        /// Bytes announced or signed.
+        expected: u64,
+    },
+    /// No complete answer in time (slow retrieval).
+    #[error("{name}: slow retrieval: no complete answer within {secs} s")]
+    Timeout {
+        /// The file.
+        name: String,
+        /// The limit.
+        secs: u64,
+    },
+    /// Redirected in circles or too often.
+    #[error("{name}: redirect loop (too many redirects)")]
+    Redirects {
+        /// The file.
+        name: String,
+    },
+    /// Connection, TLS or reading failed.
+    #[error("{name}: {message}")]
+    Transport {
+        /// The file.
+        name: String,
+        /// What the transport said.
+        message: String,
+    },
+}
+
+/// A source of published files.
+pub trait Transport {
+    /// The source, for messages and status (a URL or a path).
+    fn describe(&self) -> String;
+    /// Fetches `name`, refusing more than `max` bytes; with `etag`, a 304 may answer.
+    fn fetch(&self, name: &str, max: u64, etag: Option<&str>) -> Result<Fetched, FetchError>;
+}
+
+/// Files in a local directory.
+pub struct DirTransport {
+    /// The directory.
+    pub dir: PathBuf,
+}
+
+impl Transport for DirTransport {
+    fn describe(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    fn fetch(&self, name: &str, max: u64, _etag: Option<&str>) -> Result<Fetched, FetchError> {
+        let path = self.dir.join(name);
+        if !path.exists() {
+            return Err(FetchError::NotFound { name: name.into() });
+        }
+        match crate::published::read_capped(&path, max) {
+            Ok(bytes) => Ok(Fetched::Body { bytes, etag: None }),
+            Err(crate::published::Error::TooLarge { max, .. }) => Err(FetchError::TooLarge {
+                name: name.into(),
+                max,
+            }),
+            Err(e) => Err(FetchError::Transport {
+                name: name.into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+#[cfg(feature = "http")]
+pub use http::{HttpOptions, HttpTransport, Progress};
+
+#[cfg(feature = "http")]
+mod http {
+    use super::{FetchError, Fetched, Transport};
+    use std::io::Read;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    /// Told how a large download proceeds: file name, bytes so far, bytes
+    /// expected; called with equal counts when it ends. The library never
+    /// draws anything itself: a program shows the progress its own way.
+    pub type Progress = std::sync::Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+    /// Settings for HTTP mirrors.
+    #[derive(Clone)]
+    pub struct HttpOptions {
+        /// Connect timeout, and the limit for each whole file.
+        pub timeout: Duration,
+        /// Further attempts after a transient failure (timeout, connection, 5xx).
+        pub retries: u32,
+        /// Pause before the first retry; doubled each time.
+        pub backoff: Duration,
+        /// Extra trusted CA certificate (PEM), added to the system's.
+        pub ca_cert: Option<PathBuf>,
+        /// Told how downloads of more than 1 MiB proceed.
+        pub progress: Option<Progress>,
+    }
+
+    impl std::fmt::Debug for HttpOptions {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("HttpOptions")
+                .field("timeout", &self.timeout)
+                .field("retries", &self.retries)
+                .field("backoff", &self.backoff)
+                .field("ca_cert", &self.ca_cert)
+                .field("progress", &self.progress.is_some())
+                .finish()
+        }
+    }
+
+    impl Default for HttpOptions {
+        fn default() -> Self {
+            HttpOptions {
+                timeout: Duration::from_secs(60),
+                retries: 2,
+                backoff: Duration::from_millis(500),
+                ca_cert: None,
+                progress: None,
+            }
+        }
+    }
+
+    /// A mirror reached over HTTP(S), with the system proxy honoured.
+    pub struct HttpTransport {
+        base: String,
+        client: reqwest::blocking::Client,
+        options: HttpOptions,
+    }
+
+    impl HttpTransport {
+        /// A transport for the published directory at `base` (http:// or https://).
+        pub fn new(base: &str, options: HttpOptions) -> Result<Self, String> {
+            if !(base.starts_with("https://") || base.starts_with("http://")) {
+                return Err(format!(
+                    "{base}: only http:// and https:// sources are supported"
+                ));
+            }
+            let mut builder = reqwest::blocking::Client::builder()
+                .connect_timeout(options.timeout)
+                .timeout(options.timeout)
+                .redirect(reqwest::redirect::Policy::limited(5))
+                // The same for every client: nothing here may depend on the numbers checked.
+                .user_agent(concat!("hushlist/", env!("CARGO_PKG_VERSION")));
+            if let Some(path) = &options.ca_cert {
+                let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| format!("{}: not a PEM certificate: {e}", path.display()))?;
+                builder = builder.tls_certs_merge(certs);
+            }
+            let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
+            Ok(HttpTransport {
+                base: base.trim_end_matches('/').to_string(),
+                client,
+                options,
+            })
+        }
+
+        fn attempt(&self, name: &str, max: u64, etag: Option<&str>) -> Result<Fetched, FetchError> {
+            let url = format!("{}/{name}", self.base);
+            let secs = self.options.timeout.as_secs();
+            let started = Instant::now();
+            let mut request = self.client.get(&url);
+            if let Some(etag) = etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            let classify = |e: reqwest::Error| {
+                if e.is_timeout() {
+                    FetchError::Timeout {
+                        name: name.into(),
+                        secs,
+                    }
+                } else if e.is_redirect() {
+                    FetchError::Redirects { name: name.into() }
+                } else {
+                    let mut message = e.to_string();
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        message = format!("{message}: {s}");
+                        source = s.source();
+                    }
+                    FetchError::Transport {
+                        name: name.into(),
+                        message,
+                    }
+                }
+            };
+            let response = request.send().map_err(classify)?;
+            let status = response.status();
+            if status == reqwest::StatusCode::NOT_MODIFIED && etag.is_some() {
+                return Ok(Fetched::NotModified);
+            }
+            if status == reqwest::StatusCode::NOT_FOUND {
+                return Err(FetchError::NotFound { name: name.into() });
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    name: name.into(),
+                    status: status.as_u16(),
+                });
+            }
+            let announced = response.content_length();
+            if announced.is_some_and(|len| len > max) {
+                return Err(FetchError::TooLarge {
+                    name: name.into(),
+                    max,
+                });
+            }
+            let etag = response
+                .headers()
+                .get(reqwest::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            let total = announced.unwrap_or(max);
+            let progress = self.options.progress.as_ref().filter(|_| max > 1 << 20);
+            let mut bytes = Vec::with_capacity(announced.unwrap_or(0).min(max) as usize);
+            let mut reader = response.take(max + 1);
+            let mut chunk = [0u8; 64 * 1024];
+            loop {
+                if started.elapsed() > self.options.timeout {
+                    return Err(FetchError::Timeout {
+                        name: name.into(),
+                        secs,
+                    });
+                }
+                let n = match reader.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                        return Err(FetchError::Timeout {
+                            name: name.into(),
+                            secs,
+                        })
+                    }
+                    Err(e) => {
+                        let got = bytes.len() as u64;
+                        return Err(match announced {
+                            Some(expected) if got < expected => FetchError::Truncated {
+                                name: name.into(),
+                                got,
+                                expected,
+                            },
+                            _ => FetchError::Transport {
+                                name: name.into(),
+                                message: e.to_string(),
+                            },
+                        });
+                    }
+                };
+                bytes.extend_from_slice(&chunk[..n]);
+                if bytes.len() as u64 > max {
+                    return Err(FetchError::TooLarge {
+                        name: name.into(),
+                        max,
+                    });
+                }
+                if let Some(progress) = progress {
+                    progress(name, bytes.len() as u64, total);
+                }
+            }
+            if let Some(progress) = progress {
+                progress(name, bytes.len() as u64, bytes.len() as u64);
+            }
+            if let Some(expected) = announced.filter(|&e| e != bytes.len() as u64) {
+                return Err(FetchError::Truncated {
+                    name: name.into(),
+                    got: bytes.len() as u64,
+                    expected,
+                });
+            }
+            Ok(Fetched::Body { bytes, etag })
+        }
+    }
+
+    fn transient(e: &FetchError) -> bool {
+        matches!(
+            e,
+            FetchError::Timeout { .. }
+                | FetchError::Transport { .. }
+                | FetchError::Truncated { .. }
+        ) || matches!(e, FetchError::Status { status, .. } if *status >= 500)
+    }
+
+    impl Transport for HttpTransport {
+        fn describe(&self) -> String {
+            self.base.clone()
+        }
+
+        fn fetch(&self, name: &str, max: u64, etag: Option<&str>) -> Result<Fetched, FetchError> {
+            let mut pause = self.options.backoff;
+            let mut attempt = 0;
+            loop {
+                match self.attempt(name, max, etag) {
+                    Err(e) if transient(&e) && attempt < self.options.retries => {
+                        attempt += 1;
+                        std::thread::sleep(pause);
+                        pause *= 2;
+                    }
+                    result => return result,
+                }
+            }
+        }
+    }
+}

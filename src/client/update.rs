@@ -1,0 +1,398 @@
+//! Updating the installed snapshot from untrusted sources, as fixed steps in
+//! this order (the order TUF clients use):
+//!
+//! 1. fetch the manifest (conditionally: an unchanged one costs a 304);
+//! 2. follow key rotations (each statement signed by a key already trusted);
+//! 3. verify the manifest's signature;
+//! 4. refuse rollback: a sequence lower than the highest ever seen;
+//! 5. refuse freeze: an expired manifest (checked with step 3);
+//! 6. fetch the snapshot, capped at the size the manifest signs;
+//! 7. verify its signature and digest, and that it is the one the manifest names;
+//! 8. install atomically; only now does anything the client trusts change.
+//!
+//! A failure at any step leaves the previous snapshot installed. Sources are
+//! tried in order; each failure is reported with its source.
+
+use crate::client::state::{Installed, State, StateError, Status};
+use crate::client::transport::{FetchError, Fetched, Transport};
+use crate::format::manifest::MAX_MANIFEST_LEN;
+use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
+use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
+use crate::published::{self, signature_path, MANIFEST_FILE, MAX_SNAPSHOT_LEN};
+use crate::verify::Keyring;
+use crate::verify::{self, Policy, VerifyError};
+use std::fmt;
+
+/// What an update did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A newer snapshot was installed.
+    Installed {
+        /// The sequence installed before, if any.
+        previous: Option<u64>,
+        /// The sequence installed now.
+        sequence: u64,
+        /// Where it came from.
+        source: String,
+    },
+    /// The source offers the snapshot already installed.
+    Current {
+        /// The installed sequence.
+        sequence: u64,
+        /// The source asked.
+        source: String,
+    },
+    /// The source's manifest has not changed (HTTP 304).
+    NotModified {
+        /// The installed sequence.
+        sequence: u64,
+        /// The source asked.
+        source: String,
+    },
+}
+
+/// Why an update failed; the installed snapshot is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    /// The state directory.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A download failed.
+    #[error("download: {0}")]
+    Fetch(#[from] FetchError),
+    /// A file failed verification.
+    #[error("{file}: {source}")]
+    Verify {
+        /// The file.
+        file: String,
+        /// The failed step.
+        source: VerifyError,
+    },
+    /// An older snapshot than one already seen.
+    #[error("rollback: the source offers snapshot #{offered}, older than #{highest} already seen")]
+    Rollback {
+        /// Sequence offered.
+        offered: u64,
+        /// Highest sequence seen.
+        highest: u64,
+    },
+    /// Two different snapshots signed with the same sequence.
+    #[error(
+        "conflicting snapshots: the source's #{sequence} differs from the installed #{sequence} \
+         (a split view, or a publisher error); keeping the installed one"
+    )]
+    Equivocation {
+        /// The sequence.
+        sequence: u64,
+    },
+    /// The source is unchanged but the installed snapshot has expired.
+    #[error("the source has nothing newer and the installed snapshot failed verification: {0}")]
+    InstalledInvalid(String),
+    /// Every source failed.
+    #[error("{}", list(.0))]
+    AllSourcesFailed(Vec<(String, UpdateError)>),
+}
+
+fn list(failures: &[(String, UpdateError)]) -> String {
+    let mut s = String::from("every source failed; the installed snapshot is unchanged");
+    for (source, e) in failures {
+        s.push_str(&format!("\n  {source}: {e}"));
+    }
+    s
+}
+
+impl UpdateError {
+    fn verify(file: &str, source: VerifyError) -> Self {
+        UpdateError::Verify {
+            file: file.to_string(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Installed {
+                previous: Some(p),
+                sequence,
+                source,
+            } => write!(f, "updated: snapshot #{p} -> #{sequence} from {source}"),
+            Outcome::Installed {
+                sequence, source, ..
+            } => write!(f, "installed snapshot #{sequence} from {source}"),
+            Outcome::Current { sequence, source } => {
+                write!(f, "already current: snapshot #{sequence} ({source})")
+            }
+            Outcome::NotModified { sequence, source } => {
+                write!(
+                    f,
+                    "already current: snapshot #{sequence} ({source}: not modified)"
+                )
+            }
+        }
+    }
+}
+
+fn body(fetched: Fetched, name: &str) -> Result<Vec<u8>, FetchError> {
+    match fetched {
+        Fetched::Body { bytes, .. } => Ok(bytes),
+        // Only the manifest is fetched conditionally.
+        Fetched::NotModified => Err(FetchError::Transport {
+            name: name.into(),
+            message: "unexpected 304 Not Modified".into(),
+        }),
+    }
+}
+
+fn fetch_signature(transport: &dyn Transport, name: &str) -> Result<String, UpdateError> {
+    let sig_name = format!("{name}{}", published::SIGNATURE_SUFFIX);
+    let bytes = body(
+        transport.fetch(&sig_name, MAX_SIGNATURE_FILE_LEN as u64, None)?,
+        &sig_name,
+    )?;
+    String::from_utf8(bytes).map_err(|_| {
+        UpdateError::Fetch(FetchError::Transport {
+            name: sig_name,
+            message: "signature is not UTF-8 text".into(),
+        })
+    })
+}
+
+/// How to run an update.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The current time, Unix seconds.
+    pub now: i64,
+    /// Send the stored ETag so an unchanged manifest costs a 304. Off means the
+    /// manifest is always downloaded in full (some servers, nginx among them,
+    /// derive ETags from whole-second modification times, so two publications
+    /// within one second can share one).
+    pub conditional: bool,
+    /// Forget the latest time seen before checking the clock, after a clock that
+    /// ran ahead was corrected.
+    pub accept_clock: bool,
+}
+
+/// Updates from `sources` in order; the first that succeeds wins.
+pub fn update(
+    state: &State,
+    sources: &[Box<dyn Transport>],
+    options: Options,
+) -> Result<Outcome, UpdateError> {
+    let now = options.now;
+    let _lock = state.lock()?;
+    let mut status = state.status()?;
+    if options.accept_clock {
+        State::forget_clock(&mut status);
+    }
+    state.check_clock(&mut status, now)?;
+    if !options.conditional {
+        status.etags.clear();
+    }
+    // Verified rotations carry across sources and are saved as soon as they
+    // verify: a revocation seen on one mirror must bind the next mirror too.
+    let mut keys = state.keyring()?;
+    let mut failures = Vec::new();
+    for source in sources {
+        match update_from(state, &mut status, &mut keys, source.as_ref(), now) {
+            Ok(outcome) => {
+                state.save_status(&status)?;
+                return Ok(outcome);
+            }
+            Err(e) => failures.push((source.describe(), e)),
+        }
+    }
+    state.save_status(&status)?;
+    match failures.len() {
+        1 => Err(failures.pop().expect("one").1),
+        _ => Err(UpdateError::AllSourcesFailed(failures)),
+    }
+}
+
+/// Whether a source's answer means "no such file". Object stores without list
+/// permission (S3, CloudFront) answer 403 for a missing key.
+fn absent(e: &FetchError) -> bool {
+    matches!(e, FetchError::NotFound { .. })
+        || matches!(
+            e,
+            FetchError::Status {
+                status: 403 | 410,
+                ..
+            }
+        )
+}
+
+/// Whether the installed copy still verifies with `keys` (it may have expired,
+/// been damaged, or been signed by a key revoked since).
+fn installed_valid(state: &State, status: &Status, keys: &Keyring, policy: Policy) -> bool {
+    status.installed.as_ref().is_some_and(|installed| {
+        let dir = state.root().join("snapshots").join(&installed.dir);
+        published::open_directory(&dir, keys, policy).is_ok()
+    })
+}
+
+fn update_from(
+    state: &State,
+    status: &mut Status,
+    keys: &mut Keyring,
+    source: &dyn Transport,
+    now: i64,
+) -> Result<Outcome, UpdateError> {
+    let policy = Policy {
+        now,
+        allow_stale: false,
+    };
+    let name = source.describe();
+
+    // Step 1: the manifest, conditionally when a snapshot is installed. It is
+    // fetched first so that an unreachable source fails on the file people expect.
+    let etag = status
+        .installed
+        .as_ref()
+        .and_then(|_| status.etags.get(&name))
+        .cloned();
+    let mut fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
+
+    // Step 2: key rotations, each signed by a key already trusted, each saved
+    // as soon as it verifies (the keyring only ever moves forward).
+    loop {
+        let file = rotation_file_name(keys.applied + 1);
+        let bytes = match source.fetch(&file, MAX_ROTATION_LEN as u64, None) {
+            Err(e) if absent(&e) => break,
+            other => body(other?, &file)?,
+        };
+        let signature = fetch_signature(source, &file)?;
+        keys.apply(&bytes, &signature)
+            .map_err(|e| UpdateError::verify(&file, e))?;
+        state.save_keyring(keys)?;
+    }
+
+    if matches!(fetched, Fetched::NotModified) {
+        if let Some(installed) = status
+            .installed
+            .as_ref()
+            .filter(|_| installed_valid(state, status, keys, policy))
+        {
+            return Ok(Outcome::NotModified {
+                sequence: installed.sequence,
+                source: name,
+            });
+        }
+        // Unchanged at the source, but the installed copy no longer verifies
+        // (damaged, or signed by a key revoked since): fetch it all again.
+        fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, None)?;
+    }
+    let Fetched::Body {
+        bytes: manifest_bytes,
+        etag: new_etag,
+    } = fetched
+    else {
+        return Err(FetchError::Transport {
+            name: MANIFEST_FILE.into(),
+            message: "304 Not Modified to an unconditional request".into(),
+        }
+        .into());
+    };
+    let manifest_signature = fetch_signature(source, MANIFEST_FILE)?;
+    // Steps 3 and 5: signature, then expiry (freeze).
+    let manifest = verify::verify_manifest(&manifest_bytes, &manifest_signature, keys, policy)
+        .map_err(|e| UpdateError::verify(MANIFEST_FILE, e))?;
+    let offered = manifest.manifest.sequence;
+
+    // Step 4: rollback.
+    if offered < status.highest_sequence {
+        return Err(UpdateError::Rollback {
+            offered,
+            highest: status.highest_sequence,
+        });
+    }
+    if let Some(installed) = status.installed.as_ref().filter(|i| i.sequence == offered) {
+        let dir = state.root().join("snapshots").join(&installed.dir);
+        // Equivocation is judged on what was installed; a copy too damaged to
+        // read is simply installed again below.
+        if let Ok(current) =
+            published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64)
+        {
+            if current != manifest_bytes {
+                return Err(UpdateError::Equivocation { sequence: offered });
+            }
+        }
+    }
+    let current = status
+        .installed
+        .as_ref()
+        .is_some_and(|i| i.sequence == offered);
+    if current && installed_valid(state, status, keys, policy) {
+        if let Some(etag) = new_etag {
+            status.etags.insert(name.clone(), etag);
+        }
+        return Ok(Outcome::Current {
+            sequence: offered,
+            source: name,
+        });
+    }
+
+    // Step 6: the snapshot, never more than the manifest signs.
+    let file = &manifest.manifest.snapshot.file;
+    let size = manifest.manifest.snapshot.size;
+    if size > MAX_SNAPSHOT_LEN {
+        return Err(FetchError::TooLarge {
+            name: file.clone(),
+            max: MAX_SNAPSHOT_LEN,
+        }
+        .into());
+    }
+    let snapshot_bytes = body(source.fetch(file, size, None)?, file)?;
+    if snapshot_bytes.len() as u64 != size {
+        return Err(FetchError::Truncated {
+            name: file.clone(),
+            got: snapshot_bytes.len() as u64,
+            expected: size,
+        }
+        .into());
+    }
+    let snapshot_signature = fetch_signature(source, file)?;
+
+    // Step 7: signature, digest, structure, fill, and the binding to the manifest.
+    let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, keys, policy)
+        .map_err(|e| UpdateError::verify(file, e))?;
+    verify::check_binding(&manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
+
+    // Step 8: install. The switch is the atomic rewrite of status.json.
+    let sig_name = |n: &str| signature_path(n.as_ref()).display().to_string();
+    let dir = state.stage(
+        offered,
+        &[
+            (file.clone(), snapshot_bytes),
+            (sig_name(file), snapshot_signature.into_bytes()),
+            (sig_name(MANIFEST_FILE), manifest_signature.into_bytes()),
+            (MANIFEST_FILE.to_string(), manifest_bytes),
+        ],
+    )?;
+    let previous = status
+        .installed
+        .as_ref()
+        .map(|i| i.sequence)
+        .filter(|&p| p != offered);
+    status.installed = Some(Installed {
+        sequence: offered,
+        dir: dir.clone(),
+        source: name.clone(),
+        installed_at: now,
+    });
+    status.highest_sequence = offered;
+    status.last_success = Some(now);
+    match new_etag {
+        Some(etag) => status.etags.insert(name.clone(), etag),
+        None => status.etags.remove(&name),
+    };
+    state.save_status(status)?;
+    state.prune(&dir);
+    Ok(Outcome::Installed {
+        previous,
+        sequence: offered,
+        source: name,
+    })
+}

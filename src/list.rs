@@ -1,0 +1,139 @@
+//! The entry point for programs that embed hushlist: a verified list, ready to
+//! check numbers against.
+
+use crate::check::input::InputError;
+use crate::check::input::Row;
+use crate::check::report::SnapshotFacts;
+use crate::check::{check_input, CheckOptions, Checker, Outcome};
+use crate::client::state::{self, State, StateError};
+use crate::format::time;
+use crate::published::{self, Opened};
+use crate::verify::{Keyring, Policy};
+use std::io::BufRead;
+use std::path::Path;
+
+/// Why a list could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// A file could not be read, or verification refused it (see
+    /// [`published::Error::is_verification_failure`]).
+    #[error(transparent)]
+    Files(#[from] published::Error),
+    /// The client's state directory is missing, locked or inconsistent.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The state holds no installed snapshot yet.
+    #[error("no snapshot installed yet: run `hushlist update`")]
+    NothingInstalled,
+}
+
+/// A snapshot whose signature, digest, structure, freshness and filter fill
+/// have been verified: the only thing numbers are ever checked against.
+#[derive(Debug)]
+pub struct List {
+    opened: Opened,
+}
+
+impl List {
+    /// Opens and verifies a published directory (or a snapshot file with its
+    /// `.minisig`) against the publisher's public key file, following the key
+    /// rotation statements found beside it. Expired snapshots are refused.
+    pub fn open(path: impl AsRef<Path>, public_key: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let key = published::read_public_key(public_key.as_ref())?;
+        let policy = Policy {
+            now: time::now(),
+            allow_stale: false,
+        };
+        Self::open_with(path.as_ref(), &Keyring::pinned(key), policy)
+    }
+
+    /// Opens and verifies `path` with the given trusted keys and policy.
+    pub fn open_with(path: &Path, keys: &Keyring, policy: Policy) -> Result<Self, OpenError> {
+        Ok(List {
+            opened: published::open(path, keys, policy)?,
+        })
+    }
+
+    /// Opens the snapshot that `hushlist update` installed in `state_dir`
+    /// (`None`: the default state directory), verified with the pinned keys.
+    /// Refused when the clock is behind a time the state has already seen.
+    pub fn installed(state_dir: Option<&Path>, policy: Policy) -> Result<Self, OpenError> {
+        let state = State::open(&state::resolve_dir(state_dir)?)?;
+        State::clock_not_behind(&state.status()?, policy.now)?;
+        let dir = state.installed_dir()?.ok_or(OpenError::NothingInstalled)?;
+        Self::open_with(&dir, &state.keyring()?, policy)
+    }
+
+    /// The verified files.
+    pub fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    /// The facts a report cites: sequence, dates, key, digest, parameters, warnings.
+    pub fn facts(&self) -> SnapshotFacts {
+        SnapshotFacts::of(&self.opened)
+    }
+
+    /// Warnings raised while verifying (a stale list accepted, older metadata).
+    pub fn warnings(&self) -> impl Iterator<Item = &String> {
+        self.opened.warnings()
+    }
+
+    /// The id of the key that signed the snapshot.
+    pub fn key_id(&self) -> String {
+        self.opened.snapshot.key_id.to_string()
+    }
+
+    /// A checker for this list, for programs that drive rows themselves.
+    pub fn checker(&self) -> Checker<'_> {
+        Checker::new(&self.opened.snapshot.snapshot).expect("parameters verified on open")
+    }
+
+    /// Checks each string as one number (source `--number`, lines counted from 1).
+    pub fn check_numbers<I, S>(&self, numbers: I, options: &CheckOptions) -> Outcome
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut checker = self.checker();
+        let mut outcome = Outcome::default();
+        outcome
+            .check_rows(
+                &mut checker,
+                options.region,
+                "--number",
+                input_rows(numbers),
+                &mut |_| {},
+            )
+            .expect("rows from strings never fail");
+        outcome
+    }
+
+    /// Checks every row of a CSV, TSV or plain list, labelled `source` in findings.
+    pub fn check_reader(
+        &self,
+        reader: impl BufRead + Send + 'static,
+        source: &str,
+        options: &CheckOptions,
+    ) -> Result<Outcome, InputError> {
+        check_input(
+            &self.opened.snapshot.snapshot,
+            Box::new(reader),
+            source,
+            options,
+        )
+    }
+}
+
+/// Rows from plain strings, one number each, numbered from 1.
+fn input_rows<I, S>(numbers: I) -> impl Iterator<Item = Result<Row, InputError>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    numbers
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| Ok(Row::single(i as u64 + 1, n.as_ref())))
+}

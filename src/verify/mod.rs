@@ -1,0 +1,361 @@
+//! Verification of snapshots and manifests, as named steps in a fixed order:
+//! signature (key id first) -> trusted comment -> digest -> structure ->
+//! consistency between signed facts -> freshness -> filter fill.
+//!
+//! Nothing here reads files or the clock: bytes, the pinned key and the time
+//! come in, a verified value or an error that names the failed step goes out.
+
+use crate::format::comment::{FileKind, SignedFacts};
+use crate::format::filter::FP_TOLERANCE;
+use crate::format::manifest::Manifest;
+use crate::format::normalize;
+
+mod keyring;
+use crate::format::signature::{KeyId, SignatureError, SignatureFile};
+use crate::format::snapshot::{FormatError, Snapshot};
+use crate::format::time::{parse_rfc3339, rfc3339};
+pub use keyring::Keyring;
+
+/// How strict to be, and what time it is.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// The current time, Unix seconds.
+    pub now: i64,
+    /// Accept an expired snapshot or manifest (with a warning) for air-gapped sites.
+    pub allow_stale: bool,
+}
+
+/// A verification failure; each variant names the step that failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The detached signature is missing its parts, made by another key, or does not verify.
+    #[error("{kind} signature: {source}")]
+    Signature {
+        /// Which file.
+        kind: FileKind,
+        /// What failed.
+        source: SignatureError,
+    },
+    /// The signed trusted comment is not a hushlist comment of the expected kind.
+    #[error("{kind} trusted comment: {reason}")]
+    TrustedComment {
+        /// Which file.
+        kind: FileKind,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file's BLAKE3 digest differs from the signed one.
+    #[error("{kind} digest mismatch: signed {expected}, file has {actual}")]
+    Digest {
+        /// Which file.
+        kind: FileKind,
+        /// Signed digest, hex.
+        expected: String,
+        /// Actual digest, hex.
+        actual: String,
+    },
+    /// The snapshot's bytes are malformed.
+    #[error("snapshot format: {0}")]
+    Format(#[from] FormatError),
+    /// The manifest is malformed.
+    #[error("manifest: {0}")]
+    Manifest(String),
+    /// Two signed statements disagree (mix-and-match).
+    #[error(
+        "mix-and-match: {what} is {signed} in the {signed_in} but {actual} in the {actual_in}"
+    )]
+    Mismatch {
+        /// The field.
+        what: &'static str,
+        /// Where the first value is signed.
+        signed_in: &'static str,
+        /// First value.
+        signed: String,
+        /// Where the second value comes from.
+        actual_in: &'static str,
+        /// Second value.
+        actual: String,
+    },
+    /// Past its expiry (freeze attack, or a publisher that stopped publishing).
+    #[error("{kind} expired at {expired_at} (now {now}); refusing a stale list (--allow-stale overrides, loudly)")]
+    Expired {
+        /// Which file.
+        kind: FileKind,
+        /// Expiry, RFC 3339.
+        expired_at: String,
+        /// Now, RFC 3339.
+        now: String,
+    },
+    /// Too many bits set: everyone would match.
+    #[error(
+        "filter over-filled: {ones} of {bits} bits set gives an estimated false-positive rate of {estimated:.3e}, \
+         more than {FP_TOLERANCE}x the declared {declared:.3e}"
+    )]
+    OverFilled {
+        /// Bits set.
+        ones: u64,
+        /// Bits in all.
+        bits: u64,
+        /// `(ones/bits)^k`.
+        estimated: f64,
+        /// From the header.
+        declared: f64,
+    },
+}
+
+/// A snapshot whose signature, digest, structure, freshness and fill all passed.
+#[derive(Clone, Debug)]
+pub struct VerifiedSnapshot {
+    /// The decoded snapshot.
+    pub snapshot: Snapshot,
+    /// BLAKE3 digest of the file.
+    pub digest: [u8; 32],
+    /// File size in bytes.
+    pub size: u64,
+    /// The signing key's id.
+    pub key_id: KeyId,
+    /// Bits set in the filter.
+    pub ones: u64,
+    /// Estimated false-positive rate from the bits actually set.
+    pub estimated_fp_rate: f64,
+    /// Things that passed but deserve a word (stale, older metadata).
+    pub warnings: Vec<String>,
+}
+
+/// A manifest whose signature, digest and freshness passed.
+#[derive(Clone, Debug)]
+pub struct VerifiedManifest {
+    /// The parsed manifest.
+    pub manifest: Manifest,
+    /// The facts from its trusted comment.
+    pub facts: SignedFacts,
+    /// Warnings (stale).
+    pub warnings: Vec<String>,
+}
+
+fn check_signature(
+    kind: FileKind,
+    data: &[u8],
+    signature: &str,
+    keys: &Keyring,
+) -> Result<(SignedFacts, KeyId), VerifyError> {
+    let sig = |source| VerifyError::Signature { kind, source };
+    let file = SignatureFile::parse(signature).map_err(sig)?;
+    let key = keys.find(file.key_id).map_err(sig)?;
+    file.verify(key, data).map_err(sig)?;
+    let facts = SignedFacts::parse(&file.trusted_comment)
+        .map_err(|reason| VerifyError::TrustedComment { kind, reason })?;
+    if facts.kind != kind {
+        return Err(VerifyError::TrustedComment {
+            kind,
+            reason: format!("signature is for a {}, not a {kind}", facts.kind),
+        });
+    }
+    let actual = *blake3::hash(data).as_bytes();
+    if actual != facts.blake3 {
+        return Err(VerifyError::Digest {
+            kind,
+            expected: hex::encode(facts.blake3),
+            actual: hex::encode(actual),
+        });
+    }
+    Ok((facts, key.id()))
+}
+
+fn check_fresh(
+    kind: FileKind,
+    expires: i64,
+    policy: Policy,
+    warnings: &mut Vec<String>,
+) -> Result<(), VerifyError> {
+    if policy.now < expires {
+        return Ok(());
+    }
+    let err = VerifyError::Expired {
+        kind,
+        expired_at: rfc3339(expires),
+        now: rfc3339(policy.now),
+    };
+    if !policy.allow_stale {
+        return Err(err);
+    }
+    warnings.push(format!(
+        "STALE: {err}; using it only because --allow-stale was given"
+    ));
+    Ok(())
+}
+
+fn mismatch<T: ToString>(
+    what: &'static str,
+    signed_in: &'static str,
+    signed: T,
+    actual_in: &'static str,
+    actual: T,
+) -> VerifyError {
+    VerifyError::Mismatch {
+        what,
+        signed_in,
+        signed: signed.to_string(),
+        actual_in,
+        actual: actual.to_string(),
+    }
+}
+
+/// Verifies a snapshot file against its `.minisig` and the trusted keys.
+pub fn verify_snapshot(
+    data: &[u8],
+    signature: &str,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<VerifiedSnapshot, VerifyError> {
+    let kind = FileKind::Snapshot;
+    let (facts, key_id) = check_signature(kind, data, signature, keys)?;
+    let snapshot = Snapshot::decode(data)?;
+    let h = &snapshot.header;
+    let (tc, hd) = ("trusted comment", "snapshot header");
+    if facts.sequence != h.sequence {
+        return Err(mismatch("sequence", tc, facts.sequence, hd, h.sequence));
+    }
+    if facts.created != h.created {
+        return Err(mismatch(
+            "created",
+            tc,
+            rfc3339(facts.created),
+            hd,
+            rfc3339(h.created),
+        ));
+    }
+    if facts.expires != h.expires {
+        return Err(mismatch(
+            "expires",
+            tc,
+            rfc3339(facts.expires),
+            hd,
+            rfc3339(h.expires),
+        ));
+    }
+    let mut warnings = Vec::new();
+    check_fresh(kind, h.expires, policy, &mut warnings)?;
+
+    let ones = snapshot.filter.ones();
+    let estimated = snapshot.filter.estimated_fp_rate();
+    let most_ones = h
+        .entries
+        .saturating_mul(u64::from(snapshot.filter.hashes()));
+    if estimated > h.fp_rate * FP_TOLERANCE || ones > most_ones {
+        return Err(VerifyError::OverFilled {
+            ones,
+            bits: snapshot.filter.bits(),
+            estimated,
+            declared: h.fp_rate,
+        });
+    }
+    if normalize::compare_metadata_versions(normalize::METADATA_VERSION, &h.metadata_version)
+        == Some(std::cmp::Ordering::Less)
+    {
+        warnings.push(format!(
+            "this build's phone-number metadata ({}) is older than the publisher's ({}); \
+             numbers in newly allocated ranges may be reported as invalid: upgrade hushlist",
+            normalize::METADATA_VERSION,
+            h.metadata_version
+        ));
+    }
+    Ok(VerifiedSnapshot {
+        digest: facts.blake3,
+        size: data.len() as u64,
+        key_id,
+        ones,
+        estimated_fp_rate: estimated,
+        warnings,
+        snapshot,
+    })
+}
+
+/// Verifies a manifest against its `.minisig` and the trusted keys.
+pub fn verify_manifest(
+    data: &[u8],
+    signature: &str,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<VerifiedManifest, VerifyError> {
+    let kind = FileKind::Manifest;
+    let (facts, signer) = check_signature(kind, data, signature, keys)?;
+    let manifest = Manifest::from_json(data).map_err(VerifyError::Manifest)?;
+    let (tc, mf) = ("trusted comment", "manifest");
+    if facts.sequence != manifest.sequence {
+        return Err(mismatch(
+            "sequence",
+            tc,
+            facts.sequence,
+            mf,
+            manifest.sequence,
+        ));
+    }
+    if Some(facts.expires) != parse_rfc3339(&manifest.expires) {
+        return Err(mismatch(
+            "expires",
+            tc,
+            rfc3339(facts.expires),
+            mf,
+            manifest.expires.clone(),
+        ));
+    }
+    if Some(facts.created) != parse_rfc3339(&manifest.created) {
+        return Err(mismatch(
+            "created",
+            tc,
+            rfc3339(facts.created),
+            mf,
+            manifest.created.clone(),
+        ));
+    }
+    if manifest.key_id != signer.to_string() {
+        return Err(mismatch(
+            "key_id",
+            "signature",
+            signer.to_string(),
+            mf,
+            manifest.key_id.clone(),
+        ));
+    }
+    let mut warnings = Vec::new();
+    check_fresh(kind, facts.expires, policy, &mut warnings)?;
+    Ok(VerifiedManifest {
+        manifest,
+        facts,
+        warnings,
+    })
+}
+
+/// Checks that a verified snapshot is the one the verified manifest names.
+pub fn check_binding(
+    manifest: &VerifiedManifest,
+    snapshot: &VerifiedSnapshot,
+) -> Result<(), VerifyError> {
+    let (mf, sn) = ("manifest", "snapshot");
+    let m = &manifest.manifest;
+    if m.snapshot.size != snapshot.size {
+        return Err(mismatch("size", mf, m.snapshot.size, sn, snapshot.size));
+    }
+    let digest = hex::encode(snapshot.digest);
+    if m.snapshot.blake3 != digest {
+        return Err(mismatch(
+            "blake3 digest",
+            mf,
+            m.snapshot.blake3.clone(),
+            sn,
+            digest,
+        ));
+    }
+    if m.sequence != snapshot.snapshot.header.sequence {
+        return Err(mismatch(
+            "sequence",
+            mf,
+            m.sequence,
+            sn,
+            snapshot.snapshot.header.sequence,
+        ));
+    }
+    Ok(())
+}

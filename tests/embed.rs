@@ -1,0 +1,50 @@
+//! The embedding API, as a program uses it: `List` over the committed demo
+//! publication (real files, real signatures), no command line involved.
+
+use hushlist::{CheckOptions, List, OpenError, Region};
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn demo() -> List {
+    List::open(
+        fixtures().join("demo-published"),
+        fixtures().join("keys/demo-TEST-ONLY.pub"),
+    )
+    .expect("the demo publication verifies")
+}
+
+#[test]
+fn a_program_checks_strings_and_an_inventory_in_a_few_calls() {
+    let list = demo();
+    let options = CheckOptions {
+        region: Some(Region::parse("US").unwrap()),
+        ..CheckOptions::default()
+    };
+    // Ben Okafor's phone from the demo inventory is listed; 555-0199 is not.
+    let outcome = list.check_numbers(["313.555.0142", "(313) 555-0199", "not a phone"], &options);
+    assert_eq!((outcome.rows, outcome.valid), (3, 2));
+    let hits: Vec<_> = outcome.matches.iter().map(|f| f.e164.clone()).collect();
+    assert_eq!(hits, vec![Some("+13135550142".to_string())]);
+    assert_eq!(outcome.invalid[0].line, 3);
+
+    let file = std::fs::File::open(fixtures().join("demo-inventory.csv")).unwrap();
+    let outcome = list
+        .check_reader(std::io::BufReader::new(file), "inventory", &options)
+        .unwrap();
+    assert_eq!(outcome.matches.len(), 3, "{:?}", outcome.matches);
+    assert_eq!(list.facts().sequence, 1);
+    assert_eq!(list.key_id(), list.facts().key_id);
+}
+
+#[test]
+fn a_list_signed_by_another_key_is_refused_as_a_verification_failure() {
+    let other =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/vectors/test-vector-key.pub");
+    match List::open(fixtures().join("demo-published"), other) {
+        Err(OpenError::Files(e)) => assert!(e.is_verification_failure(), "{e}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
