@@ -1,7 +1,10 @@
 //! Throughput of each stage of a check, for BENCHMARKS.md:
-//! `cargo bench --bench throughput`.
-
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+//! `cargo bench --bench throughput` prints the median of repeated samples.
+//!
+//! A small harness of its own rather than criterion: criterion's dependencies
+//! (regex among them) would be compiled by every `cargo test`. Under
+//! `cargo test` (no `--bench` argument) each stage runs once, so the benchmark
+//! is compiled and exercised by the tests without slowing them.
 use hushlist::check::input::{InputOptions, RowReader};
 use hushlist::check::{Checker, Outcome};
 use hushlist::format::filter;
@@ -10,6 +13,7 @@ use hushlist::format::number_key::{Kdf, NumberHasher};
 use hushlist::format::snapshot::Snapshot;
 use hushlist::publish::{build_snapshot, BuildParams};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 const FORMATS: [&str; 6] = [
     "(313) 555-{:04}",
@@ -41,85 +45,99 @@ fn snapshot(kdf: Kdf, entries: usize) -> Snapshot {
     build_snapshot(&numbers, &params).unwrap()
 }
 
-fn stages(c: &mut Criterion) {
+/// Times `run` over `samples` samples of `per_sample` items and prints the
+/// median time per item; under `cargo test`, runs it once and prints nothing.
+fn bench<T>(name: &str, per_sample: u64, samples: usize, mut run: impl FnMut() -> T) {
+    if !measuring() {
+        black_box(run());
+        return;
+    }
+    black_box(run()); // warm-up
+    let mut times: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(run());
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    let per_item = median.as_secs_f64() / per_sample as f64;
+    let (low, high) = (times[0], times[times.len() - 1]);
+    println!(
+        "{name:<32} {:>12} per {per_sample} ({:>12}/s)  [min {:?}, max {:?}, {samples} samples]",
+        format!("{median:.2?}"),
+        human(1.0 / per_item),
+        low,
+        high
+    );
+}
+
+fn human(rate: f64) -> String {
+    match rate {
+        r if r >= 1e6 => format!("{:.2} M", r / 1e6),
+        r if r >= 1e3 => format!("{:.1} k", r / 1e3),
+        r => format!("{r:.1}"),
+    }
+}
+
+/// `cargo bench` passes `--bench`; `cargo test` does not.
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn main() {
     let us = Some(Region::parse("US").unwrap());
     let inputs: Vec<String> = (0..1000).map(messy).collect();
-    let mut group = c.benchmark_group("per_number");
-    group.throughput(Throughput::Elements(inputs.len() as u64));
-    group.bench_function("normalize", |b| {
-        b.iter(|| {
-            inputs
-                .iter()
-                .map(|i| normalize(black_box(i), us).unwrap().len())
-                .sum::<usize>()
-        })
+    let n = inputs.len() as u64;
+    bench("normalize", n, 50, || {
+        inputs
+            .iter()
+            .map(|i| normalize(black_box(i), us).unwrap().len())
+            .sum::<usize>()
     });
     let e164: Vec<String> = inputs.iter().map(|i| normalize(i, us).unwrap()).collect();
     let fast = NumberHasher::new(Kdf::Blake3, [7; 32]).unwrap();
-    group.bench_function("blake3_key", |b| {
-        b.iter(|| {
-            e164.iter()
-                .map(|n| fast.key(black_box(n))[0] as usize)
-                .sum::<usize>()
-        })
+    bench("blake3_key", n, 50, || {
+        e164.iter()
+            .map(|n| fast.key(black_box(n))[0] as usize)
+            .sum::<usize>()
     });
-    let snap = snapshot(Kdf::Blake3, 1_000_000);
+    let entries = if measuring() { 1_000_000 } else { 10_000 };
+    let snap = snapshot(Kdf::Blake3, entries);
     let items: Vec<u64> = e164.iter().map(|n| filter::item(&fast.key(n))).collect();
-    group.bench_function("filter_lookup_1M", |b| {
-        b.iter(|| {
-            items
-                .iter()
-                .filter(|&&i| snap.filter.contains_item(black_box(i)))
-                .count()
-        })
+    bench("filter_lookup_1M (misses)", n, 50, || {
+        items
+            .iter()
+            .filter(|&&i| snap.filter.contains_item(black_box(i)))
+            .count()
     });
     let checker = Checker::new(&snap).unwrap();
-    group.bench_function("normalize_key_lookup", |b| {
-        b.iter(|| {
-            inputs
-                .iter()
-                .filter(|i| checker.check(black_box(i), us).unwrap().1)
-                .count()
-        })
+    bench("normalize_key_lookup", n, 50, || {
+        inputs
+            .iter()
+            .filter(|i| checker.check(black_box(i), us).unwrap().1)
+            .count()
     });
-    group.finish();
-
-    let mut group = c.benchmark_group("argon2id_default");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(1));
     let slow = NumberHasher::new(Kdf::default(), [7; 32]).unwrap();
-    group.bench_function("one_key", |b| {
-        b.iter(|| slow.key(black_box("+13135550101")))
+    bench("argon2id_default_one_key", 1, 10, || {
+        slow.key(black_box("+13135550101"))
     });
-    group.finish();
-
+    let rows = if measuring() { 20_000 } else { 200 };
     let csv: String = std::iter::once("employee,phone\n".to_string())
-        .chain((0..20_000).map(|i| format!("e{i},\"{}\"\n", messy(i))))
+        .chain((0..rows).map(|i| format!("e{i},\"{}\"\n", messy(i))))
         .collect();
-    let mut group = c.benchmark_group("end_to_end");
-    group.throughput(Throughput::Elements(20_000));
-    group.sample_size(20);
-    group.bench_function("blake3_csv_20k_rows", |b| {
-        b.iter_batched(
-            || csv.clone().into_bytes(),
-            |bytes| {
-                let reader = RowReader::new(
-                    Box::new(std::io::Cursor::new(bytes)),
-                    &InputOptions::default(),
-                )
-                .unwrap();
-                let mut checker = Checker::new(&snap).unwrap();
-                let mut outcome = Outcome::default();
-                outcome
-                    .check_rows(&mut checker, us, "bench", reader, &mut |_| {})
-                    .unwrap();
-                outcome.valid
-            },
-            BatchSize::LargeInput,
+    bench("end_to_end_blake3_csv", rows as u64, 20, || {
+        let reader = RowReader::new(
+            Box::new(std::io::Cursor::new(csv.clone().into_bytes())),
+            &InputOptions::default(),
         )
+        .unwrap();
+        let mut checker = Checker::new(&snap).unwrap();
+        let mut outcome = Outcome::default();
+        outcome
+            .check_rows(&mut checker, us, "bench", reader, &mut |_| {})
+            .unwrap();
+        outcome.valid
     });
-    group.finish();
 }
-
-criterion_group!(benches, stages);
-criterion_main!(benches);

@@ -185,6 +185,12 @@ mod http {
                     "{base}: only http:// and https:// sources are supported"
                 ));
             }
+            // reqwest is built without a TLS provider of its own: use ring,
+            // unless the embedding program installed another one.
+            if rustls::crypto::CryptoProvider::get_default().is_none() {
+                // Losing a race with another thread installing one is fine.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+            }
             let mut builder = reqwest::blocking::Client::builder()
                 .connect_timeout(options.timeout)
                 .timeout(options.timeout)
