@@ -9,10 +9,10 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let list = List::open("site/", "hushlist.pub")?; // signature, digest, expiry, fill
-//! let options = CheckOptions { region: Some(Region::parse("US")?), ..Default::default() };
+//! let options = CheckOptions { regions: vec![Region::parse("US")?], ..Default::default() };
 //! let outcome = list.check_numbers(["(313) 555-0101", "+44 20 7946 0958"], &options);
 //! for finding in &outcome.matches {
-//!     println!("possible match: {}", finding.e164.as_deref().unwrap_or(""));
+//!     println!("possible match: {} on {} row(s)", finding.e164, finding.occurrences.len());
 //! }
 //! let inventory = std::io::BufReader::new(std::fs::File::open("inventory.csv")?);
 //! let outcome = list.check_reader(inventory, "inventory.csv", &options)?;
@@ -42,7 +42,7 @@ pub mod publish;
 pub mod published;
 pub mod verify;
 
-pub use check::{CheckOptions, Finding, Outcome};
+pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;
 pub use list::{List, OpenError};

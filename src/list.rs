@@ -101,8 +101,9 @@ impl List {
         outcome
             .check_rows(
                 &mut checker,
-                options.region,
+                options,
                 "--number",
+                None,
                 input_rows(numbers),
                 &mut |_| {},
             )

@@ -3,12 +3,13 @@
 
 use crate::config::FileConfig;
 use crate::{open, print, Failure};
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, Row, RowReader};
-use hushlist::check::report::{self, SnapshotFacts};
-use hushlist::check::{Checker, Outcome};
+use hushlist::check::render::{self, RunInfo};
+use hushlist::check::report::SnapshotFacts;
+use hushlist::check::{regions_text, CheckOptions, Checker, Outcome};
 use hushlist::client::key_cache::{self, KeyCache};
-use hushlist::format::normalize::Region;
+use hushlist::format::normalize::{ReadOptions, Region};
 use std::io::{self, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,45 @@ pub enum CheckFormat {
     Jsonl,
 }
 
+/// How to read inputs: shared by `check` and `explain`.
+#[derive(Args, Clone)]
+pub struct InputArgs {
+    /// Default regions for numbers in national format (ISO codes): `--region DE,GB,US`
+    /// or the flag repeated. A national number is checked under each region where it
+    /// is a possible number, and a match names the reading that matched.
+    #[arg(
+        long,
+        value_name = "CC[,CC...]",
+        env = "HUSHLIST_REGION",
+        value_delimiter = ','
+    )]
+    pub region: Vec<String>,
+    /// A column holding each row's region (ISO code or country name such as UK,
+    /// Deutschland), used where the file has it; an unknown value is warned about
+    /// and the row falls back to --region.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub region_column: Option<String>,
+    /// A column holding numbers (header name or 1-based index); repeat for several.
+    /// Each file uses the listed columns it has. Default: every column whose header
+    /// says phone (phone, mobile, Telefon, Rufnummer, téléphone, móvil...).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub column: Vec<String>,
+    /// The inputs' encoding (utf-8, windows-1252, latin1, utf-16le...);
+    /// default: from the BOM, else UTF-8 if valid, else windows-1252.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+    /// Convert letters to digits (vanity numbers such as 1-800-FLOWERS) instead of
+    /// reporting such cells as not numbers.
+    #[arg(long)]
+    pub allow_letters: bool,
+    /// A number to check (repeatable).
+    #[arg(long = "number", short = 'n', value_name = "N")]
+    pub numbers: Vec<String>,
+    /// Files to check (CSV, TSV or one number per line); `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
 #[derive(Parser)]
 pub struct CheckArgs {
     /// The publisher's public key (minisign format); default: the keys pinned by init.
@@ -32,21 +72,8 @@ pub struct CheckArgs {
     /// The snapshot: a published directory or a snapshot file; default: the installed one.
     #[arg(long, value_name = "PATH")]
     snapshot: Option<PathBuf>,
-    /// Default region for numbers in national format (ISO code such as US, GB).
-    #[arg(long, value_name = "CC", env = "HUSHLIST_REGION")]
-    region: Option<String>,
-    /// A column holding each row's region code, used instead of --region when not empty.
-    #[arg(long, value_name = "NAME|INDEX")]
-    region_column: Option<String>,
-    /// The column holding numbers in CSV/TSV input: a header name or a 1-based index.
-    #[arg(long, value_name = "NAME|INDEX")]
-    column: Option<String>,
-    /// A number to check (repeatable).
-    #[arg(long = "number", short = 'n', value_name = "N")]
-    numbers: Vec<String>,
-    /// Files to check (CSV, TSV or one number per line); `-` reads stdin.
-    #[arg(value_name = "FILE")]
-    files: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format [default: table].
     #[arg(long, value_enum, env = "HUSHLIST_FORMAT")]
     format: Option<CheckFormat>,
@@ -56,7 +83,12 @@ pub struct CheckArgs {
     /// Also write a self-contained HTML report for HR and legal (created 0600).
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
-    /// Treat rows that are not numbers as an error (exit 2).
+    /// Keep only the last two digits of numbers and drop the rows' other fields
+    /// in every output (for tickets and SIEM).
+    #[arg(long)]
+    redact: bool,
+    /// Cells that are not numbers make the run incomplete: exit 3 (no match) or
+    /// 4 (possible matches) instead of 0 or 1. Empty cells never do.
     #[arg(long)]
     strict: bool,
     /// Accept an expired snapshot, with a warning (air-gapped sites).
@@ -70,7 +102,7 @@ pub struct CheckArgs {
     no_cache: bool,
 }
 
-/// Creates (or truncates) `path` with mode 0600: reports hold the company's numbers.
+/// Writes a report file (mode 0600: reports hold the company's numbers).
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
     let fail = |e: io::Error| Failure::error(format!("{}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
@@ -103,17 +135,96 @@ fn parse_format(text: &str) -> Result<CheckFormat, Failure> {
     })
 }
 
-/// A progress bar on a terminal, nothing otherwise.
-fn progress(len: Option<u64>, name: &str) -> Option<indicatif::ProgressBar> {
+impl InputArgs {
+    /// The default regions: flags (or HUSHLIST_REGION), else the config file.
+    pub fn regions(&self, config: &FileConfig) -> Result<Vec<Region>, Failure> {
+        let given: Vec<String> = if self.region.is_empty() {
+            config.regions()
+        } else {
+            self.region.clone()
+        };
+        let mut regions = Vec::new();
+        for code in given.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            let region = Region::parse(code).map_err(Failure::error)?;
+            if !regions.contains(&region) {
+                regions.push(region);
+            }
+        }
+        Ok(regions)
+    }
+
+    /// Columns, region column and encoding: flags, else the config file.
+    pub fn input_options(&self, config: &FileConfig) -> InputOptions {
+        let columns = if self.column.is_empty() {
+            config.columns()
+        } else {
+            self.column.clone()
+        };
+        InputOptions {
+            columns: columns.iter().map(|c| ColumnSpec::parse(c)).collect(),
+            region_column: self
+                .region_column
+                .clone()
+                .or_else(|| config.region_column.clone())
+                .as_deref()
+                .map(ColumnSpec::parse),
+            encoding: self.encoding.clone(),
+        }
+    }
+
+    /// Opens each file (or stdin), with its length when it is a regular file.
+    pub fn open_file(
+        file: &Path,
+    ) -> Result<(String, Box<dyn io::BufRead + Send>, Option<u64>), Failure> {
+        if file.as_os_str() == "-" {
+            return Ok(("-".into(), Box::new(BufReader::new(io::stdin())), None));
+        }
+        let f = std::fs::File::open(file)
+            .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+        let meta = f
+            .metadata()
+            .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+        if !meta.is_file() {
+            return Err(Failure::error(format!(
+                "{}: not a regular file",
+                file.display()
+            )));
+        }
+        Ok((
+            file.display().to_string(),
+            Box::new(BufReader::with_capacity(1 << 16, f)),
+            Some(meta.len()),
+        ))
+    }
+}
+
+/// Lines in a regular file, counted cheaply before checking so the progress
+/// bar can show an ETA for numbers hashed.
+fn count_lines(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut lines = 0u64;
+    loop {
+        let n = f.read(&mut buf).ok()?;
+        if n == 0 {
+            return Some(lines.max(1));
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+}
+
+/// A progress bar on a terminal counting rows checked, nothing otherwise.
+fn progress(total: Option<u64>, name: &str) -> Option<indicatif::ProgressBar> {
     if !io::stderr().is_terminal() {
         return None;
     }
-    let bar = match len {
+    let bar = match total {
         Some(len) => {
             let bar = indicatif::ProgressBar::new(len);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {percent}% {pos}/{len} bytes, ETA {eta}",
+                    "{msg} [{bar:30}] {pos}/{len} rows, {per_sec}, ETA {eta}",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
@@ -123,7 +234,7 @@ fn progress(len: Option<u64>, name: &str) -> Option<indicatif::ProgressBar> {
         None => {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg} {spinner} {pos} rows")
+                indicatif::ProgressStyle::with_template("{msg} {spinner} {pos} rows, {per_sec}")
                     .expect("valid template"),
             );
             bar
@@ -133,12 +244,61 @@ fn progress(len: Option<u64>, name: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn user_name() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The options that shaped the run, for the report.
+fn options_used(args: &CheckArgs, regions: &[Region], input: &InputOptions) -> Vec<String> {
+    let mut o = Vec::new();
+    if !regions.is_empty() {
+        o.push(format!(
+            "--region {}",
+            regions_text(regions).replace(' ', "")
+        ));
+    }
+    for c in &input.columns {
+        o.push(format!("--column {c}"));
+    }
+    if let Some(c) = &input.region_column {
+        o.push(format!("--region-column {c}"));
+    }
+    if let Some(e) = &input.encoding {
+        o.push(format!("--encoding {e}"));
+    }
+    for (on, flag) in [
+        (args.input.allow_letters, "--allow-letters"),
+        (args.strict, "--strict"),
+        (args.allow_stale, "--allow-stale"),
+        (args.redact, "--redact"),
+        (args.no_cache, "--no-cache"),
+    ] {
+        if on {
+            o.push(flag.into());
+        }
+    }
+    o
+}
+
 pub fn check(
     state_dir: Option<&Path>,
     config: &FileConfig,
     args: CheckArgs,
 ) -> Result<u8, Failure> {
-    if args.numbers.is_empty() && args.files.is_empty() {
+    if args.input.numbers.is_empty() && args.input.files.is_empty() {
         return Err(Failure::error(
             "nothing to check: give --number N, a FILE, or - to read stdin",
         ));
@@ -148,22 +308,20 @@ pub fn check(
         (None, Some(text)) => parse_format(text)?,
         (None, None) => CheckFormat::Table,
     };
-    let region = args
-        .region
-        .as_deref()
-        .or(config.region.as_deref())
-        .map(Region::parse)
-        .transpose()
-        .map_err(Failure::error)?;
+    let regions = args.input.regions(config)?;
     if let Some(jobs) = args.jobs.or(config.jobs) {
         rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.max(1))
             .build_global()
             .map_err(|e| Failure::error(format!("--jobs: {e}")))?;
     }
-    let input_options = InputOptions {
-        column: args.column.as_deref().map(ColumnSpec::parse),
-        region_column: args.region_column.as_deref().map(ColumnSpec::parse),
+    let input_options = args.input.input_options(config);
+    let options = CheckOptions {
+        regions: regions.clone(),
+        input: input_options.clone(),
+        read: ReadOptions {
+            allow_letters: args.input.allow_letters,
+        },
     };
 
     // Verify before reading a single number: a refused snapshot checks nothing.
@@ -176,7 +334,7 @@ pub fn check(
     )
     .map_err(|e| Failure { code: 2, ..e })?;
     for w in opened.warnings() {
-        eprintln!("hushlist: warning: {w}");
+        eprintln!("hushlist: warning: {}", render::visible(w));
     }
     let snapshot = &opened.snapshot.snapshot;
     let mut checker = Checker::new(snapshot).map_err(Failure::error)?;
@@ -196,83 +354,98 @@ pub fn check(
 
     let mut outcome = Outcome::default();
     let numbers = args
+        .input
         .numbers
         .iter()
         .enumerate()
         .map(|(i, n)| Ok(Row::single(i as u64 + 1, n)));
-    outcome
-        .check_rows(&mut checker, region, "--number", numbers, &mut |_| {})
-        .map_err(Failure::error)?;
-    for file in &args.files {
-        let (name, input, len): (String, Box<dyn io::BufRead + Send>, Option<u64>) =
-            if file.as_os_str() == "-" {
-                ("-".into(), Box::new(BufReader::new(io::stdin())), None)
-            } else {
-                let f = std::fs::File::open(file)
-                    .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
-                let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-                (
-                    file.display().to_string(),
-                    Box::new(BufReader::with_capacity(1 << 16, f)),
-                    len,
-                )
-            };
+    if !args.input.numbers.is_empty() {
+        outcome
+            .check_rows(
+                &mut checker,
+                &options,
+                "--number",
+                None,
+                numbers,
+                &mut |_| {},
+            )
+            .map_err(Failure::error)?;
+    }
+    for file in &args.input.files {
+        let (name, input, len) = InputArgs::open_file(file)?;
         let reader = RowReader::new(input, &input_options)
             .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-        if let Some(h) = reader.headers() {
-            outcome.headers.push((name.clone(), h.to_vec()));
-        }
-        let bar = progress(len, &name);
-        let counter = reader.byte_counter();
+        let layout = reader.layout().clone();
+        let digest = reader.digest();
+        let bar = progress(len.and_then(|_| count_lines(file)), &name);
         let rows_before = outcome.rows;
         outcome
-            .check_rows(&mut checker, region, &name, reader, &mut |o| {
-                if let Some(bar) = &bar {
-                    bar.set_position(if len.is_some() {
-                        counter.bytes()
-                    } else {
-                        o.rows - rows_before
-                    });
-                }
-            })
+            .check_rows(
+                &mut checker,
+                &options,
+                &name,
+                Some(&layout),
+                reader,
+                &mut |o| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(o.rows - rows_before);
+                    }
+                },
+            )
             .map_err(|e| Failure::error(format!("{name}: {e}")))?;
+        outcome.source_mut(&name).sha256 = Some(digest.hex());
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
     }
 
     let facts = SnapshotFacts::of(&opened);
+    let run = RunInfo {
+        generated_at: hushlist::format::time::rfc3339(hushlist::format::time::now()),
+        host: host_name(),
+        user: user_name(),
+        tool: format!("hushlist {}", env!("CARGO_PKG_VERSION")),
+        regions: regions.iter().map(Region::to_string).collect(),
+        options: options_used(&args, &regions, &input_options),
+        redact: args.redact,
+    };
     let text = match format {
-        CheckFormat::Table => report::check_table(&outcome, &facts),
-        CheckFormat::Csv => report::check_csv(&outcome),
-        CheckFormat::Json => report::check_json(&outcome, &facts),
-        CheckFormat::Jsonl => report::check_jsonl(&outcome, &facts),
+        CheckFormat::Table => render::check_table(&outcome, &facts, &run),
+        CheckFormat::Csv => render::check_csv(&outcome, &facts, &run),
+        CheckFormat::Json => render::check_json(&outcome, &facts, &run),
+        CheckFormat::Jsonl => render::check_jsonl(&outcome, &facts, &run),
     };
     match &args.output {
         Some(path) => {
             write_private(path, &text)?;
             eprintln!(
-                "hushlist: {} possible match(es), {} row(s) not numbers; report written to {}",
-                outcome.matches.len(),
-                outcome.invalid.len(),
+                "hushlist: {}; report written to {}",
+                render::verdict(&outcome),
                 path.display()
             );
         }
         None => print(&text)?,
     }
     if let Some(path) = &args.report {
-        let html = report::check_html(
-            &outcome,
-            &facts,
-            &hushlist::format::time::rfc3339(hushlist::format::time::now()),
-        );
-        write_private(path, &html)?;
+        write_private(path, &render::check_html(&outcome, &facts, &run))?;
     }
-    if args.strict && !outcome.invalid.is_empty() {
-        return Err(Failure::error(format!(
-            "--strict: {} row(s) are not phone numbers (listed in the report)",
-            outcome.invalid.len()
-        )));
-    }
-    Ok(if outcome.matches.is_empty() { 0 } else { 1 })
+    let matched = !outcome.matches.is_empty();
+    Ok(match (matched, args.strict && !outcome.complete()) {
+        (false, false) => 0,
+        (true, false) => 1,
+        (false, true) => {
+            eprintln!(
+                "hushlist: --strict: {} cell(s) are not phone numbers (listed in the report); no match among the rest",
+                outcome.invalid.len()
+            );
+            3
+        }
+        (true, true) => {
+            eprintln!(
+                "hushlist: --strict: {} cell(s) are not phone numbers (listed in the report); possible matches among the rest",
+                outcome.invalid.len()
+            );
+            4
+        }
+    })
 }

@@ -4,11 +4,13 @@
 //! `~/.config/hushlist/config.toml`. Every key is optional:
 //!
 //! ```toml
-//! region = "US"          # default region for national numbers
-//! format = "table"       # check output: table, csv, json, jsonl
-//! state_dir = "/var/lib/hushlist"
-//! jobs = 4               # hashing threads for check
-//! cache = true           # cache per-number keys between checks
+//! region = ["DE", "GB", "US"]      # default regions for national numbers ("US" alone works too)
+//! column = ["Desk Phone", "Mobile Phone"]   # number columns (default: every phone column)
+//! region_column = "Country"        # each row's region, where a file has it
+//! format = "table"                 # check output: table, csv, json, jsonl
+//! jobs = 4                         # hashing threads for check
+//! cache = true                     # cache per-number keys between checks
+//! # state_dir = "/var/lib/hushlist"  # only where the state really lives
 //! ```
 
 use serde::Deserialize;
@@ -18,11 +20,50 @@ use std::path::PathBuf;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    pub region: Option<String>,
+    pub region: Option<OneOrMany>,
+    pub column: Option<OneOrMany>,
+    pub region_column: Option<String>,
     pub format: Option<String>,
     pub state_dir: Option<PathBuf>,
     pub jobs: Option<usize>,
     pub cache: Option<bool>,
+}
+
+/// A setting written as one string or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<String> {
+        match self {
+            // `region = "DE,GB"` reads like the flag.
+            OneOrMany::One(s) => s.split(',').map(|p| p.trim().to_string()).collect(),
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl FileConfig {
+    /// The configured default regions.
+    pub fn regions(&self) -> Vec<String> {
+        self.region
+            .as_ref()
+            .map(OneOrMany::items)
+            .unwrap_or_default()
+    }
+
+    /// The configured number columns (a single name is never split at commas).
+    pub fn columns(&self) -> Vec<String> {
+        match &self.column {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => vec![s.clone()],
+            Some(OneOrMany::Many(v)) => v.clone(),
+        }
+    }
 }
 
 fn path() -> Option<PathBuf> {

@@ -2,6 +2,7 @@
 
 mod check_cmd;
 mod config;
+mod explain_cmd;
 mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -16,7 +17,10 @@ use std::process::ExitCode;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  check:          0 no listed number, 1 at least one possible match, 2 error
+  check:          0 no listed number, 1 at least one possible match, 2 error (nothing
+                  concluded); with --strict, when some cells were not numbers:
+                  3 no match among the rest, 4 possible matches among the rest
+  explain:        0 success, 2 error
   verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error
   audit:          0 the whole chain verifies, 1 a problem was found, 2 error
   update, import: 0 updated or already current, 1 refused (signature, rollback, expiry,
@@ -43,6 +47,10 @@ enum Command {
     /// Check numbers against a verified snapshot; nothing leaves this machine.
     #[command(after_help = EXIT_CODES)]
     Check(check_cmd::CheckArgs),
+    /// Show how each cell of the inputs would be read (columns, regions, E.164 or
+    /// why not, valid or only possible), without a snapshot and without looking
+    /// anything up.
+    Explain(explain_cmd::ExplainArgs),
     /// Audit a published directory's whole history: every snapshot, the digest
     /// chain, key rotations, and the manifest pointing at the newest.
     #[command(after_help = EXIT_CODES)]
@@ -243,6 +251,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Verify(args) => verify(state_dir, args),
         Command::Check(args) => check_cmd::check(state_dir, &config, args),
+        Command::Explain(args) => explain_cmd::explain(&config, args),
         Command::Audit { key, dir, format } => audit(&key, &dir, format),
         Command::Init(args) => state_cmds::init(state_dir, args),
         Command::Update(args) => state_cmds::update(state_dir, args),

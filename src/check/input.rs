@@ -1,23 +1,31 @@
-//! Streaming rows of phone numbers from CSV, TSV or plain lists.
+//! Streaming rows of phone numbers from CSV, TSV or plain lists, as companies
+//! export them.
 //!
-//! The format is sniffed from the first non-blank line: a comma, semicolon or
-//! tab makes it a delimited file (the most frequent of the three wins), anything
-//! else a plain list with one number per line. The first row is a header when
-//! `--column` names a column, or when the chosen field holds no digit. Fields
-//! that are not valid UTF-8 (a Windows-1252 export, say) are read with
-//! replacement characters, so only a number field that is not text makes its
-//! row invalid. Line numbers count `\n`, `\r\n` and lone `\r` endings.
+//! Bytes are decoded first: a BOM decides (UTF-8, UTF-16), else UTF-8 when the
+//! first 64 KiB are valid UTF-8, else Windows-1252 (what Excel and most European
+//! exports write), unless `--encoding` says. The format is sniffed from the first
+//! non-blank line: a comma, semicolon or tab makes it a delimited file (the most
+//! frequent of the three wins), anything else a plain list with one number per
+//! line. Which columns hold numbers is decided from the header's names alone
+//! (see [`super::columns`]), or given; a file with a header is never read in a
+//! column chosen from its contents. Everything chosen is recorded in the
+//! [`Layout`], which every report prints. Line numbers count `\n`, `\r\n` and
+//! lone `\r` endings.
 
+use super::columns::{classify, ColumnKind};
+use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Cursor, Read};
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::sync::{Arc, Mutex};
 
-/// Longest line read while sniffing the format.
-const MAX_FIRST_LINE: u64 = 1 << 20;
+/// Longest physical line accepted.
+const MAX_LINE: u64 = 1 << 20;
 /// A quoted field spanning more lines than this is taken for an unclosed quote.
 const MAX_RECORD_LINES: u64 = 20;
+/// Bytes looked at to detect the encoding.
+const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Which column holds the number.
+/// A column, by header name or 1-based position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ColumnSpec {
     /// A header name, matched case-insensitively.
@@ -36,6 +44,77 @@ impl ColumnSpec {
     }
 }
 
+impl std::fmt::Display for ColumnSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColumnSpec::Name(n) => write!(f, "{n:?}"),
+            ColumnSpec::Index(i) => write!(f, "column {i}"),
+        }
+    }
+}
+
+/// Which columns to read, and how to decode the bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputOptions {
+    /// Columns holding numbers; each file uses those it has. Empty: every
+    /// column whose header names a phone.
+    pub columns: Vec<ColumnSpec>,
+    /// A column with each row's region (code or country name), used where present.
+    pub region_column: Option<ColumnSpec>,
+    /// An encoding label (`windows-1252`, `latin1`, `utf-16le`...); `None` detects.
+    pub encoding: Option<String>,
+}
+
+/// A column that is read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Column {
+    /// 0-based position in the row.
+    pub index: usize,
+    /// Its header name, or `column N` without a header.
+    pub name: String,
+}
+
+/// How an input was read: what every report names, so nothing is chosen silently.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Layout {
+    /// The encoding and how it was decided (`UTF-8`, `windows-1252 (detected)`...).
+    pub encoding: String,
+    /// The field delimiter; `None` for one number per line.
+    pub delimiter: Option<char>,
+    /// The header row, when there is one.
+    pub headers: Option<Vec<String>>,
+    /// The columns whose numbers are checked.
+    pub columns: Vec<Column>,
+    /// Columns that look phone-related but are not checked, each with the reason.
+    pub skipped: Vec<String>,
+    /// The column giving each row's region, when used.
+    pub region_column: Option<Column>,
+    /// How the columns were chosen, in words.
+    pub chosen: String,
+}
+
+impl Layout {
+    /// The delimiter in words.
+    pub fn delimiter_name(&self) -> &'static str {
+        match self.delimiter {
+            None => "none (one number per line)",
+            Some(',') => "comma",
+            Some(';') => "semicolon",
+            Some('\t') => "tab",
+            Some(_) => "other",
+        }
+    }
+}
+
+/// One checked cell of a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// Position of its column in [`Layout::columns`].
+    pub column: usize,
+    /// The text, or why the row has none in that column.
+    pub value: Result<String, String>,
+}
+
 /// One data row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -43,9 +122,9 @@ pub struct Row {
     pub line: u64,
     /// All fields, as read.
     pub fields: Vec<String>,
-    /// The field holding the number, or why there is none.
-    pub value: Result<String, String>,
-    /// The row's own region code, from `--region-column`, when that field is not empty.
+    /// The cells to check, one per checked column.
+    pub cells: Vec<Cell>,
+    /// The row's own region (as written), from the region column, when not empty.
     pub region: Option<String>,
 }
 
@@ -55,46 +134,55 @@ impl Row {
         Row {
             line,
             fields: vec![value.to_string()],
-            value: Ok(value.to_string()),
+            cells: vec![Cell {
+                column: 0,
+                value: Ok(value.to_string()),
+            }],
             region: None,
         }
     }
 }
 
-/// Which columns to read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InputOptions {
-    /// The number column; guessed when `None`.
-    pub column: Option<ColumnSpec>,
-    /// A column with each row's region code (ISO 3166), overriding the default region.
-    pub region_column: Option<ColumnSpec>,
-}
-
-/// Header words that name a phone column outright, and a weaker hint.
-const PHONE_HEADER_WORDS: [&str; 6] = ["phone", "mobile", "msisdn", "cell", "tel", "handy"];
-const NUMBER_HEADER_WORD: &str = "number";
-
-/// Errors that stop reading altogether.
+/// Errors that stop reading a file altogether (nothing of it is checked).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
     /// The input could not be read.
     #[error("{0}")]
     Io(#[from] io::Error),
-    /// `--column NAME` is not in the header.
-    #[error("no column named {name:?}; the header has: {available}")]
-    NoSuchColumn {
-        /// The requested name.
-        name: String,
+    /// None of the `--column` columns is in this file.
+    #[error(
+        "none of the columns asked for ({asked}) is in this file; its header has: {available}"
+    )]
+    NoListedColumn {
+        /// The columns asked for.
+        asked: String,
         /// The header's names.
         available: String,
     },
-    /// More than one column looks like the phone column.
-    #[error("several columns could hold the numbers ({candidates}); choose one with --column")]
-    AmbiguousColumn {
-        /// The candidates' names.
-        candidates: String,
+    /// No header name says it holds phone numbers.
+    #[error("no column name says it holds phone numbers; the header has: {available}. Name the column(s) with --column")]
+    NoPhoneColumn {
+        /// The header's names.
+        available: String,
     },
+    /// Several columns and no header: which one holds numbers cannot be told.
+    #[error("no header row and {width} columns: say which holds the numbers with --column N")]
+    NoHeader {
+        /// Fields in the first row.
+        width: usize,
+    },
+    /// `--column NAME` on a file without a header.
+    #[error(
+        "--column {name:?} names a header, but this file has no header row: use a column number"
+    )]
+    NeedsHeader {
+        /// The name asked for.
+        name: String,
+    },
+    /// An encoding label that is not known.
+    #[error("unknown encoding {0:?} (examples: utf-8, windows-1252, latin1, utf-16le)")]
+    UnknownEncoding(String),
     /// The file is not a well-formed list (an unclosed quote, an endless line).
     #[error("line {line}: {reason}")]
     Malformed {
@@ -108,11 +196,11 @@ pub enum InputError {
 /// A streaming reader of rows.
 pub struct RowReader {
     csv: csv::Reader<Box<dyn Read + Send>>,
-    headers: Option<Vec<String>>,
-    column: usize,
-    region_column: Option<usize>,
+    layout: Layout,
+    region_index: Option<usize>,
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
+    digest: Arc<Mutex<Sha256>>,
 }
 
 /// Reports how many bytes a [`RowReader`] has consumed.
@@ -123,6 +211,44 @@ impl ByteCounter {
     /// Bytes consumed so far (read ahead by the CSV parser's buffer).
     pub fn bytes(&self) -> u64 {
         self.0.lock().expect("not poisoned").bytes_read
+    }
+}
+
+/// Passes bytes through while hashing them (SHA-256 of the file as given).
+struct HashingReader<R> {
+    inner: R,
+    digest: Arc<Mutex<Sha256>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.digest.lock().expect("not poisoned").update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Chooses the encoding from a BOM, a label, or the bytes themselves.
+fn choose_encoding(
+    head: &[u8],
+    label: Option<&str>,
+) -> Result<(&'static encoding_rs::Encoding, String), InputError> {
+    if let Some(label) = label {
+        let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())
+            .ok_or_else(|| InputError::UnknownEncoding(label.to_string()))?;
+        return Ok((enc, format!("{} (given)", enc.name())));
+    }
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(head) {
+        return Ok((enc, format!("{} (BOM)", enc.name())));
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => Ok((encoding_rs::UTF_8, "UTF-8".into())),
+        // Cut in the middle of a character at the end of the sample: still UTF-8.
+        Err(e) if e.error_len().is_none() => Ok((encoding_rs::UTF_8, "UTF-8".into())),
+        Err(_) => Ok((
+            encoding_rs::WINDOWS_1252,
+            "windows-1252 (detected: not UTF-8)".into(),
+        )),
     }
 }
 
@@ -151,6 +277,9 @@ impl NewlineTracker {
 struct CountingReader<R> {
     inner: R,
     offset: u64,
+    /// Bytes since the last line break: one endless line is refused rather
+    /// than buffered (a field of gigabytes costs several times its size).
+    line_len: u64,
     /// A `\r` seen at this offset, not yet known to be followed by `\n`.
     carriage_return: Option<u64>,
     newlines: Arc<Mutex<NewlineTracker>>,
@@ -171,6 +300,21 @@ impl<R: Read> Read for CountingReader<R> {
                 b'\n' => tracker.pending.push_back(at),
                 b'\r' => self.carriage_return = Some(at),
                 _ => {}
+            }
+            if b == b'\n' || b == b'\r' {
+                self.line_len = 0;
+            } else {
+                self.line_len += 1;
+                if self.line_len > MAX_LINE {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "line {}: longer than {} KiB: not a CSV file or a list of numbers",
+                            tracker.lines_before + tracker.pending.len() as u64 + 1,
+                            MAX_LINE / 1024
+                        ),
+                    ));
+                }
             }
         }
         if n == 0 {
@@ -208,73 +352,48 @@ fn sniff_delimiter(line: &[u8]) -> Option<u8> {
     best
 }
 
-fn guess_column(first: &[String]) -> usize {
-    first
-        .iter()
-        .position(|f| f.chars().filter(|c| c.is_numeric()).count() >= 7)
-        .unwrap_or(0)
-}
-
-/// The phone column of a header: a name with a phone word beats one with
-/// "number"; a tie at the top is ambiguous.
-fn phone_column(lower: &[String], names: &[String]) -> Result<usize, InputError> {
-    let rank = |h: &str| {
-        if PHONE_HEADER_WORDS.iter().any(|w| h.contains(w)) {
-            2
-        } else if h.contains(NUMBER_HEADER_WORD) {
-            1
-        } else {
-            0
-        }
-    };
-    let best = lower.iter().map(|h| rank(h)).max().unwrap_or(0);
-    if best == 0 {
-        return Ok(0);
-    }
-    let top: Vec<usize> = (0..lower.len())
-        .filter(|&i| rank(&lower[i]) == best)
-        .collect();
-    match top[..] {
-        [one] => Ok(one),
-        _ => Err(InputError::AmbiguousColumn {
-            candidates: top
-                .iter()
-                .map(|&i| names[i].as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
+fn looks_like_number(field: &str) -> bool {
+    field.chars().filter(|c| c.is_numeric()).count() >= 7
 }
 
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| b.is_ascii_whitespace())
 }
 
-/// A record: its first line, its fields (lossily decoded), and which fields were not UTF-8.
-type Record = (u64, Vec<String>, Vec<bool>);
+/// A record: its first line and its fields.
+type Record = (u64, Vec<String>);
 
 impl RowReader {
-    /// Starts reading `input`, sniffing its format from the first non-blank line.
-    pub fn new(
-        mut input: Box<dyn BufRead + Send>,
-        options: &InputOptions,
-    ) -> Result<Self, InputError> {
+    /// Starts reading `input`: decodes it, sniffs the format from the first
+    /// non-blank line, and decides which columns to read.
+    pub fn new(input: Box<dyn BufRead + Send>, options: &InputOptions) -> Result<Self, InputError> {
+        let digest = Arc::new(Mutex::new(Sha256::new()));
+        let mut raw = HashingReader {
+            inner: input,
+            digest: Arc::clone(&digest),
+        };
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        (&mut raw).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+        let (encoding, encoding_name) = choose_encoding(&head, options.encoding.as_deref())?;
+        let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .build(Cursor::new(head).chain(raw));
+        let mut input = BufReader::with_capacity(1 << 16, decoded);
+
         let mut prefix = Vec::new();
         let mut first = Vec::new();
         loop {
             first.clear();
             let n = input
                 .by_ref()
-                .take(MAX_FIRST_LINE)
+                .take(MAX_LINE)
                 .read_until(b'\n', &mut first)?;
-            if n as u64 == MAX_FIRST_LINE && first.last() != Some(&b'\n') {
+            if n as u64 == MAX_LINE && first.last() != Some(&b'\n') {
                 return Err(InputError::Malformed {
                     line: 1 + prefix.iter().filter(|&&b| b == b'\n').count() as u64,
                     reason: "a line longer than 1 MiB: not a CSV file or a list of numbers".into(),
                 });
-            }
-            if prefix.is_empty() && first.starts_with(b"\xef\xbb\xbf") {
-                first.drain(..3);
             }
             if n == 0 || !is_blank(&first) {
                 break;
@@ -287,6 +406,7 @@ impl RowReader {
         let replay: Box<dyn Read + Send> = Box::new(CountingReader {
             inner: Cursor::new(prefix).chain(input),
             offset: 0,
+            line_len: 0,
             carriage_return: None,
             newlines: Arc::clone(&newlines),
         });
@@ -299,46 +419,162 @@ impl RowReader {
         };
         let mut reader = RowReader {
             csv: builder.from_reader(replay),
-            headers: None,
-            column: 0,
-            region_column: None,
+            layout: Layout {
+                encoding: encoding_name,
+                delimiter: delimiter.map(char::from),
+                headers: None,
+                columns: Vec::new(),
+                skipped: Vec::new(),
+                region_column: None,
+                chosen: String::new(),
+            },
+            region_index: None,
             pending: None,
             newlines,
+            digest,
         };
-        let Some((line, fields, not_text)) = reader.read_record().transpose()? else {
+        let Some((line, fields)) = reader.read_record().transpose()? else {
+            reader.layout.chosen = "empty input".into();
             return Ok(reader);
         };
-        let column = options.column.as_ref();
-        let lower: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
-        let has_digit = |f: &String| f.chars().any(|c| c.is_numeric());
-        let is_header = match column {
-            _ if matches!(options.region_column, Some(ColumnSpec::Name(_))) => true,
-            Some(ColumnSpec::Name(_)) => true,
-            Some(ColumnSpec::Index(i)) => fields.get(i - 1).is_some_and(|f| !has_digit(f)),
-            None => !has_digit(&fields[guess_column(&fields)]),
-        };
-        let find = |spec: &ColumnSpec| match spec {
-            ColumnSpec::Name(name) => lower
-                .iter()
-                .position(|h| *h == name.to_lowercase())
-                .ok_or_else(|| InputError::NoSuchColumn {
-                    name: name.clone(),
-                    available: fields.join(", "),
-                }),
-            ColumnSpec::Index(i) => Ok(i - 1),
-        };
-        reader.region_column = options.region_column.as_ref().map(find).transpose()?;
-        reader.column = match column {
-            Some(spec) => find(spec)?,
-            None if is_header => phone_column(&lower, &fields)?,
-            None => guess_column(&fields),
-        };
+        let is_header = is_header(&fields, options);
+        reader.choose_columns(&fields, is_header, options)?;
         if is_header {
-            reader.headers = Some(fields);
+            reader.layout.headers = Some(fields);
         } else {
-            reader.pending = Some(reader.row(line, fields, &not_text));
+            reader.pending = Some(reader.row(line, fields));
         }
         Ok(reader)
+    }
+
+    fn choose_columns(
+        &mut self,
+        first: &[String],
+        is_header: bool,
+        options: &InputOptions,
+    ) -> Result<(), InputError> {
+        let names: Vec<String> = first.iter().map(|f| f.trim().to_string()).collect();
+        let available = || names.join(", ");
+        let find = |spec: &ColumnSpec| -> Result<Option<Column>, InputError> {
+            match spec {
+                ColumnSpec::Name(name) if is_header => Ok(names
+                    .iter()
+                    .position(|h| h.to_lowercase() == name.to_lowercase())
+                    .map(|index| Column {
+                        index,
+                        name: names[index].clone(),
+                    })),
+                ColumnSpec::Name(name) => Err(InputError::NeedsHeader { name: name.clone() }),
+                ColumnSpec::Index(i) => Ok((*i <= names.len()).then(|| Column {
+                    index: i - 1,
+                    name: if is_header {
+                        names[i - 1].clone()
+                    } else {
+                        format!("column {i}")
+                    },
+                })),
+            }
+        };
+        let layout = &mut self.layout;
+        if let Some(spec) = &options.region_column {
+            // A header name absent here is fine: other files may have it.
+            layout.region_column = match spec {
+                ColumnSpec::Name(_) if !is_header => None,
+                spec => find(spec)?,
+            };
+            self.region_index = layout.region_column.as_ref().map(|c| c.index);
+        }
+        if !options.columns.is_empty() {
+            let mut missing = Vec::new();
+            for spec in &options.columns {
+                match find(spec)? {
+                    Some(c) if !layout.columns.contains(&c) => layout.columns.push(c),
+                    Some(_) => {}
+                    None => missing.push(spec.to_string()),
+                }
+            }
+            if layout.columns.is_empty() {
+                return Err(InputError::NoListedColumn {
+                    asked: options
+                        .columns
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    available: if is_header {
+                        available()
+                    } else {
+                        format!("no header, {} column(s)", names.len())
+                    },
+                });
+            }
+            layout.chosen = if missing.is_empty() {
+                "given with --column".into()
+            } else {
+                format!(
+                    "given with --column ({} not in this file)",
+                    missing.join(", ")
+                )
+            };
+            return Ok(());
+        }
+        if !is_header {
+            if names.len() > 1 {
+                return Err(InputError::NoHeader { width: names.len() });
+            }
+            layout.columns.push(Column {
+                index: 0,
+                name: if delimiter_is_none(layout) {
+                    "the list".into()
+                } else {
+                    "column 1".into()
+                },
+            });
+            layout.chosen = "no header row: the only column".into();
+            return Ok(());
+        }
+        let kinds: Vec<ColumnKind> = names.iter().map(|n| classify(n)).collect();
+        let pick = |kind| -> Vec<Column> {
+            (0..names.len())
+                .filter(|&i| kinds[i] == kind && Some(i) != layout_region(options, &names))
+                .map(|index| Column {
+                    index,
+                    name: names[index].clone(),
+                })
+                .collect()
+        };
+        let phones = pick(ColumnKind::Phone);
+        let bare = pick(ColumnKind::BareNumber);
+        for i in 0..names.len() {
+            if kinds[i] == ColumnKind::Describes {
+                layout
+                    .skipped
+                    .push(format!("{} (describes a phone, holds no number)", names[i]));
+            }
+        }
+        if !phones.is_empty() {
+            for c in &bare {
+                layout.skipped.push(format!(
+                    "{} (only called a number; phone columns exist)",
+                    c.name
+                ));
+            }
+            layout.columns = phones;
+            layout.chosen = "header names that say phone".into();
+        } else if !bare.is_empty() {
+            layout.columns = bare;
+            layout.chosen = "header named only \"number\" (no column says phone)".into();
+        } else {
+            return Err(InputError::NoPhoneColumn {
+                available: available(),
+            });
+        }
+        Ok(())
+    }
+
+    /// How the input was read.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
 
     /// A handle that reports the bytes of input consumed so far, usable while
@@ -347,9 +583,15 @@ impl RowReader {
         ByteCounter(Arc::clone(&self.newlines))
     }
 
+    /// A handle to the SHA-256 of the bytes read so far: the whole file's once
+    /// the rows are exhausted.
+    pub fn digest(&self) -> InputDigest {
+        InputDigest(Arc::clone(&self.digest))
+    }
+
     /// The header row, when there is one.
     pub fn headers(&self) -> Option<&[String]> {
-        self.headers.as_deref()
+        self.layout.headers.as_deref()
     }
 
     /// Reads one record with the line it starts on. csv's own record positions
@@ -390,15 +632,11 @@ impl RowReader {
                         ),
                     }));
                 }
-                let not_text = record
-                    .iter()
-                    .map(|f| std::str::from_utf8(f).is_err())
-                    .collect();
                 let fields = record
                     .iter()
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect();
-                Some(Ok((line, fields, not_text)))
+                Some(Ok((line, fields)))
             }
             Err(e) => Some(Err(match e.into_kind() {
                 csv::ErrorKind::Io(io) => io.into(),
@@ -410,30 +648,76 @@ impl RowReader {
         }
     }
 
-    fn row(&self, line: u64, fields: Vec<String>, not_text: &[bool]) -> Row {
-        let value = match fields.get(self.column) {
-            Some(_) if not_text.get(self.column) == Some(&true) => {
-                Err("not valid UTF-8 text".into())
-            }
-            Some(v) => Ok(v.clone()),
-            None => Err(format!(
-                "row has {} field(s); column {} is missing",
-                fields.len(),
-                self.column + 1
-            )),
-        };
+    fn row(&self, line: u64, fields: Vec<String>) -> Row {
+        let cells = self
+            .layout
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(column, c)| Cell {
+                column,
+                value: match fields.get(c.index) {
+                    Some(v) if v.contains('\u{fffd}') => Err(format!(
+                        "not valid {} text (give the right --encoding)",
+                        self.layout.encoding.split(' ').next().unwrap_or("")
+                    )),
+                    Some(v) => Ok(v.clone()),
+                    None => Err(format!(
+                        "row has {} field(s); {} is missing",
+                        fields.len(),
+                        c.name
+                    )),
+                },
+            })
+            .collect();
         let region = self
-            .region_column
+            .region_index
             .and_then(|i| fields.get(i))
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
         Row {
             line,
             fields,
-            value,
+            cells,
             region,
         }
     }
+}
+
+/// The SHA-256 of an input's bytes as read so far.
+#[derive(Clone)]
+pub struct InputDigest(Arc<Mutex<Sha256>>);
+
+impl InputDigest {
+    /// Lower-case hex.
+    pub fn hex(&self) -> String {
+        hex::encode(self.0.lock().expect("not poisoned").clone().finalize())
+    }
+}
+
+fn delimiter_is_none(layout: &Layout) -> bool {
+    layout.delimiter.is_none()
+}
+
+/// The region column's position when it is named in this header.
+fn layout_region(options: &InputOptions, names: &[String]) -> Option<usize> {
+    match &options.region_column {
+        Some(ColumnSpec::Name(n)) => names
+            .iter()
+            .position(|h| h.to_lowercase() == n.to_lowercase()),
+        Some(ColumnSpec::Index(i)) => Some(i - 1),
+        None => None,
+    }
+}
+
+/// Whether the first row names columns rather than holding data.
+fn is_header(fields: &[String], options: &InputOptions) -> bool {
+    let names: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
+    let named = |spec: &ColumnSpec| matches!(spec, ColumnSpec::Name(n) if names.contains(&n.to_lowercase()));
+    options.columns.iter().any(named)
+        || options.region_column.as_ref().is_some_and(named)
+        || fields.iter().any(|f| classify(f) != ColumnKind::Other)
+        || !fields.iter().any(|f| looks_like_number(f))
 }
 
 impl Iterator for RowReader {
@@ -447,8 +731,8 @@ impl Iterator for RowReader {
         loop {
             return match self.read_record()? {
                 Err(e) => Some(Err(e)),
-                Ok((_, fields, _)) if fields.iter().all(|f| f.trim().is_empty()) => continue,
-                Ok((line, fields, not_text)) => Some(Ok(self.row(line, fields, &not_text))),
+                Ok((_, fields)) if fields.iter().all(|f| f.trim().is_empty()) => continue,
+                Ok((line, fields)) => Some(Ok(self.row(line, fields))),
             };
         }
     }
@@ -458,102 +742,174 @@ impl Iterator for RowReader {
 mod tests {
     use super::*;
 
-    fn read(text: &str, column: Option<ColumnSpec>) -> (Option<Vec<String>>, Vec<Row>) {
-        let options = InputOptions {
-            column,
-            region_column: None,
-        };
-        let r = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options).unwrap();
-        let headers = r.headers().map(|h| h.to_vec());
-        (headers, r.map(Result::unwrap).collect())
+    fn open(bytes: &[u8], options: &InputOptions) -> Result<RowReader, InputError> {
+        RowReader::new(Box::new(Cursor::new(bytes.to_vec())), options)
+    }
+
+    fn columns(specs: &[&str]) -> InputOptions {
+        InputOptions {
+            columns: specs.iter().map(|s| ColumnSpec::parse(s)).collect(),
+            ..InputOptions::default()
+        }
+    }
+
+    fn read(text: &str, options: &InputOptions) -> (Layout, Vec<Row>) {
+        let r = open(text.as_bytes(), options).unwrap();
+        let layout = r.layout().clone();
+        (layout, r.map(Result::unwrap).collect())
+    }
+
+    fn values(row: &Row) -> Vec<Result<String, String>> {
+        row.cells.iter().map(|c| c.value.clone()).collect()
     }
 
     #[test]
     fn plain_list_with_blank_lines_and_crlf() {
-        let (h, rows) = read("\n+1 313 555 0101\r\n\r\n(313) 555-0102\r\n", None);
-        assert_eq!(h, None);
+        let (layout, rows) = read(
+            "\n+1 313 555 0101\r\n\r\n(313) 555-0102\r\n",
+            &InputOptions::default(),
+        );
+        assert_eq!(layout.headers, None);
+        assert_eq!(layout.delimiter, None);
         assert_eq!(rows.len(), 2);
         assert_eq!(
-            (rows[0].line, rows[0].value.as_deref()),
-            (2, Ok("+1 313 555 0101"))
+            (rows[0].line, values(&rows[0])),
+            (2, vec![Ok("+1 313 555 0101".into())])
         );
+        assert_eq!(rows[1].line, 4);
+    }
+
+    #[test]
+    fn every_phone_column_is_read_and_named() {
+        let (layout, rows) = read(
+            "\u{feff}Name,Desk Phone,Mobile Phone,phone_type,Hotel\r\nAna,020 7946 0958,07700 900109,mobile,Ritz\r\n",
+            &InputOptions::default(),
+        );
+        let names: Vec<&str> = layout.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Desk Phone", "Mobile Phone"]);
+        assert!(
+            layout.skipped[0].starts_with("phone_type"),
+            "{:?}",
+            layout.skipped
+        );
+        assert_eq!(layout.encoding, "UTF-8 (BOM)");
         assert_eq!(
-            (rows[1].line, rows[1].value.as_deref()),
-            (4, Ok("(313) 555-0102"))
+            values(&rows[0]),
+            vec![Ok("020 7946 0958".into()), Ok("07700 900109".into())]
         );
     }
 
     #[test]
-    fn csv_header_detected_and_phone_column_chosen() {
-        let (h, rows) = read(
-            "\u{feff}name,Mobile Phone\nAlice,\"313, 555 0101\"\nBob,3135550102\n",
-            None,
+    fn hotel_is_not_tel_and_a_bare_number_column_is_used() {
+        let (layout, _) = read(
+            "Name,Hotel,Number\nAna,Ritz,3135550101\n",
+            &InputOptions::default(),
         );
-        assert_eq!(h.unwrap(), vec!["name", "Mobile Phone"]);
-        assert_eq!(rows[0].value.as_deref(), Ok("313, 555 0101"));
-        assert_eq!(rows[1].line, 3);
+        assert_eq!(layout.columns[0].name, "Number");
     }
 
     #[test]
-    fn column_by_name_index_and_missing() {
-        let text = "id;phone;note\n1;3135550101;x\n2\n";
-        let (_, rows) = read(text, Some(ColumnSpec::parse("PHONE")));
-        assert_eq!(rows[0].value.as_deref(), Ok("3135550101"));
-        assert!(rows[1].value.as_ref().unwrap_err().contains("missing"));
-        let (_, rows) = read("a\t3135550101\n", Some(ColumnSpec::parse("2")));
-        assert_eq!(rows[0].value.as_deref(), Ok("3135550101"));
-        let options = InputOptions {
-            column: Some(ColumnSpec::parse("fax")),
-            region_column: None,
-        };
-        let err = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options);
-        assert!(matches!(err, Err(InputError::NoSuchColumn { .. })));
+    fn no_phone_header_is_an_error_listing_the_headers() {
+        let err = open(
+            b"Vertrag;ICCID;Kostenstelle\nV-20000;8949;4711\n",
+            &InputOptions::default(),
+        )
+        .err()
+        .unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, InputError::NoPhoneColumn { .. }));
+        assert!(
+            text.contains("Vertrag, ICCID, Kostenstelle") && text.contains("--column"),
+            "{text}"
+        );
     }
 
     #[test]
-    fn region_column_is_read_per_row() {
-        let text = "phone,country\n020 7946 0958,GB\n(313) 555-0101,\n";
-        let options = InputOptions {
-            column: None,
+    fn listed_columns_are_used_where_present_and_their_absence_is_an_error() {
+        let opts = columns(&["Desk", "Mobile"]);
+        let (layout, rows) = read("id;Mobile;note\n1;3135550101;x\n2\n", &opts);
+        assert_eq!(layout.columns.len(), 1);
+        assert!(
+            layout.chosen.contains("\"Desk\" not in this file"),
+            "{}",
+            layout.chosen
+        );
+        assert!(rows[1].cells[0]
+            .value
+            .as_ref()
+            .unwrap_err()
+            .contains("missing"));
+        let err = open(b"id,fax\n1,2\n", &opts).err().unwrap();
+        assert!(err.to_string().contains("id, fax"), "{err}");
+        let (_, rows) = read("a\t3135550101\n", &columns(&["2"]));
+        assert_eq!(values(&rows[0]), vec![Ok("3135550101".into())]);
+    }
+
+    #[test]
+    fn headerless_files_with_several_columns_need_a_column() {
+        let err = open(b"Alice,+13135550101\n", &InputOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, InputError::NoHeader { width: 2 }), "{err}");
+        assert!(
+            !err.to_string().contains("313"),
+            "no content in errors: {err}"
+        );
+    }
+
+    #[test]
+    fn region_column_is_read_per_row_and_never_checked() {
+        let opts = InputOptions {
             region_column: Some(ColumnSpec::parse("Country")),
+            ..InputOptions::default()
         };
-        let r = RowReader::new(Box::new(Cursor::new(text.as_bytes().to_vec())), &options).unwrap();
-        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        let (layout, rows) = read("phone,country\n020 7946 0958,GB\n(313) 555-0101,\n", &opts);
+        assert_eq!(layout.region_column.as_ref().unwrap().name, "country");
         assert_eq!(rows[0].region.as_deref(), Some("GB"));
         assert_eq!(rows[1].region, None);
-        assert_eq!(rows[0].value.as_deref(), Ok("020 7946 0958"));
+        // A file without the region column still reads its numbers.
+        let (layout, _) = read("phone\n020 7946 0958\n", &opts);
+        assert_eq!(layout.region_column, None);
     }
 
     #[test]
-    fn headerless_csv_guesses_the_number_column() {
-        let (h, rows) = read("Alice,+13135550101\n", None);
-        assert_eq!(h, None);
-        assert_eq!(rows[0].value.as_deref(), Ok("+13135550101"));
-    }
-
-    #[test]
-    fn invalid_utf8_row_is_reported_not_dropped() {
-        let mut bytes = b"3135550101\n".to_vec();
-        bytes.extend_from_slice(b"31\xff35550102\n3135550103\n");
-        let r = RowReader::new(Box::new(Cursor::new(bytes)), &InputOptions::default()).unwrap();
-        let rows: Vec<Row> = r.map(Result::unwrap).collect();
-        assert_eq!(rows.len(), 3);
-        assert_eq!(rows[1].line, 2);
-        assert!(rows[1].value.is_err());
-    }
-
-    #[test]
-    fn the_phone_column_beats_other_numbers_and_ties_are_refused() {
-        let (h, rows) = read(
-            "Account Number,Employee,Mobile Phone\n2125550199,Ben,313.555.0142\n",
-            None,
+    fn windows_1252_exports_are_decoded() {
+        let bytes = b"Nutzer;Rufnummer\r\nJ\xfcrgen Gro\xdf;030 901820\r\n".to_vec();
+        let r = open(&bytes, &InputOptions::default()).unwrap();
+        assert!(
+            r.layout().encoding.starts_with("windows-1252"),
+            "{}",
+            r.layout().encoding
         );
-        assert_eq!(h.unwrap()[2], "Mobile Phone");
-        assert_eq!(rows[0].value.as_deref(), Ok("313.555.0142"));
-        let options = InputOptions::default();
-        let both = "Work Phone,Mobile Phone\n3135550101,3135550102\n";
-        let err = RowReader::new(Box::new(Cursor::new(both.as_bytes().to_vec())), &options);
-        assert!(matches!(err, Err(InputError::AmbiguousColumn { .. })));
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        assert_eq!(rows[0].fields[0], "Jürgen Groß");
+        assert_eq!(values(&rows[0]), vec![Ok("030 901820".into())]);
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_decoded() {
+        let text = "Phone\r\n+1 313 555 0101\r\n";
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (layout, rows) = {
+            let r = open(&bytes, &InputOptions::default()).unwrap();
+            let l = r.layout().clone();
+            (l, r.map(Result::unwrap).collect::<Vec<_>>())
+        };
+        assert_eq!(layout.encoding, "UTF-16LE (BOM)");
+        assert_eq!(values(&rows[0]), vec![Ok("+1 313 555 0101".into())]);
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn the_digest_is_the_sha256_of_the_bytes_given() {
+        let bytes = b"phone\n+13135550101\n";
+        let r = open(bytes, &InputOptions::default()).unwrap();
+        let digest = r.digest();
+        let _: Vec<_> = r.collect();
+        assert_eq!(digest.hex(), hex::encode(Sha256::digest(bytes)));
     }
 
     #[test]
@@ -562,11 +918,7 @@ mod tests {
         for i in 0..30 {
             text.push_str(&format!("Row{i},31355501{i:02}\n"));
         }
-        let r = RowReader::new(
-            Box::new(Cursor::new(text.into_bytes())),
-            &InputOptions::default(),
-        )
-        .unwrap();
+        let r = open(text.as_bytes(), &InputOptions::default()).unwrap();
         let results: Vec<_> = r.collect();
         match results.last() {
             Some(Err(InputError::Malformed { line, reason })) => {
@@ -578,20 +930,26 @@ mod tests {
     }
 
     #[test]
-    fn latin1_names_keep_their_rows_and_cr_endings_count_lines() {
-        let bytes = b"name,phone\r\nJos\xe9,313 555 0101\r\nAna,31\xff3\r\n".to_vec();
-        let r = RowReader::new(Box::new(Cursor::new(bytes)), &InputOptions::default()).unwrap();
-        let rows: Vec<Row> = r.map(Result::unwrap).collect();
-        assert_eq!(rows[0].value.as_deref(), Ok("313 555 0101"));
-        assert!(rows[0].fields[0].starts_with("Jos"));
-        assert_eq!(rows[1].value, Err("not valid UTF-8 text".into()));
-        assert_eq!(rows[1].line, 3);
-
-        let (_, rows) = read("313 555 0101\r\r313 555 0102\r", None);
-        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 3]);
-        let (h, rows) = read("\u{feff}\nphone,name\n313 555 0101,Ana\n", None);
+    fn an_endless_line_is_refused_not_buffered() {
+        let mut text = b"phone\n".to_vec();
+        text.extend(std::iter::repeat_n(b'1', 3 << 20));
+        let results: Vec<_> = open(&text, &InputOptions::default()).unwrap().collect();
         assert!(
-            h.is_some(),
+            matches!(results.last(), Some(Err(_))),
+            "an error ends the rows"
+        );
+    }
+
+    #[test]
+    fn cr_endings_count_lines() {
+        let (_, rows) = read("313 555 0101\r\r313 555 0102\r", &InputOptions::default());
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 3]);
+        let (layout, rows) = read(
+            "\u{feff}\nphone,name\n313 555 0101,Ana\n",
+            &InputOptions::default(),
+        );
+        assert!(
+            layout.headers.is_some(),
             "a BOM before a blank line still sniffs the CSV"
         );
         assert_eq!(rows[0].line, 3);

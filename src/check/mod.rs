@@ -1,27 +1,39 @@
-//! Checking numbers against a verified snapshot: normalize, derive the key with
-//! the snapshot's salt, look it up. No network, ever.
+//! Checking numbers against a verified snapshot: read each cell, interpret it
+//! under the default regions, derive the key with the snapshot's salt, look it
+//! up. No network, ever.
 //!
 //! Rows are processed in batches so memory stays flat however long the input;
-//! within a batch the (slow) hashing runs on all cores. Only possible matches
-//! and rows that are not numbers are kept for the report.
+//! within a batch the hashing runs on all cores (small batches for slow hashes,
+//! so the key cache is written often and an interrupted run resumes). Matches
+//! and doubtful numbers are grouped by E.164 with every row that holds them.
 //!
 //! Programs usually reach this through [`crate::List`], which verifies the
 //! snapshot first; [`check_input`] and [`Checker`] are the steps underneath.
 
+pub mod columns;
 pub mod input;
+pub mod regions;
+pub mod render;
 pub mod report;
 
-use crate::check::input::{InputError, InputOptions, Row, RowReader};
 use crate::client::key_cache::KeyCache;
 use crate::format::filter::{self, Filter};
-use crate::format::normalize::{normalize, Region};
+use crate::format::normalize::{
+    interpret, valid_elsewhere, Interpretation, ReadOptions, Region, METADATA_VERSION,
+};
 use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher};
 use crate::format::snapshot::Snapshot;
+use input::{InputError, InputOptions, Layout, Row, RowReader};
 use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
 use std::io::BufRead;
 
-/// Rows hashed together; large enough to keep every core busy.
-const BATCH_ROWS: usize = 4096;
+/// Rows hashed together with a fast hash; enough to keep every core busy.
+const FAST_BATCH_ROWS: usize = 4096;
+/// Rows hashed together with a slow hash: a fraction of a second of work, so
+/// progress moves and an interrupted run loses almost nothing.
+const SLOW_BATCH_ROWS: usize = 32;
 
 /// Looks numbers up in one snapshot.
 pub struct Checker<'a> {
@@ -43,7 +55,7 @@ impl<'a> Checker<'a> {
     /// Uses (and fills) a cache of items. Only worth it for slow hashes: with
     /// BLAKE3 the hash is cheaper than the cache lookup, so the cache is ignored.
     pub fn with_cache(mut self, cache: KeyCache) -> Self {
-        if self.hasher.kdf() != Kdf::Blake3 {
+        if self.slow() {
             self.cache = Some(cache);
         }
         self
@@ -52,6 +64,10 @@ impl<'a> Checker<'a> {
     /// The cache in use, if any.
     pub fn cache(&self) -> Option<&KeyCache> {
         self.cache.as_ref()
+    }
+
+    fn slow(&self) -> bool {
+        self.hasher.kdf() != Kdf::Blake3
     }
 
     /// Whether an E.164 number may be on the list.
@@ -67,122 +83,228 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Normalizes `text` and looks it up: `Ok((e164, possible_match))`, or why
-    /// it is not a number.
-    pub fn check(&self, text: &str, region: Option<Region>) -> Result<(String, bool), String> {
-        let e164 = normalize(text, region).map_err(|e| e.to_string())?;
-        let hit = self.contains_e164(&e164);
-        Ok((e164, hit))
+    /// Interprets `text` under `regions` and looks every reading up:
+    /// `(reading, possible match)` pairs, or why it is not a number.
+    pub fn check(
+        &self,
+        text: &str,
+        regions: &[Region],
+    ) -> Result<Vec<(Interpretation, bool)>, String> {
+        let readings =
+            interpret(text, regions, ReadOptions::default()).map_err(|e| e.to_string())?;
+        Ok(readings
+            .into_iter()
+            .map(|r| {
+                let hit = self.contains_e164(&r.e164);
+                (r, hit)
+            })
+            .collect())
     }
 }
 
-/// One reported row: a possible match or a row that is not a number.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
+/// Where a number was found: one cell of one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Occurrence {
     /// Which input (file name, `-` for stdin, `--number`).
     pub source: String,
     /// 1-based line in that input (the argument's position for `--number`).
     pub line: u64,
-    /// The number field as read.
+    /// The column's name.
+    pub column: String,
+    /// The cell as written.
     pub input: String,
     /// All the row's fields, so the finding can be traced to a person or device.
     pub fields: Vec<String>,
-    /// The normalized number, for possible matches.
-    pub e164: Option<String>,
-    /// Why the row is not a number, for invalid rows.
-    pub reason: Option<String>,
+}
+
+/// A number, with every row that holds it: a possible match or a doubtful number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The E.164 form looked up.
+    pub e164: String,
+    /// The default region that gave this reading; `None` when the number was
+    /// written in international format.
+    pub region: Option<String>,
+    /// Whether the number is in a range the metadata knows as allocated.
+    pub valid: bool,
+    /// Why the number is doubtful, and what it would be elsewhere.
+    pub note: Option<String>,
+    /// Every cell that holds it, in input order.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// A cell or row that could not be checked as it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Which input.
+    pub source: String,
+    /// 1-based line.
+    pub line: u64,
+    /// The column's name.
+    pub column: String,
+    /// The cell as written.
+    pub input: String,
+    /// What is wrong, and what happened instead.
+    pub reason: String,
+    /// All the row's fields.
+    #[serde(skip)]
+    pub fields: Vec<String>,
+}
+
+/// How one input was read and what it held.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceSummary {
+    /// File name, `-` for stdin, `--number` for arguments.
+    pub name: String,
+    /// How it was read (encoding, delimiter, columns); `None` for arguments.
+    pub layout: Option<Layout>,
+    /// SHA-256 of its bytes, once completely read.
+    pub sha256: Option<String>,
+    /// Data rows read.
+    pub rows: u64,
+    /// Cells read in the checked columns.
+    pub cells: u64,
+    /// Of those, empty ones (not problems: optional cells).
+    pub empty: u64,
+    /// Cells that are numbers and were checked.
+    pub checked: u64,
+    /// Cells that are not numbers (listed as problems, not checked).
+    pub not_numbers: u64,
 }
 
 /// Totals and findings of a check run.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
+    /// Every input, in order.
+    pub sources: Vec<SourceSummary>,
     /// Data rows read.
     pub rows: u64,
-    /// Rows that normalized.
-    pub valid: u64,
-    /// Numbers whose item came from the cache.
+    /// Cells read in checked columns.
+    pub cells: u64,
+    /// Empty cells.
+    pub empty: u64,
+    /// Cells that were numbers and were checked.
+    pub checked: u64,
+    /// Readings looked up: a national number read under several regions counts
+    /// once per reading (the false-match expectation scales with this).
+    pub lookups: u64,
+    /// Checked cells whose every reading is only possible, not valid.
+    pub possible_only: u64,
+    /// Keys that came from the cache.
     pub cached: u64,
-    /// Possible matches, in input order.
+    /// Keys computed (hashed) in this run.
+    pub hashed: u64,
+    /// Possible matches, one per number, in order of first occurrence.
     pub matches: Vec<Finding>,
-    /// Rows that are not numbers, in input order.
-    pub invalid: Vec<Finding>,
-    /// Header names per source, for reports that label fields.
-    pub headers: Vec<(String, Vec<String>)>,
+    /// Numbers checked but doubtful (only possible for the region used), one per number.
+    pub warnings: Vec<Finding>,
+    /// Cells that are not numbers.
+    pub invalid: Vec<Problem>,
+    /// Row regions that were not understood (the default regions were used).
+    pub region_problems: Vec<Problem>,
+    match_index: HashMap<String, usize>,
+    warning_index: HashMap<String, usize>,
 }
 
 /// How to read and check rows.
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
-    /// Region for numbers in national format, unless a row names its own.
-    pub region: Option<Region>,
-    /// Columns to read.
+    /// Regions for numbers in national format (each reading is checked),
+    /// unless a row names its own.
+    pub regions: Vec<Region>,
+    /// Columns, region column and encoding.
     pub input: InputOptions,
+    /// Letters and other reading rules.
+    pub read: ReadOptions,
 }
 
-struct Checked {
-    result: Result<(String, bool), String>,
-    new_item: Option<u64>,
+/// What one cell turned out to be.
+enum CellResult {
+    Empty,
+    NotANumber(String),
+    Numbers {
+        readings: Vec<(Interpretation, bool, Option<u64>)>,
+    },
+}
+
+struct RowResult {
+    cells: Vec<CellResult>,
+    region_problem: Option<String>,
 }
 
 impl Outcome {
-    /// The header names of `source`, when it had a header row.
-    pub fn headers_of(&self, source: &str) -> Option<&Vec<String>> {
-        self.headers
-            .iter()
-            .find(|(s, _)| s == source)
-            .map(|(_, h)| h)
+    /// Distinct numbers among the possible matches, and the cells holding them.
+    pub fn match_counts(&self) -> (usize, usize) {
+        (
+            self.matches.len(),
+            self.matches.iter().map(|f| f.occurrences.len()).sum(),
+        )
+    }
+
+    /// Whether every non-empty cell was a number (nothing left unchecked).
+    pub fn complete(&self) -> bool {
+        self.invalid.is_empty()
+    }
+
+    /// The summary of `source`, added when first seen.
+    pub fn source_mut(&mut self, name: &str) -> &mut SourceSummary {
+        match self.sources.iter().position(|s| s.name == name) {
+            Some(i) => &mut self.sources[i],
+            None => {
+                self.sources.push(SourceSummary {
+                    name: name.to_string(),
+                    ..SourceSummary::default()
+                });
+                self.sources.last_mut().expect("just pushed")
+            }
+        }
     }
 
     /// Checks every row from `rows`, labelled `source`, adding to the totals;
-    /// `on_batch` runs after each batch (for progress reports).
+    /// `on_batch` runs after each batch (for progress reports). `layout` names
+    /// the columns the rows' cells come from.
     pub fn check_rows<I>(
         &mut self,
         checker: &mut Checker<'_>,
-        default_region: Option<Region>,
+        options: &CheckOptions,
         source: &str,
+        layout: Option<&Layout>,
         rows: I,
         on_batch: &mut dyn FnMut(&Outcome),
     ) -> Result<(), InputError>
     where
         I: Iterator<Item = Result<Row, InputError>>,
     {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        if let Some(layout) = layout {
+            self.source_mut(source).layout = Some(layout.clone());
+        } else {
+            self.source_mut(source);
+        }
+        let column_name = |i: usize| {
+            layout
+                .and_then(|l| l.columns.get(i))
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "number".into())
+        };
+        let batch_rows = if checker.slow() {
+            SLOW_BATCH_ROWS
+        } else {
+            FAST_BATCH_ROWS
+        };
+        let mut batch = Vec::with_capacity(batch_rows);
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
             batch.clear();
-            for row in rows.by_ref().take(BATCH_ROWS) {
+            for row in rows.by_ref().take(batch_rows) {
                 batch.push(row?);
             }
             let shared: &Checker<'_> = checker;
-            let results: Vec<Checked> = batch
+            let results: Vec<RowResult> = batch
                 .par_iter()
-                .map(|row| check_row(shared, default_region, row))
+                .map(|row| check_row(shared, options, row))
                 .collect();
-            for (row, checked) in batch.drain(..).zip(results) {
-                self.rows += 1;
-                let input = row.value.clone().unwrap_or_default();
-                let finding = |e164, reason| Finding {
-                    source: source.to_string(),
-                    line: row.line,
-                    input: input.clone(),
-                    fields: row.fields.clone(),
-                    e164,
-                    reason,
-                };
-                match checked.result {
-                    Ok((e164, hit)) => {
-                        self.valid += 1;
-                        match (checked.new_item, checker.cache.as_mut()) {
-                            (Some(item), Some(cache)) => cache.insert(&e164, item),
-                            (None, Some(_)) => self.cached += 1,
-                            _ => {}
-                        }
-                        if hit {
-                            self.matches.push(finding(Some(e164), None));
-                        }
-                    }
-                    Err(reason) => self.invalid.push(finding(None, Some(reason))),
-                }
+            for (row, result) in batch.drain(..).zip(results) {
+                self.record_row(checker, options, source, &column_name, row, result);
             }
             if let Some(cache) = checker.cache.as_mut() {
                 // A cache that cannot be written only costs speed next time.
@@ -192,33 +314,226 @@ impl Outcome {
         }
         Ok(())
     }
+
+    fn record_row(
+        &mut self,
+        checker: &mut Checker<'_>,
+        options: &CheckOptions,
+        source: &str,
+        column_name: &dyn Fn(usize) -> String,
+        row: Row,
+        result: RowResult,
+    ) {
+        self.rows += 1;
+        self.source_mut(source).rows += 1;
+        if let Some(reason) = result.region_problem {
+            self.region_problems.push(Problem {
+                source: source.to_string(),
+                line: row.line,
+                column: "region".into(),
+                input: row.region.clone().unwrap_or_default(),
+                reason,
+                fields: row.fields.clone(),
+            });
+        }
+        for (cell, outcome) in row.cells.iter().zip(result.cells) {
+            let input = cell.value.clone().unwrap_or_default();
+            let column = column_name(cell.column);
+            self.cells += 1;
+            let summary = self.source_mut(source);
+            summary.cells += 1;
+            match outcome {
+                CellResult::Empty => {
+                    summary.empty += 1;
+                    self.empty += 1;
+                }
+                CellResult::NotANumber(reason) => {
+                    summary.not_numbers += 1;
+                    self.invalid.push(Problem {
+                        source: source.to_string(),
+                        line: row.line,
+                        column,
+                        input,
+                        reason,
+                        fields: row.fields.clone(),
+                    });
+                }
+                CellResult::Numbers { readings } => {
+                    summary.checked += 1;
+                    self.checked += 1;
+                    let occurrence = Occurrence {
+                        source: source.to_string(),
+                        line: row.line,
+                        column,
+                        input: input.clone(),
+                        fields: row.fields.clone(),
+                    };
+                    let any_valid = readings.iter().any(|(r, _, _)| r.valid);
+                    if !any_valid {
+                        self.possible_only += 1;
+                    }
+                    for (reading, hit, new_item) in readings {
+                        self.lookups += 1;
+                        match (new_item, checker.cache.as_mut()) {
+                            (Some(item), Some(cache)) => {
+                                cache.insert(&reading.e164, item);
+                                self.hashed += 1;
+                            }
+                            (Some(_), None) => self.hashed += 1,
+                            (None, _) => self.cached += 1,
+                        }
+                        let doubtful = !any_valid;
+                        if hit {
+                            let note = doubtful.then(|| doubt_note(&input, &reading, options));
+                            add(
+                                &mut self.matches,
+                                &mut self.match_index,
+                                &reading,
+                                note,
+                                occurrence.clone(),
+                            );
+                        } else if doubtful {
+                            let known = self.warning_index.contains_key(&reading.e164);
+                            let note = (!known).then(|| doubt_note(&input, &reading, options));
+                            add(
+                                &mut self.warnings,
+                                &mut self.warning_index,
+                                &reading,
+                                note,
+                                occurrence.clone(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
-fn check_row(checker: &Checker<'_>, default_region: Option<Region>, row: &Row) -> Checked {
-    let fail = |reason: String| Checked {
-        result: Err(reason),
-        new_item: None,
+/// Adds an occurrence to the finding for its number, creating it first.
+fn add(
+    list: &mut Vec<Finding>,
+    index: &mut HashMap<String, usize>,
+    reading: &Interpretation,
+    note: Option<String>,
+    occurrence: Occurrence,
+) {
+    let at = *index.entry(reading.e164.clone()).or_insert_with(|| {
+        list.push(Finding {
+            e164: reading.e164.clone(),
+            region: reading.region.map(|r| r.to_string()),
+            valid: reading.valid,
+            note,
+            occurrences: Vec::new(),
+        });
+        list.len() - 1
+    });
+    list[at].occurrences.push(occurrence);
+}
+
+/// Regions named first in hints, by how often company inventories hold them.
+const COMMON_REGIONS: &[&str] = &[
+    "GB", "US", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "CA", "AU", "IN", "PL", "SE",
+    "NO", "DK", "FI", "PT", "MX", "BR",
+];
+
+/// Why a number is only possible, and where it would be valid.
+fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> String {
+    let Some(region) = reading.region else {
+        return format!(
+            "not in a range allocated in numbering-plan metadata {METADATA_VERSION} (a new range, or a typo)"
+        );
     };
-    let text = match &row.value {
-        Ok(text) => text,
-        Err(reason) => return fail(reason.clone()),
-    };
-    let region = match &row.region {
-        None => default_region,
-        Some(code) => match Region::parse(code) {
-            Ok(r) => Some(r),
-            Err(e) => return fail(e.to_string()),
+    let mut elsewhere = valid_elsewhere(input, &[region]);
+    // The regions the user listed first, then the ones company inventories
+    // most often hold, then the rest: a hint, not a guess.
+    elsewhere.sort_by_key(|(r, _)| {
+        let code = r.to_string();
+        let common = COMMON_REGIONS.iter().position(|c| *c == code);
+        (
+            !options.regions.contains(r),
+            common.unwrap_or(usize::MAX),
+            code,
+        )
+    });
+    let mut seen = std::collections::HashSet::new();
+    elsewhere.retain(|(_, e164)| seen.insert(e164.clone()));
+    let shown: Vec<String> = elsewhere
+        .iter()
+        .take(3)
+        .map(|(r, e)| format!("{r} {e}"))
+        .collect();
+    match elsewhere.len() {
+        0 => format!("not a valid {region} number (possible length only)"),
+        n if n > shown.len() => format!(
+            "not a valid {region} number; valid as {} (and in {} other regions)",
+            shown.join(", "),
+            n - shown.len()
+        ),
+        _ => format!("not a valid {region} number; valid as {}", shown.join(", ")),
+    }
+}
+
+/// The region a row's region cell names, or why it names none.
+fn row_region(text: &str) -> Result<Region, String> {
+    regions::region_from_value(text).map_err(|e| e.to_string())
+}
+
+fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
+    let (regions, region_problem) = match &row.region {
+        None => (options.regions.clone(), None),
+        Some(text) => match row_region(text) {
+            Ok(r) => (vec![r], None),
+            Err(e) => (
+                options.regions.clone(),
+                Some(format!(
+                    "{e}; used {}",
+                    if options.regions.is_empty() {
+                        "no region (only international numbers can be read)".to_string()
+                    } else {
+                        regions_text(&options.regions)
+                    }
+                )),
+            ),
         },
     };
-    let e164 = match normalize(text, region) {
-        Ok(e164) => e164,
-        Err(e) => return fail(format!("{e}")),
-    };
-    let (item, computed) = checker.item(&e164);
-    Checked {
-        result: Ok((e164, checker.filter.contains_item(item))),
-        new_item: computed.then_some(item),
+    let cells = row
+        .cells
+        .iter()
+        .map(|cell| {
+            let text = match &cell.value {
+                Ok(text) if text.trim().is_empty() => return CellResult::Empty,
+                Ok(text) => text,
+                Err(reason) => return CellResult::NotANumber(reason.clone()),
+            };
+            match interpret(text, &regions, options.read) {
+                Err(e) => CellResult::NotANumber(e.to_string()),
+                Ok(readings) => CellResult::Numbers {
+                    readings: readings
+                        .into_iter()
+                        .map(|r| {
+                            let (item, computed) = checker.item(&r.e164);
+                            let hit = checker.filter.contains_item(item);
+                            (r, hit, computed.then_some(item))
+                        })
+                        .collect(),
+                },
+            }
+        })
+        .collect();
+    RowResult {
+        cells,
+        region_problem,
     }
+}
+
+/// `DE, GB, US`.
+pub fn regions_text(regions: &[Region]) -> String {
+    regions
+        .iter()
+        .map(Region::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Checks every row of one input (CSV, TSV or plain list) against a verified
@@ -232,11 +547,18 @@ pub fn check_input(
     let mut checker =
         Checker::new(snapshot).map_err(|e| InputError::Io(std::io::Error::other(e)))?;
     let reader = RowReader::new(input, &options.input)?;
+    let layout = reader.layout().clone();
+    let digest = reader.digest();
     let mut outcome = Outcome::default();
-    if let Some(h) = reader.headers() {
-        outcome.headers.push((source.to_string(), h.to_vec()));
-    }
-    outcome.check_rows(&mut checker, options.region, source, reader, &mut |_| {})?;
+    outcome.check_rows(
+        &mut checker,
+        options,
+        source,
+        Some(&layout),
+        reader,
+        &mut |_| {},
+    )?;
+    outcome.source_mut(source).sha256 = Some(digest.hex());
     Ok(outcome)
 }
 
@@ -264,32 +586,109 @@ mod tests {
         .unwrap()
     }
 
+    fn run(snapshot: &Snapshot, regions: &[&str], text: &str) -> Outcome {
+        let options = CheckOptions {
+            regions: regions.iter().map(|r| Region::parse(r).unwrap()).collect(),
+            ..CheckOptions::default()
+        };
+        check_input(
+            snapshot,
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            "test",
+            &options,
+        )
+        .unwrap()
+    }
+
     #[test]
-    fn hits_misses_and_invalid_rows_are_counted_in_order() {
+    fn hits_misses_empty_and_invalid_cells_are_counted_apart() {
         let snapshot = snapshot(&["+13135550101", "+13135550199"]);
-        let mut checker = Checker::new(&snapshot).unwrap();
-        let us = Some(Region::parse("US").unwrap());
-        let rows = [
-            "(313) 555-0101",
-            "313 555 0150",
-            "not a number",
-            "+1 313 555 0199",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Ok(Row::single(i as u64 + 1, v)));
-        let mut outcome = Outcome::default();
-        outcome
-            .check_rows(&mut checker, us, "test", rows, &mut |_| {})
-            .unwrap();
-        assert_eq!((outcome.rows, outcome.valid), (4, 3));
-        let lines: Vec<u64> = outcome.matches.iter().map(|f| f.line).collect();
-        assert_eq!(lines, vec![1, 4]);
-        assert_eq!(outcome.matches[0].e164.as_deref(), Some("+13135550101"));
-        assert_eq!(outcome.invalid[0].line, 3);
+        let outcome = run(
+            &snapshot,
+            &["US"],
+            "Name,Desk Phone,Mobile Phone\nAna,(313) 555-0101,\nBen,313 555 0150,V-20000\nCy,,+1 313 555 0199\nDi,2026-11-29,(313) 555-0101\n",
+        );
+        assert_eq!((outcome.rows, outcome.cells, outcome.empty), (4, 8, 2));
+        assert_eq!(outcome.checked, 4);
+        assert_eq!(outcome.invalid.len(), 2, "{:?}", outcome.invalid);
+        assert!(outcome.invalid[0].reason.contains("letters"));
+        assert!(outcome.invalid[1].reason.contains("date"));
+        let numbers: Vec<&str> = outcome.matches.iter().map(|f| f.e164.as_str()).collect();
+        assert_eq!(numbers, ["+13135550101", "+13135550199"]);
+        let lines: Vec<u64> = outcome.matches[0]
+            .occurrences
+            .iter()
+            .map(|o| o.line)
+            .collect();
+        assert_eq!(lines, [2, 5], "one finding per number, every row under it");
+        assert_eq!(outcome.match_counts(), (2, 3));
+        assert_eq!(outcome.matches[0].occurrences[1].column, "Mobile Phone");
+    }
+
+    #[test]
+    fn a_national_number_is_checked_under_every_listed_region() {
+        let snapshot = snapshot(&["+447700900461"]);
+        let outcome = run(&snapshot, &["DE", "GB", "US"], "phone\n07700 900461\n");
+        assert_eq!(outcome.matches.len(), 1);
+        assert_eq!(outcome.matches[0].region.as_deref(), Some("GB"));
+        assert!(outcome.lookups >= 2, "every possible reading is looked up");
+    }
+
+    #[test]
+    fn an_only_possible_number_is_checked_and_warned_with_a_hint() {
+        let snapshot = snapshot(&["+13135550101"]);
+        let options = CheckOptions {
+            input: InputOptions {
+                region_column: Some(input::ColumnSpec::parse("country")),
+                ..InputOptions::default()
+            },
+            ..CheckOptions::default()
+        };
+        let outcome = check_input(
+            &snapshot,
+            Box::new(std::io::Cursor::new(
+                b"phone,country\n7911123456,US\n".to_vec(),
+            )),
+            "t",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(outcome.checked, 1);
+        assert_eq!(outcome.possible_only, 1);
+        let w = &outcome.warnings[0];
+        // libphonenumber's example UK mobile, its leading zero lost, on a US row.
+        assert_eq!(w.e164, "+17911123456");
+        let note = w.note.as_deref().unwrap();
+        assert!(
+            note.starts_with("not a valid US number; valid as GB +447911123456"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn an_international_number_is_read_whatever_its_rows_region() {
+        let snapshot = snapshot(&["+4930901820"]);
+        let options = CheckOptions {
+            input: InputOptions {
+                region_column: Some(input::ColumnSpec::parse("Land")),
+                ..InputOptions::default()
+            },
+            ..CheckOptions::default()
+        };
+        let outcome = check_input(
+            &snapshot,
+            Box::new(std::io::Cursor::new(
+                b"Telefon,Land\n+49 30 901820,Atlantis\n".to_vec(),
+            )),
+            "t",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(outcome.matches.len(), 1);
         assert_eq!(
-            outcome.invalid[0].reason.as_deref(),
-            Some("not a phone number")
+            outcome.region_problems.len(),
+            1,
+            "the unknown region is warned about"
         );
     }
 }

@@ -11,9 +11,15 @@ use rlibphonenumber::{
 };
 use std::fmt;
 
-/// Normalization scheme 1: libphonenumber parsing with an optional default
-/// region, extensions dropped, formatted as E.164 (`+` and digits only).
-pub const SCHEME: u16 = 1;
+/// Normalization scheme 2: libphonenumber parsing with an optional default
+/// region, extensions dropped, formatted as E.164 (`+` and digits only), then
+/// re-parsed until the E.164 string is a fixed point (scheme 1 stopped after one
+/// pass, so a printed number could normalize to another one).
+pub const SCHEME: u16 = 2;
+
+/// Most re-parses before a number is declared unstable (none needed more than one
+/// in testing; the bound only guarantees termination).
+const MAX_PASSES: usize = 4;
 
 /// Version of the libphonenumber numbering-plan metadata compiled into this
 /// build (rlibphonenumber 2.2.15 ships metadata 9.0.42). A test compares the
@@ -77,9 +83,25 @@ pub enum NormalizeError {
     /// A length no number of that country has, or a local number without its area code.
     #[error("not a possible length for that country (missing area code?)")]
     ImpossibleLength,
+    /// Letters besides `tel:` and an extension marker: vanity numbers are not
+    /// converted unless asked, because a contract id such as `V-20000` would
+    /// otherwise become a phone number.
+    #[error("contains letters (vanity numbers are not converted; --allow-letters converts them)")]
+    Letters,
+    /// Shaped like a date (`2026-11-29`, `29.11.2026`).
+    #[error("looks like a date, not a phone number")]
+    Date,
+    /// A spreadsheet turned the number into scientific notation (`4.47701E+11`):
+    /// its last digits are gone.
+    #[error("scientific notation (a spreadsheet dropped digits): re-export the column as text")]
+    ScientificNotation,
+    /// Re-normalizing the E.164 result gives yet another number.
+    #[error("normalizes to an unstable result")]
+    Unstable,
 }
 
-/// Normalizes `input` to E.164 (`+13135550123`).
+/// Normalizes `input` to E.164 (`+13135550123`): what both the publisher and the
+/// client hash. See [`interpret`] for the checks a client makes on what it reads.
 ///
 /// Accepts what people type and export: national and international formats,
 /// `tel:` URIs, `00`/`011` prefixes, extensions (dropped), non-ASCII digits,
@@ -88,6 +110,28 @@ pub enum NormalizeError {
 /// because allocation data changes between metadata versions and a stricter
 /// rule would turn a listed number into a silent miss.
 pub fn normalize(input: &str, region: Option<Region>) -> Result<String, NormalizeError> {
+    parse_fixed_point(input, region).map(|(e164, _)| e164)
+}
+
+/// Parses once, then re-parses the E.164 form until it no longer changes.
+fn parse_fixed_point(
+    input: &str,
+    region: Option<Region>,
+) -> Result<(String, PhoneNumber), NormalizeError> {
+    let mut number = parse_possible(input, region)?;
+    let mut e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
+    for _ in 0..MAX_PASSES {
+        let again = parse_possible(&e164, None)?;
+        let next = again.format_as(PhoneNumberFormat::E164).into_owned();
+        if next == e164 {
+            return Ok((e164, number));
+        }
+        (e164, number) = (next, again);
+    }
+    Err(NormalizeError::Unstable)
+}
+
+fn parse_possible(input: &str, region: Option<Region>) -> Result<PhoneNumber, NormalizeError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(NormalizeError::Empty);
@@ -104,14 +148,198 @@ pub fn normalize(input: &str, region: Option<Region>) -> Result<String, Normaliz
             ParseError::TooLongNsn => NormalizeError::TooLong,
         })?;
     match number.is_possible_with_reason() {
-        Ok(rlibphonenumber::NumberLengthType::IsPossible) => {}
-        Ok(_) => return Err(NormalizeError::ImpossibleLength),
-        Err(ValidationError::InvalidCountryCode) => return Err(NormalizeError::InvalidCountryCode),
-        Err(ValidationError::TooShort) => return Err(NormalizeError::TooShort),
-        Err(ValidationError::TooLong) => return Err(NormalizeError::TooLong),
-        Err(_) => return Err(NormalizeError::ImpossibleLength),
+        Ok(rlibphonenumber::NumberLengthType::IsPossible) => Ok(number),
+        Ok(_) => Err(NormalizeError::ImpossibleLength),
+        Err(ValidationError::InvalidCountryCode) => Err(NormalizeError::InvalidCountryCode),
+        Err(ValidationError::TooShort) => Err(NormalizeError::TooShort),
+        Err(ValidationError::TooLong) => Err(NormalizeError::TooLong),
+        Err(_) => Err(NormalizeError::ImpossibleLength),
     }
-    Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
+}
+
+/// How a client reads a field before normalizing it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Convert vanity letters to digits (`1-800-FLOWERS`) instead of refusing them.
+    pub allow_letters: bool,
+}
+
+/// One way of reading a field as a number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interpretation {
+    /// The E.164 form that is looked up.
+    pub e164: String,
+    /// The default region this reading used; `None` for a number written in
+    /// international format (its own country code decides).
+    pub region: Option<Region>,
+    /// Whether the number is in a range the metadata knows as allocated
+    /// (otherwise it is only possible: checked, but warned about).
+    pub valid: bool,
+}
+
+/// Every reading of `input` under the given default regions, as a client checks
+/// it: a number in international format has one reading whatever the regions; a
+/// national one has one per region where it is possible (deduplicated). Fields
+/// that are not numbers (letters, dates, spreadsheet damage) are refused first.
+pub fn interpret(
+    input: &str,
+    regions: &[Region],
+    options: ReadOptions,
+) -> Result<Vec<Interpretation>, NormalizeError> {
+    let text = clean(input);
+    if text.is_empty() {
+        return Err(NormalizeError::Empty);
+    }
+    refuse_non_numbers(text, options)?;
+    if is_international(text) || regions.is_empty() {
+        let (e164, number) = parse_fixed_point(text, None)?;
+        return Ok(vec![Interpretation {
+            e164,
+            region: None,
+            valid: number.is_valid(),
+        }]);
+    }
+    let mut readings: Vec<Interpretation> = Vec::new();
+    let mut first_error = None;
+    for &region in regions {
+        match parse_fixed_point(text, Some(region)) {
+            Ok((e164, number)) => {
+                if readings.iter().all(|r| r.e164 != e164) {
+                    readings.push(Interpretation {
+                        valid: number.is_valid(),
+                        e164,
+                        region: Some(region),
+                    });
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if readings.is_empty() => Err(e),
+        _ => Ok(readings),
+    }
+}
+
+/// Regions (besides `except`) whose national reading of `input` is a valid
+/// number, as `(region, E.164)`: the hint for a number that is only possible.
+/// Regions sharing a country code (GB, GG, IM, JE) may give the same E.164.
+pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> {
+    let text = clean(input);
+    if is_international(text) {
+        return Vec::new();
+    }
+    let mut found: Vec<(Region, String)> = PHONE_NUMBER_UTIL
+        .get_supported_regions()
+        .map(Region)
+        .filter(|r| !except.contains(r))
+        .filter_map(|r| {
+            let (e164, number) = parse_fixed_point(text, Some(r)).ok()?;
+            number.is_valid().then_some((r, e164))
+        })
+        .collect();
+    found.sort_by_key(|(r, _)| r.to_string());
+    found
+}
+
+/// Trims white space and the apostrophe a spreadsheet puts before a number to
+/// keep it text (`'07700900109`).
+fn clean(input: &str) -> &str {
+    let t = input.trim();
+    t.strip_prefix(['\'', '\u{2019}']).unwrap_or(t).trim()
+}
+
+fn is_international(text: &str) -> bool {
+    let t = strip_tel(text).trim_start();
+    t.starts_with('+') || t.starts_with('\u{ff0b}')
+}
+
+fn strip_tel(text: &str) -> &str {
+    match text.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case("tel:") => &text[4..],
+        _ => text,
+    }
+}
+
+/// Refuses what only libphonenumber's leniency would turn into a number.
+fn refuse_non_numbers(text: &str, options: ReadOptions) -> Result<(), NormalizeError> {
+    if looks_scientific(text) {
+        return Err(NormalizeError::ScientificNotation);
+    }
+    if looks_like_date(text) {
+        return Err(NormalizeError::Date);
+    }
+    if !options.allow_letters
+        && strip_extension(strip_tel(text))
+            .chars()
+            .any(char::is_alphabetic)
+    {
+        return Err(NormalizeError::Letters);
+    }
+    Ok(())
+}
+
+/// The text before an extension marker (`x22`, `ext. 22`, `extension 22`,
+/// `;ext=22`, `#22`), when digits follow the marker to the end.
+fn strip_extension(text: &str) -> &str {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return text; // non-ASCII case mapping changed lengths: no marker to find
+    }
+    for marker in [";ext=", "extension", "ext.", "ext", "x", "#"] {
+        if let Some(at) = lower.rfind(marker) {
+            let rest = text[at + marker.len()..].trim_start_matches([' ', '.', ':']);
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+                return &text[..at];
+            }
+        }
+    }
+    text
+}
+
+/// `4.47701E+11`, `4,47701E+11`: a spreadsheet's scientific notation.
+fn looks_scientific(text: &str) -> bool {
+    let t = text.trim();
+    let Some(at) = t.find(['e', 'E']) else {
+        return false;
+    };
+    let (mantissa, exponent) = (&t[..at], &t[at + 1..]);
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let digits_with_point = |s: &str| {
+        let (a, b) = s.split_once(['.', ',']).unwrap_or((s, "0"));
+        !a.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit())
+    };
+    digits_with_point(mantissa)
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `2026-11-29`, `2026/11/29`, `29.11.2026`, `11/29/2026`, optionally followed by a time.
+fn looks_like_date(text: &str) -> bool {
+    let date = text.split([' ', 'T']).next().unwrap_or("");
+    for sep in ['-', '.', '/'] {
+        let parts: Vec<&str> = date.split(sep).collect();
+        if parts.len() != 3
+            || !parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        {
+            continue;
+        }
+        let n = |p: &str| p.parse::<u32>().unwrap_or(0);
+        let year = |p: &str| p.len() == 4 && (1900..=2100).contains(&n(p));
+        let small = |p: &str| p.len() <= 2 && (1..=31).contains(&n(p));
+        let month = |p: &str| p.len() <= 2 && (1..=12).contains(&n(p));
+        let (a, b, c) = (parts[0], parts[1], parts[2]);
+        if (year(a) && month(b) && small(c))
+            || (year(c) && small(a) && small(b) && (month(a) || month(b)))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 fn looks_international(s: &str) -> bool {

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
-use hushlist::format::normalize::{normalize, Region};
+use hushlist::format::normalize::{interpret, ReadOptions, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::rotation::{rotation_file_name, sign_rotation, RotationStatement};
 use hushlist::format::signature::{PublicKey, SecretKey};
@@ -75,9 +75,10 @@ struct BuildArgs {
     /// The list: CSV, TSV or one number per line; `-` reads stdin.
     #[arg(long, value_name = "FILE")]
     input: PathBuf,
-    /// The column holding numbers: a header name or a 1-based index.
+    /// The column holding numbers: a header name or a 1-based index; repeat for
+    /// several. Default: every column whose header says phone.
     #[arg(long, value_name = "NAME|INDEX")]
-    column: Option<String>,
+    column: Vec<String>,
     /// Default region for numbers in national format.
     #[arg(long, value_name = "CC")]
     region: Option<String>,
@@ -187,25 +188,28 @@ fn build(args: BuildArgs) -> Result<(), String> {
         ))
     };
     let options = InputOptions {
-        column: args.column.as_deref().map(ColumnSpec::parse),
-        region_column: None,
+        columns: args.column.iter().map(|c| ColumnSpec::parse(c)).collect(),
+        ..InputOptions::default()
     };
     let reader = RowReader::new(input, &options).map_err(|e| format!("{name}: {e}"))?;
+    let regions: Vec<Region> = region.into_iter().collect();
     let (mut rows, mut invalid) = (0u64, 0u64);
     let mut numbers = BTreeSet::new();
     for row in reader {
         let row = row.map_err(|e| format!("{name}: {e}"))?;
         rows += 1;
-        match row
-            .value
-            .and_then(|v| normalize(&v, region).map_err(|e| format!("{v:?}: {e}")))
-        {
-            Ok(e164) => {
-                numbers.insert(e164);
-            }
-            Err(reason) => {
-                invalid += 1;
-                eprintln!("hushlist-publish: {name}:{}: skipped, {reason}", row.line);
+        for cell in &row.cells {
+            let read = match &cell.value {
+                Ok(v) => interpret(v, &regions, ReadOptions::default()).map_err(|e| e.to_string()),
+                Err(reason) => Err(reason.clone()),
+            };
+            match read {
+                Ok(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
+                // The list is sensitive: name the line, never the content.
+                Err(reason) => {
+                    invalid += 1;
+                    eprintln!("hushlist-publish: {name}:{}: skipped, {reason}", row.line);
+                }
             }
         }
     }
@@ -229,13 +233,13 @@ fn build(args: BuildArgs) -> Result<(), String> {
     let snapshot = build_snapshot(&numbers, &params).map_err(|e| e.to_string())?;
     let publication = sign_publication(&snapshot, &key);
     let path = published::write_publication(&args.out, &publication).map_err(|e| e.to_string())?;
-    let valid = rows - invalid;
+    let valid = rows.saturating_sub(invalid);
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
          hash {}, filter {} bits / {} hashes, expires {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
-        valid - numbers.len() as u64,
+        valid.saturating_sub(numbers.len() as u64),
         kdf.name(),
         snapshot.filter.bits(),
         snapshot.filter.hashes(),

@@ -1,0 +1,394 @@
+//! Which columns of a header hold phone numbers, judged from their names alone.
+//!
+//! A header is split into words (at punctuation, spaces and camelCase), folded
+//! to lower case without accents, and compared word by word: "Hotel" is not
+//! "tel", "Phone Type" describes a phone rather than holding one. Scripts
+//! without spaces between words (Chinese, Japanese, Korean) are matched by
+//! substring instead. The word lists cover the major languages of the regions
+//! libphonenumber knows; a column they miss is named with `--column`.
+
+/// What a column's name says about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// It holds phone numbers ("Mobile Phone", "Rufnummer", "Téléphone").
+    Phone,
+    /// It is only called a number ("Number", "Nummer"): used when no column is
+    /// named as a phone.
+    BareNumber,
+    /// It describes a phone without holding its number ("Phone Type", "Phone Ext").
+    Describes,
+    /// Anything else.
+    Other,
+}
+
+/// Words (folded: lower case, no accents) that name a phone-number column.
+const PHONE_WORDS: &[&str] = &[
+    // English
+    "phone",
+    "phones",
+    "telephone",
+    "telephones",
+    "tel",
+    "mobile",
+    "mobiles",
+    "cell",
+    "cellphone",
+    "cellular",
+    "msisdn",
+    "landline",
+    "smartphone",
+    "phonenumber",
+    "mobilephone",
+    "cellnumber",
+    "mobileno",
+    "phoneno",
+    "telno",
+    "telnr",
+    // German
+    "telefon",
+    "telefonnummer",
+    "telefonnr",
+    "rufnummer",
+    "rufnr",
+    "handy",
+    "handynummer",
+    "handynr",
+    "mobil",
+    "mobilnummer",
+    "mobilnr",
+    "mobiltelefon",
+    "mobilfunknummer",
+    "festnetz",
+    "festnetznummer",
+    "diensthandy",
+    "diensttelefon",
+    "fon",
+    // French
+    "portable",
+    "numtel",
+    "tel",
+    "mobile",
+    // Spanish, Portuguese, Italian
+    "telefono",
+    "telefonos",
+    "movil",
+    "celular",
+    "celulares",
+    "cellulare",
+    "telemovel",
+    "telefone",
+    "fone",
+    "tlf",
+    "tfno",
+    "tlfno",
+    // Dutch, Scandinavian, Finnish, Polish, Czech, Hungarian, Turkish, Romanian
+    "telefoon",
+    "telefoonnummer",
+    "mobiel",
+    "gsm",
+    "mobilnummer",
+    "telefonnummer",
+    "puhelin",
+    "puhelinnumero",
+    "matkapuhelin",
+    "komorka",
+    "komorkowy",
+    "telefonszam",
+    "mobilszam",
+    "telefonu",
+    "telefonul",
+    // Greek, Russian, Ukrainian, Bulgarian, Serbian (Cyrillic), Hebrew, Arabic, Persian
+    "τηλεφωνο",
+    "κινητο",
+    "τηλ",
+    "телефон",
+    "тел",
+    "мобильный",
+    "мобильныи",
+    "мобилен",
+    "сотовыи",
+    "сотовый",
+    "мобільний",
+    "טלפון",
+    "נייד",
+    "هاتف",
+    "جوال",
+    "موبايل",
+    "تلفن",
+    "موبایل",
+    // Indonesian, Malay, Vietnamese, Hindi, Thai
+    "telepon",
+    "ponsel",
+    "telefon",
+    "dienthoai",
+    "फोन",
+    "मोबाइल",
+    "โทรศัพท์",
+    "มือถือ",
+];
+
+/// Word sequences that name a phone column only together ("điện thoại").
+const PHONE_PHRASES: &[&[&str]] = &[&["dien", "thoai"], &["no", "hp"], &["nomor", "hp"]];
+
+/// Substrings for scripts written without spaces.
+const PHONE_SUBSTRINGS: &[&str] = &[
+    "電話",
+    "电话",
+    "携帯",
+    "手机",
+    "手機",
+    "전화",
+    "휴대폰",
+    "핸드폰",
+];
+
+/// Words that, beside a phone word, make the column describe the phone instead.
+const DESCRIBING_WORDS: &[&str] = &[
+    "type",
+    "types",
+    "kind",
+    "typ",
+    "art",
+    "tipo",
+    "genre",
+    "category",
+    "label",
+    "model",
+    "brand",
+    "make",
+    "manufacturer",
+    "provider",
+    "carrier",
+    "operator",
+    "network",
+    "plan",
+    "tariff",
+    "tarif",
+    "contract",
+    "vertrag",
+    "iccid",
+    "imei",
+    "imsi",
+    "serial",
+    "status",
+    "verified",
+    "valid",
+    "consent",
+    "optin",
+    "opt",
+    "count",
+    "cost",
+    "costs",
+    "price",
+    "amount",
+    "date",
+    "since",
+    "until",
+    "owner",
+    "country",
+    "region",
+    "code",
+    "prefix",
+    "ext",
+    "extension",
+    "durchwahl",
+    "flag",
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "device",
+    "os",
+    "allowance",
+    "bill",
+    "billing",
+    "usage",
+    "limit",
+];
+
+/// Bare names for "number".
+const NUMBER_WORDS: &[&str] = &["number", "numbers", "nummer", "numero", "num", "nr", "no"];
+
+/// What the column named `name` holds, judging by its words.
+pub fn classify(name: &str) -> ColumnKind {
+    let words = words(name);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let phrase = PHONE_PHRASES.iter().any(|p| {
+        words
+            .windows(p.len())
+            .any(|w| w.iter().zip(p.iter()).all(|(a, b)| a == b))
+    });
+    let phone = has(PHONE_WORDS) || phrase || PHONE_SUBSTRINGS.iter().any(|s| name.contains(s));
+    if phone {
+        return if has(DESCRIBING_WORDS) {
+            ColumnKind::Describes
+        } else {
+            ColumnKind::Phone
+        };
+    }
+    if !words.is_empty() && words.iter().all(|w| NUMBER_WORDS.contains(&w.as_str())) {
+        return ColumnKind::BareNumber;
+    }
+    ColumnKind::Other
+}
+
+/// The folded words of a header name: split at anything not a letter or digit
+/// and at lower-to-upper case changes, lower-cased, accents removed.
+pub fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            previous_lower = false;
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase();
+        for lower in c.to_lowercase() {
+            current.push(fold(lower));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Removes the accent of a Latin or Greek letter (é → e, ß stays ß); other
+/// characters are kept as they are.
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
+        'ł' | 'ľ' | 'ĺ' => 'l',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ŕ' | 'ř' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        'й' => 'и',
+        'ё' => 'е',
+        'ệ' | 'ể' | 'ễ' | 'ề' | 'ế' => 'e',
+        'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ' | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => {
+            'a'
+        }
+        'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => {
+            'o'
+        }
+        'ị' | 'ỉ' | 'ĩ' => 'i',
+        'ụ' | 'ủ' | 'ũ' | 'ư' | 'ứ' | 'ừ' | 'ử' | 'ữ' | 'ự' => 'u',
+        c => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ColumnKind::*;
+
+    #[test]
+    fn phone_columns_in_many_languages() {
+        for name in [
+            "Phone",
+            "phone_number",
+            "Mobile Phone",
+            "Desk Phone",
+            "Cell",
+            "CellPhone",
+            "mobilePhone",
+            "Tel.",
+            "Telephone",
+            "MSISDN",
+            "Telefon",
+            "Rufnummer",
+            "Handy",
+            "Mobil",
+            "Mobilnummer",
+            "Telefonnummer",
+            "Téléphone",
+            "Tél.",
+            "Portable",
+            "Teléfono",
+            "Móvil",
+            "Celular",
+            "Telefono",
+            "Cellulare",
+            "Telemóvel",
+            "Telefone",
+            "Telefoon",
+            "Mobiel",
+            "GSM",
+            "Puhelin",
+            "Komórka",
+            "Telefonszám",
+            "Cep Telefonu",
+            "Τηλέφωνο",
+            "Телефон",
+            "Мобильный",
+            "טלפון",
+            "هاتف",
+            "Điện thoại",
+            "電話番号",
+            "手机号码",
+            "휴대폰 번호",
+            "Nomor HP",
+            "Numéro de téléphone",
+            "Número de teléfono",
+        ] {
+            assert_eq!(classify(name), Phone, "{name}");
+        }
+    }
+
+    #[test]
+    fn lookalikes_and_describing_columns_are_not_phones() {
+        for (name, kind) in [
+            ("Hotel", Other),
+            ("Hostel", Other),
+            ("Kostenstelle", Other),
+            ("Vertrag", Other),
+            ("ICCID", Other),
+            ("Account Number", Other),
+            ("Employee ID", Other),
+            ("Country", Other),
+            ("Telefax", Other),
+            ("phone_type", Describes),
+            ("Phone Type", Describes),
+            ("Mobile Plan", Describes),
+            ("Phone Ext", Describes),
+            ("Phone Country Code", Describes),
+            ("Handyvertrag", Other),
+            ("Telefon Typ", Describes),
+            ("Number", BareNumber),
+            ("Nummer", BareNumber),
+            ("No.", BareNumber),
+        ] {
+            assert_eq!(classify(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn words_split_at_case_changes_and_fold_accents() {
+        assert_eq!(words("MobilePhoneNo"), ["mobile", "phone", "no"]);
+        assert_eq!(words("Téléphone (bureau)"), ["telephone", "bureau"]);
+        assert_eq!(words("MSISDN"), ["msisdn"]);
+    }
+}

@@ -1,0 +1,852 @@
+//! Check reports for people (table, HTML) and machines (CSV, JSON, JSON Lines).
+//! Rendering only: the caller decides where the text goes.
+//!
+//! Every format names, per input, the file, its SHA-256, encoding, delimiter,
+//! columns and regions used, so a reader can tell exactly what was checked; and
+//! states the expected number of false matches for the run. With `redact`,
+//! numbers keep only their last two digits and the rows' other fields are
+//! dropped (for tickets and SIEM).
+
+use super::report::{SnapshotFacts, MATCH_NOTE};
+use super::{Finding, Occurrence, Outcome, Problem, SourceSummary};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// Who ran the check, where, when and how: what a report for legal records.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunInfo {
+    /// RFC 3339.
+    pub generated_at: String,
+    /// Host name.
+    pub host: String,
+    /// User name.
+    pub user: String,
+    /// `hushlist 0.1.0`.
+    pub tool: String,
+    /// Default regions for national numbers.
+    pub regions: Vec<String>,
+    /// The options that shaped the run, as given.
+    pub options: Vec<String>,
+    /// Numbers reduced to their last two digits, rows' other fields dropped.
+    pub redact: bool,
+}
+
+/// Makes control characters (terminal escapes, bidi overrides) visible, so a
+/// field can never move the cursor or recolour a terminal.
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The last two digits of a number, the rest hidden.
+pub fn redact_number(text: &str) -> String {
+    let digits: Vec<char> = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+    format!("…{tail}")
+}
+
+struct View<'a> {
+    outcome: &'a Outcome,
+    facts: &'a SnapshotFacts,
+    run: &'a RunInfo,
+}
+
+impl View<'_> {
+    fn number(&self, text: &str) -> String {
+        if self.run.redact {
+            redact_number(text)
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn fields(&self, fields: &[String]) -> Vec<String> {
+        if self.run.redact {
+            Vec::new()
+        } else {
+            fields.to_vec()
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.facts
+            .fp_rate_estimated
+            .max(self.facts.fp_rate_declared)
+    }
+
+    fn expected_false_matches(&self) -> f64 {
+        self.outcome.lookups as f64 * self.rate()
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The headline.
+pub fn verdict(outcome: &Outcome) -> String {
+    let (numbers, cells) = outcome.match_counts();
+    match numbers {
+        0 => "NO MATCH".into(),
+        1 => format!("1 POSSIBLE MATCH ({})", plural(cells as u64, "row", "rows")),
+        n => format!(
+            "{n} POSSIBLE MATCHES ({n} numbers on {})",
+            plural(cells as u64, "row", "rows")
+        ),
+    }
+}
+
+/// An expected count in words people read right: `0.37`, or `0.00002` rather
+/// than `0.00`, or `3e-6` when tiny.
+pub fn expected_count(expected: f64) -> String {
+    if expected == 0.0 || expected >= 0.01 {
+        format!("{expected:.2}")
+    } else if expected >= 1e-4 {
+        format!("{:.1$}", expected, (-expected.log10()).ceil() as usize)
+    } else {
+        format!("{expected:.0e}")
+    }
+}
+
+/// The counts line.
+fn totals(o: &Outcome) -> String {
+    format!(
+        "{} read; {}: {} checked, {} empty, {} not numbers, {} only possible",
+        plural(o.rows, "row", "rows"),
+        plural(o.cells, "cell", "cells"),
+        o.checked,
+        o.empty,
+        o.invalid.len(),
+        o.possible_only
+    )
+}
+
+fn false_match_line(v: &View<'_>) -> String {
+    format!(
+        "expected false matches in this run: {} ({} at a false-positive rate of {:.1e} each)",
+        expected_count(v.expected_false_matches()),
+        plural(v.outcome.lookups, "lookup", "lookups"),
+        v.rate()
+    )
+}
+
+fn source_lines(s: &SourceSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &s.layout {
+        None => lines.push(format!(
+            "{}: {}",
+            s.name,
+            plural(s.rows, "number", "numbers")
+        )),
+        Some(l) => {
+            lines.push(format!(
+                "{}: sha256 {}, {}, delimiter {}, {}",
+                s.name,
+                s.sha256.as_deref().unwrap_or("(not read to the end)"),
+                l.encoding,
+                l.delimiter_name(),
+                plural(s.rows, "row", "rows")
+            ));
+            let columns: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
+            lines.push(format!(
+                "  columns checked: {} ({})",
+                columns.join(", "),
+                l.chosen
+            ));
+            if !l.skipped.is_empty() {
+                lines.push(format!("  not checked: {}", l.skipped.join("; ")));
+            }
+            if let Some(r) = &l.region_column {
+                lines.push(format!("  region column: {}", r.name));
+            }
+        }
+    }
+    lines
+}
+
+fn regions_line(run: &RunInfo) -> String {
+    if run.regions.is_empty() {
+        "default regions: none (numbers in national format are not numbers)".into()
+    } else {
+        format!(
+            "default regions: {} (a national number is checked under each where it is possible)",
+            run.regions.join(", ")
+        )
+    }
+}
+
+/// The human table of a check run.
+pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
+    let v = View {
+        outcome,
+        facts,
+        run,
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "{}: {}", verdict(outcome), totals(outcome));
+    let _ = writeln!(s, "{}", false_match_line(&v));
+    let _ = writeln!(
+        s,
+        "snapshot #{} created {} (expires {}), key {}, {} entries",
+        facts.sequence, facts.created, facts.expires, facts.key_id, facts.entries
+    );
+    let _ = writeln!(s, "{}", regions_line(run));
+    for source in &outcome.sources {
+        for line in source_lines(source) {
+            let _ = writeln!(s, "  {}", visible(&line));
+        }
+    }
+    let place = |o: &Occurrence| format!("{}:{}", o.source, o.line);
+    let occurrence_line = |o: &Occurrence| {
+        let fields = v.fields(&o.fields);
+        format!(
+            "    {} {} {:?}{}",
+            visible(&place(o)),
+            visible(&o.column),
+            visible(&v.number(&o.input)),
+            if fields.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", visible(&fields.join(" | ")))
+            }
+        )
+    };
+    let finding_head = |f: &Finding| {
+        format!(
+            "  {}{}{}",
+            v.number(&f.e164),
+            f.region
+                .as_ref()
+                .map(|r| format!(" (read as {r})"))
+                .unwrap_or_default(),
+            f.note
+                .as_ref()
+                .map(|n| format!(
+                    ": {}",
+                    visible(&if run.redact {
+                        redact_note(n)
+                    } else {
+                        n.clone()
+                    })
+                ))
+                .unwrap_or_default()
+        )
+    };
+    if !outcome.matches.is_empty() {
+        let _ = writeln!(s, "\nPOSSIBLE MATCHES");
+        for f in &outcome.matches {
+            let _ = writeln!(s, "{}", finding_head(f));
+            for o in &f.occurrences {
+                let _ = writeln!(s, "{}", occurrence_line(o));
+            }
+        }
+    }
+    if !outcome.warnings.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nDOUBTFUL NUMBERS (checked, no match; only possible for the region used)"
+        );
+        for f in &outcome.warnings {
+            let _ = writeln!(s, "{}", finding_head(f));
+            for o in &f.occurrences {
+                let _ = writeln!(s, "{}", occurrence_line(o));
+            }
+        }
+    }
+    let problem_line = |p: &Problem| {
+        format!(
+            "  {}:{} {} {:?}: {}",
+            visible(&p.source),
+            p.line,
+            visible(&p.column),
+            visible(&v.number(&p.input)),
+            visible(&p.reason)
+        )
+    };
+    if !outcome.invalid.is_empty() {
+        let _ = writeln!(s, "\nNOT NUMBERS (not checked)");
+        for p in &outcome.invalid {
+            let _ = writeln!(s, "{}", problem_line(p));
+        }
+    }
+    if !outcome.region_problems.is_empty() {
+        let _ = writeln!(s, "\nREGIONS NOT RECOGNISED (default regions used instead)");
+        for p in &outcome.region_problems {
+            let _ = writeln!(
+                s,
+                "  {}:{} {:?}: {}",
+                visible(&p.source),
+                p.line,
+                visible(&p.input),
+                visible(&p.reason)
+            );
+        }
+    }
+    for w in &facts.warnings {
+        let _ = writeln!(s, "\nWARNING: {}", visible(w));
+    }
+    if !outcome.matches.is_empty() {
+        let _ = writeln!(s, "\n{MATCH_NOTE}");
+    }
+    s
+}
+
+/// A note with its numbers reduced for a redacted report.
+fn redact_note(note: &str) -> String {
+    note.split(' ')
+        .map(|w| {
+            if w.trim_end_matches(',').starts_with('+') {
+                redact_number(w)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(fields).expect("in-memory write");
+    String::from_utf8(w.into_inner().expect("in-memory write")).expect("fields are UTF-8")
+}
+
+/// CSV: one line per input (`input`), per cell found (`possible_match`,
+/// `doubtful`), per problem (`invalid`, `region_not_recognised`), then a
+/// `summary` line; the row's own fields follow.
+pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
+    let v = View {
+        outcome,
+        facts,
+        run,
+    };
+    let mut s = csv_line(
+        &[
+            "status", "source", "line", "column", "input", "e164", "region", "valid", "note",
+            "row...",
+        ]
+        .map(String::from),
+    );
+    for src in &outcome.sources {
+        s.push_str(&csv_line(&[
+            "input".into(),
+            src.name.clone(),
+            String::new(),
+            src.layout
+                .as_ref()
+                .map(|l| {
+                    l.columns
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default(),
+            String::new(),
+            String::new(),
+            run.regions.join(" "),
+            String::new(),
+            source_lines(src).join(" / "),
+        ]));
+    }
+    for (status, findings) in [
+        ("possible_match", &outcome.matches),
+        ("doubtful", &outcome.warnings),
+    ] {
+        for f in findings {
+            for o in &f.occurrences {
+                let mut fields = vec![
+                    status.to_string(),
+                    o.source.clone(),
+                    o.line.to_string(),
+                    o.column.clone(),
+                    v.number(&o.input),
+                    v.number(&f.e164),
+                    f.region.clone().unwrap_or_default(),
+                    f.valid.to_string(),
+                    f.note
+                        .clone()
+                        .map(|n| if run.redact { redact_note(&n) } else { n })
+                        .unwrap_or_default(),
+                ];
+                fields.extend(v.fields(&o.fields));
+                s.push_str(&csv_line(&fields));
+            }
+        }
+    }
+    for (status, problems) in [
+        ("invalid", &outcome.invalid),
+        ("region_not_recognised", &outcome.region_problems),
+    ] {
+        for p in problems {
+            let mut fields = vec![
+                status.to_string(),
+                p.source.clone(),
+                p.line.to_string(),
+                p.column.clone(),
+                if status == "invalid" {
+                    v.number(&p.input)
+                } else {
+                    p.input.clone()
+                },
+                String::new(),
+                String::new(),
+                String::new(),
+                p.reason.clone(),
+            ];
+            fields.extend(v.fields(&p.fields));
+            s.push_str(&csv_line(&fields));
+        }
+    }
+    s.push_str(&csv_line(&[
+        "summary".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        format!(
+            "{}: {}; {}",
+            verdict(outcome),
+            totals(outcome),
+            false_match_line(&v)
+        ),
+    ]));
+    s
+}
+
+fn occurrence_json(v: &View<'_>, o: &Occurrence) -> Value {
+    let headers = v
+        .outcome
+        .sources
+        .iter()
+        .find(|s| s.name == o.source)
+        .and_then(|s| s.layout.as_ref())
+        .and_then(|l| l.headers.as_ref());
+    let fields = v.fields(&o.fields);
+    let row = match headers {
+        Some(h) if h.len() == fields.len() => Value::Object(
+            h.iter()
+                .cloned()
+                .zip(fields.into_iter().map(Value::String))
+                .collect(),
+        ),
+        _ => json!(fields),
+    };
+    json!({"source": o.source, "line": o.line, "column": o.column, "input": v.number(&o.input), "row": row})
+}
+
+fn finding_json(v: &View<'_>, f: &Finding) -> Value {
+    json!({
+        "e164": v.number(&f.e164),
+        "region": f.region,
+        "valid": f.valid,
+        "note": f.note.as_ref().map(|n| if v.run.redact { redact_note(n) } else { n.clone() }),
+        "occurrences": f.occurrences.iter().map(|o| occurrence_json(v, o)).collect::<Vec<_>>(),
+    })
+}
+
+fn problem_json(v: &View<'_>, p: &Problem, number: bool) -> Value {
+    json!({
+        "source": p.source, "line": p.line, "column": p.column,
+        "input": if number { v.number(&p.input) } else { p.input.clone() },
+        "reason": p.reason,
+    })
+}
+
+fn summary_json(v: &View<'_>) -> Value {
+    let o = v.outcome;
+    let (numbers, cells) = o.match_counts();
+    json!({
+        "verdict": verdict(o),
+        "rows": o.rows,
+        "cells": o.cells,
+        "checked": o.checked,
+        "empty": o.empty,
+        "not_numbers": o.invalid.len(),
+        "possible_only": o.possible_only,
+        "lookups": o.lookups,
+        "possible_matches": {"numbers": numbers, "rows": cells},
+        "doubtful_numbers": o.warnings.len(),
+        "regions_not_recognised": o.region_problems.len(),
+        "complete": o.complete(),
+        "expected_false_matches": v.expected_false_matches(),
+        "expected_false_matches_text": expected_count(v.expected_false_matches()),
+        "false_positive_rate": v.rate(),
+        "from_cache": o.cached,
+        "hashed": o.hashed,
+    })
+}
+
+fn inputs_json(o: &Outcome) -> Value {
+    json!(o.sources)
+}
+
+/// The JSON report of a check run.
+pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
+    let v = View {
+        outcome,
+        facts,
+        run,
+    };
+    let doc = json!({
+        "summary": summary_json(&v),
+        "run": run,
+        "inputs": inputs_json(outcome),
+        "snapshot": facts,
+        "possible_matches": outcome.matches.iter().map(|f| finding_json(&v, f)).collect::<Vec<_>>(),
+        "doubtful_numbers": outcome.warnings.iter().map(|f| finding_json(&v, f)).collect::<Vec<_>>(),
+        "not_numbers": outcome.invalid.iter().map(|p| problem_json(&v, p, true)).collect::<Vec<_>>(),
+        "regions_not_recognised": outcome.region_problems.iter().map(|p| problem_json(&v, p, false)).collect::<Vec<_>>(),
+        "note": MATCH_NOTE,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
+    s.push('\n');
+    s
+}
+
+/// JSON Lines: one object per finding and problem (`"type"` says which), one
+/// per input, then one `"type": "summary"` line with the run and the snapshot.
+pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
+    let v = View {
+        outcome,
+        facts,
+        run,
+    };
+    let mut s = String::new();
+    let mut line = |mut value: Value, kind: &str| {
+        value["type"] = json!(kind);
+        s.push_str(&serde_json::to_string(&value).expect("serializes"));
+        s.push('\n');
+    };
+    for f in &outcome.matches {
+        line(finding_json(&v, f), "possible_match");
+    }
+    for f in &outcome.warnings {
+        line(finding_json(&v, f), "doubtful");
+    }
+    for p in &outcome.invalid {
+        line(problem_json(&v, p, true), "invalid");
+    }
+    for p in &outcome.region_problems {
+        line(problem_json(&v, p, false), "region_not_recognised");
+    }
+    for src in &outcome.sources {
+        line(json!(src), "input");
+    }
+    line(
+        json!({"summary": summary_json(&v), "run": run, "snapshot": facts, "note": MATCH_NOTE}),
+        "summary",
+    );
+    s
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in visible(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_row_fields(v: &View<'_>, o: &Occurrence) -> String {
+    let fields = v.fields(&o.fields);
+    let headers = v
+        .outcome
+        .sources
+        .iter()
+        .find(|s| s.name == o.source)
+        .and_then(|s| s.layout.as_ref())
+        .and_then(|l| l.headers.as_ref());
+    match headers {
+        Some(h) if h.len() == fields.len() => h
+            .iter()
+            .zip(&fields)
+            .map(|(k, val)| format!("<b>{}</b>: {}", html_escape(k), html_escape(val)))
+            .collect::<Vec<_>>()
+            .join("<br>"),
+        _ => fields
+            .iter()
+            .map(|f| html_escape(f))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    }
+}
+
+fn html_findings(v: &View<'_>, findings: &[Finding]) -> String {
+    let mut s = String::from(
+        "<table><tr><th>Number (E.164)</th><th>Where</th><th>Column</th><th>As written</th><th>Row</th></tr>\n",
+    );
+    for f in findings {
+        let head = format!(
+            "{}{}{}",
+            html_escape(&v.number(&f.e164)),
+            f.region
+                .as_ref()
+                .map(|r| format!(" <small>(read as {})</small>", html_escape(r)))
+                .unwrap_or_default(),
+            f.note
+                .as_ref()
+                .map(|n| format!(
+                    "<br><small>{}</small>",
+                    html_escape(&if v.run.redact {
+                        redact_note(n)
+                    } else {
+                        n.clone()
+                    })
+                ))
+                .unwrap_or_default()
+        );
+        for (i, o) in f.occurrences.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<tr><td class=\"number\">{}</td><td>{}:{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if i == 0 { head.clone() } else { "〃".into() },
+                html_escape(&o.source),
+                o.line,
+                html_escape(&o.column),
+                html_escape(&v.number(&o.input)),
+                html_row_fields(v, o)
+            );
+        }
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+/// A self-contained HTML report (no external assets) that HR and legal can file.
+pub fn check_html(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
+    let v = View {
+        outcome,
+        facts,
+        run,
+    };
+    let (numbers, _) = outcome.match_counts();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hushlist check report: {verdict}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; color: #222; line-height: 1.45; padding: 0 1rem; }}
+h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.2rem; margin-top: 2rem; }}
+.verdict {{ padding: .8rem 1rem; border-radius: .4rem; font-weight: bold; }}
+.hit {{ background: #fde2e1; border: 1px solid #c0392b; }} .clear {{ background: #e3f6e8; border: 1px solid #27ae60; }}
+.warn {{ background: #fff4d6; border: 1px solid #c99a06; }}
+table {{ border-collapse: collapse; width: 100%; margin: .5rem 0; }}
+th, td {{ border: 1px solid #ccc; padding: .35rem .5rem; text-align: left; vertical-align: top; font-size: .92rem; }}
+th {{ background: #f3f3f3; }} td.number {{ font-family: ui-monospace, monospace; }}
+.facts td:first-child {{ width: 16rem; color: #555; }} .note {{ background: #f7f7f7; padding: .8rem 1rem; border-left: 4px solid #888; }}
+footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
+</style></head><body>
+<h1>hushlist check report</h1>
+<p class="verdict {class}">{verdict}: {totals}.</p>
+<p>{false_matches}.</p>
+"#,
+        verdict = html_escape(&verdict(outcome)),
+        class = if numbers == 0 { "clear" } else { "hit" },
+        totals = html_escape(&totals(outcome)),
+        false_matches = html_escape(&false_match_line(&v)),
+    );
+    let _ = write!(
+        s,
+        r#"<h2>What this means</h2>
+<div class="note"><p>{note}</p>
+<p><b>How to confirm a possible match:</b> contact the list's publisher and give them only the number in question
+and the date from which your company has held it; they can tell you whether it is really on the list and when it
+made contact. Numbers are reassigned by carriers: a contact from before your company held the number says nothing
+about the person using it now. Until confirmed, nobody should act on a match, and the person or device behind it is
+entitled to privacy: this report is confidential.</p></div>
+"#,
+        note = html_escape(MATCH_NOTE),
+    );
+    let _ = writeln!(s, "<h2>Possible matches ({numbers})</h2>");
+    if numbers == 0 {
+        let _ = writeln!(s, "<p>None of the numbers checked is on the list.</p>");
+    } else {
+        s.push_str(&html_findings(&v, &outcome.matches));
+    }
+    if !outcome.warnings.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2>Doubtful numbers ({})</h2><p class=\"verdict warn\">These were checked and did not match, but they are only <i>possible</i> numbers for the region used: the region may be wrong. Check them with the right region.</p>",
+            outcome.warnings.len()
+        );
+        s.push_str(&html_findings(&v, &outcome.warnings));
+    }
+    let _ = writeln!(
+        s,
+        "<h2>Cells that are not phone numbers ({})</h2>",
+        outcome.invalid.len()
+    );
+    if outcome.invalid.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>Every non-empty cell held a phone number ({} empty cells).</p>",
+            outcome.empty
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<p>These cells were <b>not checked</b>. Correct them and check again. ({} empty cells are not listed.)</p>\n<table><tr><th>Where</th><th>Column</th><th>As written</th><th>Why</th></tr>",
+            outcome.empty
+        );
+        for p in &outcome.invalid {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}:{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&p.source),
+                p.line,
+                html_escape(&p.column),
+                html_escape(&v.number(&p.input)),
+                html_escape(&p.reason)
+            );
+        }
+        let _ = writeln!(s, "</table>");
+    }
+    if !outcome.region_problems.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2>Regions not recognised ({})</h2><table><tr><th>Where</th><th>Written</th><th>What happened</th></tr>",
+            outcome.region_problems.len()
+        );
+        for p in &outcome.region_problems {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}:{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&p.source),
+                p.line,
+                html_escape(&p.input),
+                html_escape(&p.reason)
+            );
+        }
+        let _ = writeln!(s, "</table>");
+    }
+    let _ = writeln!(s, "<h2>What was checked</h2><table class=\"facts\">");
+    let mut facts_rows: Vec<(String, String)> = vec![("Default regions".into(), regions_line(run))];
+    for src in &outcome.sources {
+        facts_rows.push((format!("Input {}", src.name), source_lines(src).join("\n")));
+    }
+    for (k, val) in facts_rows {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            html_escape(&k),
+            html_escape(&val).replace('\n', "<br>")
+        );
+    }
+    let _ = writeln!(s, "</table>");
+    let _ = writeln!(
+        s,
+        "<h2>The list checked against</h2><table class=\"facts\">"
+    );
+    let rows = [
+        ("Snapshot", format!("#{}", facts.sequence)),
+        ("Created", facts.created.clone()),
+        ("Expires", facts.expires.clone()),
+        ("Entries", facts.entries.to_string()),
+        ("Signed by key", facts.key_id.clone()),
+        ("Digest (BLAKE3)", facts.blake3.clone()),
+        (
+            "False-positive rate",
+            format!(
+                "declared {:.1e}, estimated from the filter {:.1e}",
+                facts.fp_rate_declared, facts.fp_rate_estimated
+            ),
+        ),
+    ];
+    for (k, val) in rows {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            html_escape(k),
+            html_escape(&val)
+        );
+    }
+    let _ = writeln!(s, "</table>");
+    for w in &facts.warnings {
+        let _ = writeln!(
+            s,
+            "<p class=\"verdict hit\">Warning: {}</p>",
+            html_escape(w)
+        );
+    }
+    let _ = writeln!(s, "<h2>This run</h2><table class=\"facts\">");
+    let run_rows = [
+        ("Generated at", run.generated_at.clone()),
+        ("Host", run.host.clone()),
+        ("User", run.user.clone()),
+        ("Tool", run.tool.clone()),
+        ("Options", run.options.join(" ")),
+        (
+            "Redacted",
+            if run.redact {
+                "yes: numbers show their last two digits, rows are omitted".into()
+            } else {
+                "no".into()
+            },
+        ),
+    ];
+    for (k, val) in run_rows {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            html_escape(k),
+            html_escape(&val)
+        );
+    }
+    let _ = write!(
+        s,
+        "</table>\n<footer>The numbers were checked on this computer; none was sent anywhere.</footer>\n</body></html>\n"
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(visible("a\x1b[31mb\u{202e}c"), "a\\u{1b}[31mb\\u{202e}c");
+        assert_eq!(visible("Jürgen"), "Jürgen");
+    }
+
+    #[test]
+    fn redaction_keeps_two_digits() {
+        assert_eq!(redact_number("+13135550142"), "…42");
+        assert_eq!(redact_number("313.555.0142"), "…42");
+        assert_eq!(
+            redact_note("not a valid US number; valid as GB +447700900009"),
+            "not a valid US number; valid as GB …09"
+        );
+    }
+
+    #[test]
+    fn expected_counts_read_right() {
+        assert_eq!(expected_count(0.37), "0.37");
+        assert_eq!(expected_count(0.00002), "2e-5");
+        assert_eq!(expected_count(0.003), "0.003");
+        assert_eq!(expected_count(3e-6), "3e-6");
+    }
+}
