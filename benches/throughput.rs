@@ -6,7 +6,7 @@
 //! `cargo test` (no `--bench` argument) each stage runs once, so the benchmark
 //! is compiled and exercised by the tests without slowing them.
 use hushlist::check::input::{InputOptions, RowReader};
-use hushlist::check::{Checker, Outcome};
+use hushlist::check::{CheckOptions, Checker, Outcome};
 use hushlist::format::filter;
 use hushlist::format::normalize::{normalize, Region};
 use hushlist::format::number_key::{Kdf, NumberHasher};
@@ -113,10 +113,15 @@ fn main() {
             .count()
     });
     let checker = Checker::new(&snap).unwrap();
+    let us_list: Vec<Region> = us.into_iter().collect();
+    let options = CheckOptions {
+        regions: us_list.clone(),
+        ..CheckOptions::default()
+    };
     bench("normalize_key_lookup", n, 50, || {
         inputs
             .iter()
-            .filter(|i| checker.check(black_box(i), us).unwrap().1)
+            .filter(|i| checker.check(black_box(i), &us_list).unwrap()[0].1)
             .count()
     });
     let slow = NumberHasher::new(Kdf::default(), [7; 32]).unwrap();
@@ -133,11 +138,19 @@ fn main() {
             &InputOptions::default(),
         )
         .unwrap();
+        let layout = reader.layout().clone();
         let mut checker = Checker::new(&snap).unwrap();
         let mut outcome = Outcome::default();
         outcome
-            .check_rows(&mut checker, us, "bench", reader, &mut |_| {})
+            .check_rows(
+                &mut checker,
+                &options,
+                "bench",
+                Some(&layout),
+                reader,
+                &mut |_| {},
+            )
             .unwrap();
-        outcome.valid
+        outcome.checked
     });
 }

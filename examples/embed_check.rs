@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Check every row of the inventory: one call.
     let options = CheckOptions {
-        region: Some(Region::parse("US")?),
+        regions: vec![Region::parse("US")?],
         ..CheckOptions::default()
     };
     let file = std::io::BufReader::new(std::fs::File::open(inventory)?);
@@ -30,24 +30,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Act on the result in the company's own way.
     for finding in &outcome.matches {
-        println!(
-            "TICKET: review device of {} (line {}): possible match, confirm with the publisher",
-            finding.fields.first().map(String::as_str).unwrap_or("?"),
-            finding.line
-        );
+        for place in &finding.occurrences {
+            println!(
+                "TICKET: review device of {} (line {}): possible match, confirm with the publisher",
+                place.fields.first().map(String::as_str).unwrap_or("?"),
+                place.line
+            );
+        }
     }
     for bad in &outcome.invalid {
         eprintln!(
-            "{}:{}: not checked: {}",
-            bad.source,
-            bad.line,
-            bad.reason.as_deref().unwrap_or("")
+            "{}:{} {}: not checked: {}",
+            bad.source, bad.line, bad.column, bad.reason
         );
     }
     println!(
         "{} rows, {} numbers checked, {} possible matches (snapshot #{}, key {})",
         outcome.rows,
-        outcome.valid,
+        outcome.checked,
         outcome.matches.len(),
         list.facts().sequence,
         list.key_id()

@@ -25,6 +25,9 @@ pub enum CheckFormat {
     Jsonl,
 }
 
+/// An input's name, its reader, and its length when it is a regular file.
+pub type OpenedInput = (String, Box<dyn io::BufRead + Send>, Option<u64>);
+
 /// How to read inputs: shared by `check` and `explain`.
 #[derive(Args, Clone)]
 pub struct InputArgs {
@@ -173,9 +176,7 @@ impl InputArgs {
     }
 
     /// Opens each file (or stdin), with its length when it is a regular file.
-    pub fn open_file(
-        file: &Path,
-    ) -> Result<(String, Box<dyn io::BufRead + Send>, Option<u64>), Failure> {
+    pub fn open_file(file: &Path) -> Result<OpenedInput, Failure> {
         if file.as_os_str() == "-" {
             return Ok(("-".into(), Box::new(BufReader::new(io::stdin())), None));
         }

@@ -164,7 +164,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
             for (name, layout, digest) in &layouts {
                 let columns: Vec<&str> = layout.columns.iter().map(|c| c.name.as_str()).collect();
                 s.push_str(&visible(&format!(
-                    "{name}: sha256 {digest}, {}, delimiter {}; columns {} ({}){}{}\n",
+                    "{name}: sha256 {digest}, {}, delimiter {}; columns {} ({}){}{}",
                     layout.encoding,
                     layout.delimiter_name(),
                     columns.join(", "),
@@ -180,10 +180,11 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
                         .map(|c| format!("; region column {}", c.name))
                         .unwrap_or_default()
                 )));
+                s.push('\n');
             }
             for l in &lines {
                 s.push_str(&visible(&format!(
-                    "{}:{} {} {:?} [regions {}] -> {}\n",
+                    "{}:{} {} {:?} [regions {}] -> {}",
                     l.source,
                     l.line,
                     l.column,
@@ -195,6 +196,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
                     },
                     result_text(&l.result)
                 )));
+                s.push('\n');
             }
             s
         }

@@ -29,13 +29,17 @@ fn json(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
+/// The lines of every cell that matched, in input order.
 fn matched_lines(v: &serde_json::Value) -> Vec<u64> {
-    v["possible_matches"]
+    let mut lines: Vec<u64> = v["possible_matches"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["line"].as_u64().unwrap())
-        .collect()
+        .flat_map(|m| m["occurrences"].as_array().unwrap().iter())
+        .map(|o| o["line"].as_u64().unwrap())
+        .collect();
+    lines.sort();
+    lines
 }
 
 #[test]
@@ -79,9 +83,17 @@ fn every_input_quirk_is_normalized() {
         r.stdout
     );
     assert_eq!(v["summary"]["rows"], 12);
-    assert_eq!(v["invalid_rows"][0]["line"], 14);
-    assert_eq!(v["possible_matches"][4]["row"]["employee"], "Eve, Jr.");
+    assert_eq!(v["not_numbers"][0]["line"], 14);
+    assert_eq!(v["not_numbers"][0]["column"], "phone");
+    assert_eq!(
+        v["possible_matches"][4]["occurrences"][0]["row"]["employee"],
+        "Eve, Jr."
+    );
     assert_eq!(v["possible_matches"][8]["e164"], "+442079460959");
+    assert_eq!(
+        v["possible_matches"][8]["region"], "GB",
+        "the row's region read it"
+    );
 }
 
 #[test]
@@ -140,39 +152,53 @@ fn every_output_format_keeps_the_row_and_the_bad_rows() {
     );
     let table = check(&lab, &["--region", "US", s(&input)]).expect(1);
     assert!(
-        table
-            .stdout
-            .contains("1 POSSIBLE MATCH: 3 rows read, 2 numbers checked, 1 not numbers"),
+        table.stdout.starts_with(
+            "1 POSSIBLE MATCH (1 row): 3 rows read; 3 cells: 2 checked, 0 empty, 1 not numbers"
+        ),
         "{}",
         table.stdout
     );
     assert!(
         table.stdout.contains("Ana | 313 555 0101")
-            && table.stdout.contains("\"garbage\": not a phone number")
+            && table.stdout.contains("phone \"garbage\": contains letters"),
+        "{}",
+        table.stdout
     );
     assert!(
         table
             .stdout
-            .contains("confirm it with the list's publisher"),
+            .contains("Confirm every match with the list's publisher")
+            && table
+                .stdout
+                .contains("expected false matches in this run: "),
         "{}",
         table.stdout
     );
 
     let csv = check(&lab, &["--region", "US", "--format", "csv", s(&input)]).expect(1);
     let lines: Vec<&str> = csv.stdout.lines().collect();
-    assert_eq!(lines[0], "status,source,line,input,e164,reason,row...");
+    assert_eq!(
+        lines[0],
+        "status,source,line,column,input,e164,region,valid,note,row..."
+    );
     assert!(
-        lines[1].starts_with("possible_match,")
-            && lines[1].ends_with(",+13135550101,,Ana,313 555 0101"),
+        lines[1].starts_with("input,") && lines[1].contains("sha256"),
         "{}",
         lines[1]
     );
     assert!(
-        lines[2].starts_with("invalid,")
-            && lines[2].contains(",3,garbage,,not a phone number,Bob,garbage"),
+        lines[2].starts_with("possible_match,")
+            && lines[2].ends_with(",2,phone,313 555 0101,+13135550101,US,true,,Ana,313 555 0101"),
         "{}",
         lines[2]
     );
+    assert!(
+        lines[3].starts_with("invalid,")
+            && lines[3].contains(",3,phone,garbage,,,,contains letters"),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[4].starts_with("summary,"), "{}", lines[4]);
 
     let jsonl = check(&lab, &["--region", "US", "--format", "jsonl", s(&input)]).expect(1);
     let objects: Vec<serde_json::Value> = jsonl
@@ -180,13 +206,15 @@ fn every_output_format_keeps_the_row_and_the_bad_rows() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(objects.len(), 3);
+    assert_eq!(objects.len(), 4);
     assert_eq!(objects[0]["type"], "possible_match");
-    assert_eq!(objects[0]["row"]["employee"], "Ana");
+    assert_eq!(objects[0]["occurrences"][0]["row"]["employee"], "Ana");
     assert_eq!(objects[1]["type"], "invalid");
-    assert_eq!(objects[2]["type"], "summary");
-    assert_eq!(objects[2]["summary"]["possible_matches"], 1);
-    assert!(objects[2]["snapshot"]["sequence"].is_u64());
+    assert_eq!(objects[2]["type"], "input");
+    assert_eq!(objects[2]["layout"]["columns"][0]["name"], "phone");
+    assert_eq!(objects[3]["type"], "summary");
+    assert_eq!(objects[3]["summary"]["possible_matches"]["numbers"], 1);
+    assert!(objects[3]["snapshot"]["sequence"].is_u64());
 }
 
 #[test]
@@ -230,7 +258,7 @@ fn reports_written_to_files_are_private_and_self_contained() {
         );
     }
     let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(v["summary"]["possible_matches"], 1);
+    assert_eq!(v["summary"]["possible_matches"]["numbers"], 1);
     let page = fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>") && page.contains("1 POSSIBLE MATCH"));
     assert!(page.contains("How to confirm a possible match"));

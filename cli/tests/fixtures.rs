@@ -136,10 +136,10 @@ fn demo_check_finds_the_planted_numbers() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["row"]["employee"].as_str().unwrap())
+        .map(|m| m["occurrences"][0]["row"]["employee"].as_str().unwrap())
         .collect();
     assert_eq!(employees, ["Ben Okafor", "Dev Patel", "Farid Haddad"]);
-    assert_eq!(v["summary"]["invalid"], 2);
+    assert_eq!(v["summary"]["not_numbers"], 2);
     assert_eq!(v["summary"]["rows"], 12);
 }
 

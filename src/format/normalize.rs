@@ -406,6 +406,80 @@ mod tests {
         ));
     }
 
+    fn read(text: &str, regions: &[&str]) -> Result<Vec<(String, bool)>, NormalizeError> {
+        let regions: Vec<Region> = regions.iter().map(|r| Region::parse(r).unwrap()).collect();
+        interpret(text, &regions, ReadOptions::default())
+            .map(|v| v.into_iter().map(|r| (r.e164, r.valid)).collect())
+    }
+
+    #[test]
+    fn only_numbers_are_numbers() {
+        assert_eq!(read("V-20000", &["DE"]), Err(NormalizeError::Letters));
+        assert_eq!(read("1-800-FLOWERS", &["US"]), Err(NormalizeError::Letters));
+        assert_eq!(read("2026-11-29", &["DE"]), Err(NormalizeError::Date));
+        assert_eq!(read("29.11.2026", &["DE"]), Err(NormalizeError::Date));
+        assert_eq!(read("11/29/2026", &["US"]), Err(NormalizeError::Date));
+        assert_eq!(
+            read("4.47701E+11", &["GB"]),
+            Err(NormalizeError::ScientificNotation)
+        );
+        assert_eq!(read("   ", &["GB"]), Err(NormalizeError::Empty));
+        // Extensions, tel: URIs and the spreadsheet's text apostrophe still read.
+        for text in [
+            "313-555-0101 ext. 42",
+            "313.555.0101 x42",
+            "tel:+1-313-555-0101;ext=7",
+            "'3135550101",
+            "(313) 555-0101 #12",
+        ] {
+            assert_eq!(read(text, &["US"]).unwrap()[0].0, "+13135550101", "{text}");
+        }
+        let letters = interpret(
+            "1-800-FLOWERS",
+            &[Region::parse("US").unwrap()],
+            ReadOptions {
+                allow_letters: true,
+            },
+        );
+        assert_eq!(letters.unwrap()[0].e164, "+18003569377");
+        // Not dates: phone numbers with separators.
+        assert!(read("313-555-0101", &["US"]).is_ok());
+        assert!(read("030.901.820", &["DE"]).is_ok());
+    }
+
+    #[test]
+    fn national_numbers_are_read_under_every_region_where_possible() {
+        let readings = read("07700 900461", &["DE", "GB", "US"]).unwrap();
+        let numbers: Vec<&str> = readings.iter().map(|(e, _)| e.as_str()).collect();
+        assert!(numbers.contains(&"+447700900461"), "{numbers:?}");
+        assert!(numbers.contains(&"+497700900461"), "{numbers:?}");
+        // International format: one reading whatever the regions.
+        assert_eq!(
+            read("+44 20 7946 0958", &["DE", "US"]).unwrap(),
+            vec![("+442079460958".into(), true)]
+        );
+        assert_eq!(read("313 555 0101", &[]), Err(NormalizeError::NeedsRegion));
+    }
+
+    #[test]
+    fn normalization_is_a_fixed_point() {
+        let us = Region::parse("US").unwrap();
+        let once = normalize("011 46 0052321 0958", Some(us)).unwrap();
+        assert_eq!(
+            normalize(&once, None).unwrap(),
+            once,
+            "re-normalizing {once} changed it"
+        );
+        for (text, region) in [
+            ("(313) 555-0123", Some(us)),
+            ("+44 (0)20 7946 0958", None),
+            ("00 49 30 901820", Some(Region::parse("DE").unwrap())),
+        ] {
+            let e164 = normalize(text, region).unwrap();
+            assert_eq!(normalize(&e164, None).unwrap(), e164);
+        }
+    }
+
     #[test]
     fn regions_parse_case_insensitively() {
         assert_eq!(Region::parse("gb").unwrap().to_string(), "GB");
