@@ -379,3 +379,72 @@ fn completions_and_man_page_come_from_the_cli_definitions() {
         &man.stdout[..200]
     );
 }
+
+#[test]
+fn an_interrupted_check_keeps_its_keys_and_the_rerun_resumes() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let lab = Lab::new();
+    // Slow enough (Argon2id, 8 MiB, 3 passes) that the run is still hashing when interrupted.
+    let params = ["--argon2-memory", "8192", "--argon2-passes", "3"];
+    lab.build(&lab.key(), "pub", "313 555 0101\n", &params)
+        .expect(0);
+    let numbers: String = (0..600)
+        .map(|i| format!("+1 212 555 {:04}\n", i % 10_000))
+        .collect();
+    let input = lab.write("inv.txt", &numbers);
+    let cache = lab.path("cache");
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let args = [
+        "check",
+        "--key",
+        s(&key),
+        "--snapshot",
+        s(&snap),
+        "--format",
+        "json",
+        s(&input),
+    ];
+    let mut child = Command::new(hushlist())
+        .args(args)
+        .env_clear()
+        .env("HUSHLIST_CACHE_DIR", &cache)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Interrupt once some batches have reached the cache file.
+    let started = Instant::now();
+    let cached_bytes = || {
+        fs::read_dir(&cache)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .and_then(|e| e.metadata().ok())
+            .map_or(0, |m| m.len())
+    };
+    while cached_bytes() < 40 + 24 * 64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no key was cached"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run_program("kill", &["-INT", &child.id().to_string()]);
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the check was interrupted");
+    let kept = (cached_bytes() - 40) / 24;
+    assert!(kept >= 64 && kept < 600, "{kept} keys kept");
+
+    let rerun =
+        json(&run_full(&hushlist(), &args, &[("HUSHLIST_CACHE_DIR", s(&cache))], "").expect(0));
+    assert_eq!(
+        rerun["summary"]["from_cache"], kept,
+        "every key computed before Ctrl-C was reused"
+    );
+    assert_eq!(rerun["summary"]["hashed"], 600 - kept);
+}
