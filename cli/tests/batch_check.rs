@@ -448,3 +448,30 @@ fn an_interrupted_check_keeps_its_keys_and_the_rerun_resumes() {
     );
     assert_eq!(rerun["summary"]["hashed"], 600 - kept);
 }
+
+#[test]
+fn the_config_file_holds_column_and_region_lists() {
+    let lab = listed();
+    let config = lab.write(
+        "config.toml",
+        "region = [\"DE\", \"US\"]\ncolumn = [\"Desk\", \"Cell\"]\nformat = \"json\"\n",
+    );
+    let input = lab.write(
+        "inv.csv",
+        "Name,Desk,Cell,Fax\nAna,313 555 0150,030 901820,313 555 0101\n",
+    );
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let r = run_full(
+        &hushlist(),
+        &["check", "--key", s(&key), "--snapshot", s(&snap), s(&input)],
+        &[("HUSHLIST_CONFIG", s(&config))],
+        "",
+    )
+    .expect(1);
+    let v = json(&r);
+    // The Berlin number in the Cell column, read under DE; Fax was not asked for.
+    assert_eq!(v["possible_matches"][0]["e164"], "+4930901820");
+    assert_eq!(v["possible_matches"][0]["region"], "DE");
+    assert_eq!(v["summary"]["cells"], 2);
+    assert_eq!(v["run"]["regions"], serde_json::json!(["DE", "US"]));
+}
