@@ -438,7 +438,7 @@ fn an_interrupted_check_keeps_its_keys_and_the_rerun_resumes() {
     let status = child.wait().unwrap();
     assert!(!status.success(), "the check was interrupted");
     let kept = (cached_bytes() - 40) / 24;
-    assert!(kept >= 64 && kept < 600, "{kept} keys kept");
+    assert!((64..600).contains(&kept), "{kept} keys kept");
 
     let rerun =
         json(&run_full(&hushlist(), &args, &[("HUSHLIST_CACHE_DIR", s(&cache))], "").expect(0));
