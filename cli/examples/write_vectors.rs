@@ -7,11 +7,13 @@ mod vectors;
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "fixtures/vectors".into()),
-    );
+    let arg = std::env::args().nth(1);
+    if arg.as_deref().is_some_and(|a| a.starts_with('-')) {
+        // Never mistake a flag such as --help for a directory to write into.
+        println!("usage: write_vectors [DIR]   (default fixtures/vectors)");
+        return Ok(());
+    }
+    let dir = PathBuf::from(arg.unwrap_or_else(|| "fixtures/vectors".into()));
     std::fs::create_dir_all(&dir)?;
     let mut json = serde_json::to_string_pretty(&vectors::compute()).expect("serializes");
     json.push('\n');

@@ -3,6 +3,7 @@
 mod check_cmd;
 mod config;
 mod explain_cmd;
+mod sources_cmd;
 mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -86,8 +87,18 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff); e.g. `hushlist man > hushlist.1`.
-    Man,
+    /// List, add or remove the sources (mirrors) updates come from.
+    Sources {
+        #[command(subcommand)]
+        command: sources_cmd::SourcesCommand,
+    },
+    /// Print the manual page (roff), e.g. `hushlist man > hushlist.1`; with
+    /// --dir, write one page per subcommand there (hushlist-check.1...).
+    Man {
+        /// Directory for hushlist.1 and a page per subcommand.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -244,6 +255,34 @@ fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
     Ok(if audit.passed() { 0 } else { 1 })
 }
 
+/// Writes `hushlist.1` and `hushlist-SUBCOMMAND.1` (every option of each) into `dir`.
+fn write_man_pages(dir: &Path) -> Result<u8, Failure> {
+    let fail = |e: std::io::Error| Failure::error(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut command = Cli::command();
+    command.build();
+    let mut pages = vec![("hushlist.1".to_string(), command.clone())];
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("hushlist-{}", sub.get_name());
+        pages.push((format!("{name}.1"), sub.clone().name(name)));
+    }
+    let mut written = Vec::new();
+    for (file, page) in pages {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(page)
+            .render(&mut out)
+            .map_err(|e| Failure::error(format!("man page: {e}")))?;
+        std::fs::write(dir.join(&file), out).map_err(fail)?;
+        written.push(file);
+    }
+    print(&format!(
+        "wrote {} to {}\n",
+        written.join(", "),
+        dir.display()
+    ))?;
+    Ok(0)
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
     let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
@@ -262,7 +301,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);
             print(&String::from_utf8_lossy(&out)).map(|_| 0)
         }
-        Command::Man => {
+        Command::Sources { command } => sources_cmd::sources(state_dir, command),
+        Command::Man { dir: Some(dir) } => write_man_pages(&dir),
+        Command::Man { dir: None } => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)

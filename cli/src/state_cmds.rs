@@ -16,7 +16,8 @@ pub struct InitArgs {
     #[arg(long, value_name = "PUB")]
     key: PathBuf,
     /// Base URL of the published directory; repeat for mirrors, tried in order.
-    #[arg(long = "url", value_name = "URL", required = true)]
+    /// None for an air-gapped site that only ever runs `hushlist import`.
+    #[arg(long = "url", value_name = "URL")]
     urls: Vec<String>,
     /// Extra CA certificate (PEM) to trust, for TLS-inspecting proxies.
     #[arg(long, value_name = "FILE")]
@@ -41,6 +42,10 @@ pub struct UpdateArgs {
     /// a clock that ran ahead was corrected).
     #[arg(long)]
     accept_clock: bool,
+    /// Print nothing when already current (for cron, which mails any output);
+    /// a new snapshot and every failure are still reported.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
@@ -61,12 +66,20 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
         ca_cert: args.ca_cert.map(|p| std::path::absolute(&p).unwrap_or(p)),
     };
     State::init(&root, &key, &config)?;
-    print(&format!(
-        "initialized {}\n  pinned key {}\n  sources    {}\nnext: hushlist update\n",
-        root.display(),
-        key.id(),
-        config.sources.join(", ")
-    ))?;
+    print(&if config.sources.is_empty() {
+        format!(
+            "initialized {}\n  pinned key {}\n  sources    none: bring publications with `hushlist import DIR`\n             (or add a mirror later with `hushlist sources add URL`)\n",
+            root.display(),
+            key.id()
+        )
+    } else {
+        format!(
+            "initialized {}\n  pinned key {}\n  sources    {}\nnext: hushlist update\n",
+            root.display(),
+            key.id(),
+            config.sources.join(", ")
+        )
+    })?;
     Ok(0)
 }
 
@@ -102,6 +115,11 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         progress: io::stderr().is_terminal().then(download_bar),
         ..HttpOptions::default()
     };
+    if config.sources.is_empty() {
+        return Err(Failure::error(
+            "no sources: this state was set up for `hushlist import DIR` only; add one with `hushlist sources add URL`",
+        ));
+    }
     let sources = config
         .sources
         .iter()
@@ -120,7 +138,9 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         },
     )
     .map_err(update_failure)?;
-    print(&format!("{outcome}\n"))?;
+    if !args.quiet || matches!(outcome, hushlist::client::update::Outcome::Installed { .. }) {
+        print(&format!("{outcome}\n"))?;
+    }
     Ok(0)
 }
 

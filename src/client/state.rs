@@ -217,6 +217,12 @@ impl State {
         read_json(&self.root.join("config.json"))
     }
 
+    /// Replaces the sources and settings (the rollback and freshness memory in
+    /// `status.json` is untouched, so changing mirrors never resets it).
+    pub fn save_config(&self, config: &Config) -> Result<(), StateError> {
+        write_json(&self.root.join("config.json"), config)
+    }
+
     /// The trusted keys.
     pub fn keyring(&self) -> Result<Keyring, StateError> {
         let path = self.root.join("keyring.json");

@@ -1,0 +1,116 @@
+//! Setting up and running the client day to day: air-gapped sites, changing
+//! mirrors, quiet cron runs, manual pages.
+
+mod common;
+use common::server::{static_files, Server};
+use common::*;
+use std::fs;
+
+fn client(lab: &Lab, args: &[&str]) -> Run {
+    let state = lab.path("state");
+    let mut all = vec!["--state-dir", s(&state)];
+    all.extend_from_slice(args);
+    run(&hushlist(), &all)
+}
+
+fn highest_seen(lab: &Lab) -> serde_json::Value {
+    let status: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(lab.path("state/status.json")).unwrap()).unwrap();
+    status["highest_sequence"].clone()
+}
+
+#[test]
+fn an_air_gapped_site_pins_a_key_without_a_url_and_imports() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let key = lab.public();
+    let r = client(&lab, &["init", "--key", s(&key)]).expect(0);
+    assert!(r.stdout.contains("hushlist import DIR"), "{}", r.stdout);
+    let r = client(&lab, &["update"]).expect(2);
+    assert!(r.stderr.contains("no sources"), "{}", r.stderr);
+    let site = lab.path("pub");
+    client(&lab, &["import", s(&site)]).expect(0);
+    client(&lab, &["check", "--region", "US", "-n", "313 555 0101"]).expect(1);
+}
+
+#[test]
+fn sources_change_without_losing_what_was_seen() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let server = Server::start(static_files(lab.path("pub")));
+    let key = lab.public();
+    let url = server.url();
+    client(&lab, &["init", "--key", s(&key), "--url", &url]).expect(0);
+    client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(0);
+    assert_eq!(highest_seen(&lab), 1);
+
+    client(&lab, &["sources", "add", "https://mirror.invalid/list"]).expect(0);
+    let r = client(
+        &lab,
+        &["sources", "add", "https://first.invalid/list", "--first"],
+    )
+    .expect(0);
+    assert_eq!(
+        r.stdout,
+        format!("1. https://first.invalid/list\n2. {url}\n3. https://mirror.invalid/list\n")
+    );
+    client(&lab, &["sources", "add", &url]).expect(2);
+    client(&lab, &["sources", "remove", "https://first.invalid/list"]).expect(0);
+    client(&lab, &["sources", "remove", "https://nowhere.invalid/"]).expect(2);
+    let r = client(&lab, &["sources", "list"]).expect(0);
+    assert_eq!(
+        r.stdout,
+        format!("1. {url}\n2. https://mirror.invalid/list\n")
+    );
+    assert_eq!(
+        highest_seen(&lab),
+        1,
+        "the rollback floor survives source changes"
+    );
+}
+
+#[test]
+fn a_quiet_update_says_nothing_when_current_and_speaks_when_it_installs() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let server = Server::start(static_files(lab.path("pub")));
+    let key = lab.public();
+    client(&lab, &["init", "--key", s(&key), "--url", &server.url()]).expect(0);
+    let args = ["update", "--quiet", "--timeout", "5", "--retries", "0"];
+    let first = client(&lab, &args).expect(0);
+    assert!(
+        first.stdout.contains("installed snapshot #1"),
+        "{}",
+        first.stdout
+    );
+    let again = client(&lab, &args).expect(0);
+    assert_eq!((again.stdout.as_str(), again.stderr.as_str()), ("", ""));
+}
+
+#[test]
+fn man_pages_cover_every_subcommand_and_option() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&hushlist(), &["man", "--dir", s(dir.path())]).expect(0);
+    let check = fs::read_to_string(dir.path().join("hushlist-check.1")).unwrap();
+    for option in [
+        "region\\-column",
+        "redact",
+        "strict",
+        "encoding",
+        "allow\\-letters",
+    ] {
+        assert!(
+            check.contains(option),
+            "{option} missing from hushlist-check.1"
+        );
+    }
+    for sub in [
+        "explain", "sources", "update", "verify", "audit", "import", "status", "init",
+    ] {
+        assert!(
+            dir.path().join(format!("hushlist-{sub}.1")).exists(),
+            "{sub}"
+        );
+    }
+    assert!(!dir.path().join("hushlist-help.1").exists());
+}
