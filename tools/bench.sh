@@ -48,17 +48,20 @@ work, expected = sys.argv[1], json.loads(sys.argv[2])
 report = json.load(open(f"{work}/out.json"))
 s = report["summary"]
 assert s["rows"] == expected["rows"], (s, expected)
-assert s["invalid"] == expected["invalid"], (s, expected)
-assert s["possible_matches"] >= expected["possible_matches_at_least"], (s, expected)
+assert s["not_numbers"] == expected["invalid"], (s, expected)
+assert s["empty"] == expected["empty"], (s, expected)
+assert s["possible_matches"]["rows"] >= expected["possible_matches_at_least"], (s, expected)
 lines = open(f"{work}/out.jsonl").read().splitlines()
 assert json.loads(lines[-1])["summary"] == s
-csv_rows = sum(1 for _ in open(f"{work}/out.csv")) - 1
-assert csv_rows == s["invalid"] + s["possible_matches"], csv_rows
+csv = open(f"{work}/out.csv").read().splitlines()
+assert sum(l.startswith("invalid,") for l in csv) == s["not_numbers"]
+assert sum(l.startswith("possible_match,") for l in csv) == s["possible_matches"]["rows"]
 table = open(f"{work}/out.table").read()
 assert f"{s['rows']} rows read" in table
 html = open(f"{work}/out.html").read()
 assert "POSSIBLE MATCHES" in html and "http" not in html.split("<footer>")[0].lower().replace("https", "")
-print(f"   reports agree: {s['rows']} rows, {s['invalid']} invalid, {s['possible_matches']} possible matches "
+print(f"   reports agree: {s['rows']} rows, {s['not_numbers']} not numbers, {s['empty']} empty, "
+      f"{s['possible_matches']['rows']} possible matches "
       f"({expected['possible_matches_at_least']} planted)")
 PY
 
