@@ -106,6 +106,11 @@ struct BuildArgs {
     /// Refuse to publish if any row is not a phone number.
     #[arg(long)]
     strict: bool,
+    /// Include the content of skipped rows in the messages (by default only
+    /// their line numbers: the list is sensitive and stderr ends up in cron mail
+    /// and logs).
+    #[arg(long)]
+    show_rows: bool,
 }
 
 fn random<const N: usize>() -> Result<[u8; N], String> {
@@ -208,7 +213,17 @@ fn build(args: BuildArgs) -> Result<(), String> {
                 // The list is sensitive: name the line, never the content.
                 Err(reason) => {
                     invalid += 1;
-                    eprintln!("hushlist-publish: {name}:{}: skipped, {reason}", row.line);
+                    let shown = match (&cell.value, args.show_rows) {
+                        (Ok(v), true) => format!(
+                            " {:?}",
+                            v.chars().filter(|c| !c.is_control()).collect::<String>()
+                        ),
+                        _ => String::new(),
+                    };
+                    eprintln!(
+                        "hushlist-publish: {name}:{}:{shown} skipped, {reason}",
+                        row.line
+                    );
                 }
             }
         }
