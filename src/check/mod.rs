@@ -9,6 +9,7 @@
 //! snapshot first; [`check_input`] and [`Checker`] are the steps underneath.
 
 pub mod input;
+pub mod regions;
 pub mod report;
 
 use crate::check::input::{InputError, InputOptions, Row, RowReader};
