@@ -445,7 +445,10 @@ pub(super) const SUBDIVISIONS: &[(&str, &[&str])] = &[
 ];
 
 /// Values that name several regions, and each candidate with what it means.
-pub(super) type Ambiguity = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+pub(super) type Ambiguity = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
 
 /// Values that name more than one region.
 #[rustfmt::skip]
