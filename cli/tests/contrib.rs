@@ -276,3 +276,27 @@ fn the_timer_starts_the_update_daily_with_a_random_delay() {
         "update needs the network"
     );
 }
+
+#[test]
+fn systemd_sysusers_creates_the_service_user() {
+    let found = Command::new("systemd-sysusers")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("SKIPPED: systemd-sysusers is not installed; hushlist.sysusers was NOT checked");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("etc")).unwrap();
+    let out = Command::new("systemd-sysusers")
+        .arg(format!("--root={}", root.path().display()))
+        .arg("--dry-run")
+        .arg(contrib().join("systemd/hushlist.sysusers"))
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("Creating user 'hushlist'"), "{said}");
+}
