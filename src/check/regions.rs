@@ -11,7 +11,8 @@
 //!
 //! A value such as "United Kingdom (GB)" or "Georgia / GE" is read part by
 //! part when the whole is not known; every part must be known, and together
-//! they must name exactly one region.
+//! they must name exactly one region. An ISO 3166-2 subdivision code (`US-CA`,
+//! `GB-SCT`) stands for its country.
 
 mod names;
 
@@ -130,9 +131,26 @@ pub fn region_from_value(text: &str) -> Result<Region, UnknownRegionValue> {
         }
         None => {}
     }
+    if let Some(region) = subdivision_code(text) {
+        return Ok(region);
+    }
     match by_parts(text, None)? {
         Some(region) => Ok(region),
         None => Err(UnknownRegionValue::Unknown { value: value() }),
+    }
+}
+
+/// An ISO 3166-2 subdivision code (`US-CA`, `GB-ENG`, `DE-BE`) stands for its
+/// country: the part before the hyphen.
+fn subdivision_code(text: &str) -> Option<Region> {
+    let (country, subdivision) = text.trim().split_once('-')?;
+    let well_formed = country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_alphabetic())
+        && (1..=3).contains(&subdivision.len())
+        && subdivision.bytes().all(|b| b.is_ascii_alphanumeric());
+    match lookup(&country.to_ascii_lowercase()) {
+        Some(Meaning::One(region)) if well_formed => Some(*region),
+        _ => None,
     }
 }
 

@@ -208,6 +208,29 @@ fn native_and_european_names_of_many_regions() {
 }
 
 #[test]
+fn subdivision_codes_and_statistical_names_stand_for_their_country() {
+    for (value, want) in [
+        ("US-CA", "US"),
+        ("gb-sct", "GB"),
+        ("GB-ENG", "GB"),
+        ("DE-BE", "DE"),
+        ("CA-QC", "CA"),
+        ("Korea, Rep.", "KR"),
+        ("Egypt, Arab Rep.", "EG"),
+        ("Congo, Dem. Rep.", "CD"),
+        ("Czech Rep.", "CZ"),
+        ("Slovak Republic", "SK"),
+        ("Hong Kong SAR, China", "HK"),
+        ("Venezuela, RB", "VE"),
+    ] {
+        assert_eq!(code(value), want, "{value:?}");
+    }
+    for value in ["XX-AB", "US-CALIF", "V-20000"] {
+        assert!(region_from_value(value).is_err(), "{value:?}");
+    }
+}
+
+#[test]
 fn ambiguous_values_name_every_candidate() {
     for (value, want) in [
         ("Georgia", &["GE", "US"][..]),
