@@ -357,7 +357,8 @@ fn merge(old: &Meaning, new: &Meaning) -> Option<Meaning> {
 
 /// The matching key of a value: lower case, accents and punctuation dropped,
 /// `&` read as "and", `St`/`Ste` as "Saint"/"Sainte", a leading or trailing
-/// "the" ignored ("The Gambia", "Bahamas, The"), full-width letters as ASCII.
+/// "the" ignored ("The Gambia", "Bahamas, The"), full-width letters as ASCII,
+/// flag emoji as their two letters.
 fn fold(text: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
@@ -370,6 +371,8 @@ fn fold(text: &str) -> String {
         let c = match c {
             // Full-width ASCII (common in East Asian exports).
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            // Flag emoji are pairs of regional indicators: 🇩🇪 spells "de".
+            '\u{1F1E6}'..='\u{1F1FF}' => char::from(b'a' + (c as u32 - 0x1F1E6) as u8),
             _ => c,
         };
         if c == '&' {

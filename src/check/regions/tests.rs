@@ -199,6 +199,8 @@ fn native_and_european_names_of_many_regions() {
         ("Namibia", "NA"),
         ("NAM", "NA"),
         ("ＵＳＡ", "US"),
+        ("🇩🇪", "DE"),
+        ("🇬🇧", "GB"),
         ("Cote\u{302} d'Ivoire", "CI"),
         ("Espan\u{303}a", "ES"),
     ];
