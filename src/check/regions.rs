@@ -20,7 +20,7 @@ use crate::format::normalize::Region;
 use names::{AMBIGUOUS, REGIONS, SUBDIVISIONS, WITHOUT_NUMBERS};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 /// One of the regions an ambiguous value may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +151,46 @@ fn subdivision_code(text: &str) -> Option<Region> {
     match lookup(&country.to_ascii_lowercase()) {
         Some(Meaning::One(region)) if well_formed => Some(*region),
         _ => None,
+    }
+}
+
+/// Distinct values remembered by [`RegionValues`]; a column with more is read
+/// afresh past this many, so memory stays bounded.
+const MAX_REMEMBERED: usize = 4096;
+
+/// [`region_from_value`] with a memory: a country column holds a handful of
+/// distinct values over millions of rows, and reading a value costs about as
+/// much as checking a number, so each distinct value is read once. Shared
+/// between threads.
+#[derive(Debug, Default)]
+pub struct RegionValues {
+    seen: RwLock<HashMap<String, Result<Region, UnknownRegionValue>>>,
+}
+
+impl RegionValues {
+    /// An empty memory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What `text` means, as [`region_from_value`] says.
+    pub fn read(&self, text: &str) -> Result<Region, UnknownRegionValue> {
+        // A poisoned lock only means another thread panicked mid-insert of a
+        // value that is computed again if missing.
+        if let Some(known) = self
+            .seen
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            return known.clone();
+        }
+        let result = region_from_value(text);
+        let mut seen = self.seen.write().unwrap_or_else(|e| e.into_inner());
+        if seen.len() < MAX_REMEMBERED {
+            seen.insert(text.to_string(), result.clone());
+        }
+        result
     }
 }
 

@@ -363,3 +363,26 @@ fn missing_value_markers_shadow_no_name_but_namibias_code() {
         );
     }
 }
+
+#[test]
+fn remembered_values_read_as_fresh_ones() {
+    let values = RegionValues::new();
+    for _ in 0..3 {
+        for value in [
+            "UK",
+            "Deutschland",
+            "Georgia",
+            "N/A",
+            "Atlantis",
+            "Georgia (GE)",
+        ] {
+            assert_eq!(values.read(value), region_from_value(value), "{value:?}");
+        }
+    }
+    for i in 0..MAX_REMEMBERED + 10 {
+        let value = format!("Nowhere {i}");
+        assert_eq!(values.read(&value), region_from_value(&value));
+    }
+    assert_eq!(values.seen.read().unwrap().len(), MAX_REMEMBERED);
+    assert_eq!(values.read("England").unwrap().to_string(), "GB");
+}
