@@ -40,6 +40,8 @@ pub struct Checker<'a> {
     hasher: NumberHasher,
     filter: &'a Filter,
     cache: Option<KeyCache>,
+    // Region cells repeat ("UK", "UK", "Germany"...): read each value once.
+    region_values: regions::RegionValues,
 }
 
 impl<'a> Checker<'a> {
@@ -49,6 +51,7 @@ impl<'a> Checker<'a> {
             hasher: NumberHasher::new(snapshot.header.kdf, snapshot.header.salt)?,
             filter: &snapshot.filter,
             cache: None,
+            region_values: regions::RegionValues::new(),
         })
     }
 
@@ -474,15 +477,10 @@ fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> 
     }
 }
 
-/// The region a row's region cell names, or why it names none.
-fn row_region(text: &str) -> Result<Region, String> {
-    regions::region_from_value(text).map_err(|e| e.to_string())
-}
-
 fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
     let (regions, region_problem) = match &row.region {
         None => (options.regions.clone(), None),
-        Some(text) => match row_region(text) {
+        Some(text) => match checker.region_values.read(text).map_err(|e| e.to_string()) {
             Ok(r) => (vec![r], None),
             Err(e) => (
                 options.regions.clone(),
