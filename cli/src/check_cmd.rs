@@ -42,8 +42,9 @@ pub struct InputArgs {
     )]
     pub region: Vec<String>,
     /// A column holding each row's region (ISO code or country name such as UK,
-    /// Deutschland), used where the file has it; an unknown value is warned about
-    /// and the row falls back to --region.
+    /// Deutschland), used where the file has it: a national number is read under
+    /// the row's region first, then under each --region. An unknown value is
+    /// warned about and the row uses --region alone.
     #[arg(long, value_name = "NAME|INDEX")]
     pub region_column: Option<String>,
     /// A column holding numbers (header name or 1-based index); repeat for several.

@@ -7,8 +7,8 @@ use crate::{print, Failure, VerifyFormat};
 use clap::Parser;
 use hushlist::check::input::{InputOptions, Layout, Row, RowReader};
 use hushlist::check::regions::region_from_value;
-use hushlist::check::regions_text;
 use hushlist::check::render::visible;
+use hushlist::check::{regions_text, row_first};
 use hushlist::format::normalize::{interpret, ReadOptions, Region};
 use serde_json::json;
 
@@ -41,7 +41,7 @@ fn explain_row(
     let (row_regions, region_note) = match &row.region {
         None => (regions.to_vec(), String::new()),
         Some(text) => match region_from_value(text) {
-            Ok(r) => (vec![r], format!(" (row says {text:?})")),
+            Ok(r) => (row_first(r, regions), format!(" (row says {text:?})")),
             Err(e) => (regions.to_vec(), format!(" ({e}; defaults used)")),
         },
     };

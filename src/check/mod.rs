@@ -233,6 +233,9 @@ enum CellResult {
 struct RowResult {
     cells: Vec<CellResult>,
     region_problem: Option<String>,
+    /// The region the row itself names, whose reading decides whether a
+    /// national number is doubtful.
+    row_region: Option<Region>,
 }
 
 impl Outcome {
@@ -371,11 +374,29 @@ impl Outcome {
                         input: input.clone(),
                         fields: row.fields.clone(),
                     };
-                    let any_valid = readings.iter().any(|(r, _, _)| r.valid);
-                    if !any_valid {
+                    // A number is sound when the reading that should apply is
+                    // valid: the row's own region's when it names one (a valid
+                    // reading elsewhere does not make a UK row's number sound),
+                    // else any reading's.
+                    let sound = readings.iter().any(|(r, _, _)| {
+                        r.valid
+                            && (result.row_region.is_none()
+                                || r.region.is_none()
+                                || r.region == result.row_region)
+                    });
+                    if !sound {
                         self.possible_only += 1;
                     }
-                    for (reading, hit, new_item) in readings {
+                    // A doubtful cell with no match is listed once, under the
+                    // reading that should apply (the hint names the others).
+                    let any_hit = readings.iter().any(|(_, hit, _)| *hit);
+                    let primary = readings
+                        .iter()
+                        .position(|(r, _, _)| {
+                            result.row_region.is_some() && r.region == result.row_region
+                        })
+                        .unwrap_or(0);
+                    for (i, (reading, hit, new_item)) in readings.into_iter().enumerate() {
                         self.lookups += 1;
                         match (new_item, checker.cache.as_mut()) {
                             (Some(item), Some(cache)) => {
@@ -385,7 +406,7 @@ impl Outcome {
                             (Some(_), None) => self.hashed += 1,
                             (None, _) => self.cached += 1,
                         }
-                        let doubtful = !any_valid;
+                        let doubtful = !sound;
                         if hit {
                             let note = doubtful.then(|| doubt_note(&input, &reading, options));
                             add(
@@ -395,7 +416,7 @@ impl Outcome {
                                 note,
                                 occurrence.clone(),
                             );
-                        } else if doubtful {
+                        } else if doubtful && !any_hit && i == primary {
                             let known = self.warning_index.contains_key(&reading.e164);
                             let note = (!known).then(|| doubt_note(&input, &reading, options));
                             add(
@@ -478,10 +499,14 @@ fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> 
 }
 
 fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
+    let row_region = row
+        .region
+        .as_ref()
+        .and_then(|text| checker.region_values.read(text).ok());
     let (regions, region_problem) = match &row.region {
         None => (options.regions.clone(), None),
         Some(text) => match checker.region_values.read(text).map_err(|e| e.to_string()) {
-            Ok(r) => (vec![r], None),
+            Ok(r) => (row_first(r, &options.regions), None),
             Err(e) => (
                 options.regions.clone(),
                 Some(format!(
@@ -522,7 +547,17 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
     RowResult {
         cells,
         region_problem,
+        row_region,
     }
+}
+
+/// The row's own region first, then the default regions: a national number on
+/// a "Deutschland" row may still be a UK mobile (07700 900461 is valid in both),
+/// and only reading it under every listed region can find it.
+pub fn row_first(row: Region, defaults: &[Region]) -> Vec<Region> {
+    let mut regions = vec![row];
+    regions.extend(defaults.iter().filter(|r| **r != row));
+    regions
 }
 
 /// `DE, GB, US`.
