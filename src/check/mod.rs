@@ -330,8 +330,9 @@ impl Outcome {
         row: Row,
         result: RowResult,
     ) {
+        let at = self.source_index(source);
         self.rows += 1;
-        self.source_mut(source).rows += 1;
+        self.sources[at].rows += 1;
         if let Some(reason) = result.region_problem {
             self.region_problems.push(Problem {
                 source: source.to_string(),
@@ -342,36 +343,36 @@ impl Outcome {
                 fields: row.fields.clone(),
             });
         }
+        // Strings are built only for what is reported: most cells are checked
+        // numbers that match nothing.
         for (cell, outcome) in row.cells.iter().zip(result.cells) {
-            let input = cell.value.clone().unwrap_or_default();
-            let column = column_name(cell.column);
+            let input = || cell.value.clone().unwrap_or_default();
             self.cells += 1;
-            let summary = self.source_mut(source);
-            summary.cells += 1;
+            self.sources[at].cells += 1;
             match outcome {
                 CellResult::Empty => {
-                    summary.empty += 1;
+                    self.sources[at].empty += 1;
                     self.empty += 1;
                 }
                 CellResult::NotANumber(reason) => {
-                    summary.not_numbers += 1;
+                    self.sources[at].not_numbers += 1;
                     self.invalid.push(Problem {
                         source: source.to_string(),
                         line: row.line,
-                        column,
-                        input,
+                        column: column_name(cell.column),
+                        input: input(),
                         reason,
                         fields: row.fields.clone(),
                     });
                 }
                 CellResult::Numbers { readings } => {
-                    summary.checked += 1;
+                    self.sources[at].checked += 1;
                     self.checked += 1;
-                    let occurrence = Occurrence {
+                    let occurrence = || Occurrence {
                         source: source.to_string(),
                         line: row.line,
-                        column,
-                        input: input.clone(),
+                        column: column_name(cell.column),
+                        input: input(),
                         fields: row.fields.clone(),
                     };
                     // A number is sound when the reading that should apply is
@@ -406,29 +407,39 @@ impl Outcome {
                             (Some(_), None) => self.hashed += 1,
                             (None, _) => self.cached += 1,
                         }
-                        let doubtful = !sound;
                         if hit {
-                            let note = doubtful.then(|| doubt_note(&input, &reading, options));
+                            let note = (!sound).then(|| doubt_note(&input(), &reading, options));
                             add(
                                 &mut self.matches,
                                 &mut self.match_index,
                                 &reading,
                                 note,
-                                occurrence.clone(),
+                                occurrence(),
                             );
-                        } else if doubtful && !any_hit && i == primary {
+                        } else if !sound && !any_hit && i == primary {
                             let known = self.warning_index.contains_key(&reading.e164);
-                            let note = (!known).then(|| doubt_note(&input, &reading, options));
+                            let note = (!known).then(|| doubt_note(&input(), &reading, options));
                             add(
                                 &mut self.warnings,
                                 &mut self.warning_index,
                                 &reading,
                                 note,
-                                occurrence.clone(),
+                                occurrence(),
                             );
                         }
                     }
                 }
+            }
+        }
+    }
+
+    fn source_index(&mut self, name: &str) -> usize {
+        // The current source is the last one almost always.
+        match self.sources.iter().rposition(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                self.source_mut(name);
+                self.sources.len() - 1
             }
         }
     }
@@ -503,12 +514,12 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
         .region
         .as_ref()
         .and_then(|text| checker.region_values.read(text).ok());
-    let (regions, region_problem) = match &row.region {
-        None => (options.regions.clone(), None),
+    let (regions, region_problem): (std::borrow::Cow<'_, [Region]>, _) = match &row.region {
+        None => (std::borrow::Cow::Borrowed(&options.regions[..]), None),
         Some(text) => match checker.region_values.read(text).map_err(|e| e.to_string()) {
-            Ok(r) => (row_first(r, &options.regions), None),
+            Ok(r) => (row_first(r, &options.regions).into(), None),
             Err(e) => (
-                options.regions.clone(),
+                std::borrow::Cow::Borrowed(&options.regions[..]),
                 Some(format!(
                     "{e}; used {}",
                     if options.regions.is_empty() {
