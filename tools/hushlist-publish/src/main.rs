@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::format::json::MAX_JSON_INTEGER;
 use hushlist::format::normalize::{normalize, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::rotation::{rotation_file_name, sign_rotation};
@@ -180,6 +181,12 @@ fn build(args: BuildArgs) -> Result<(), String> {
             let latest = published::open_snapshot_file_with(&path, &ring.keys, policy)
                 .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
             check_signing_order(&args.out, &ring, policy)?;
+            if latest.snapshot.snapshot.header.sequence >= MAX_JSON_INTEGER {
+                return Err(format!(
+                    "snapshot #{} is the last sequence a manifest can carry (2^53 - 1)",
+                    latest.snapshot.snapshot.header.sequence
+                ));
+            }
             (
                 latest.snapshot.snapshot.header.sequence + 1,
                 latest.snapshot.digest,
