@@ -486,6 +486,57 @@ mod tests {
         assert_eq!(restored, ring);
     }
 
+    fn follow(
+        ring: &mut Keyring,
+        statements: &[(Vec<u8>, String)],
+    ) -> Result<Vec<Followed>, String> {
+        ring.follow(
+            |n| Ok(statements.get(n as usize - 1).cloned()),
+            |n, e| format!("{n}: {e}"),
+            |_| Ok(()),
+        )
+    }
+
+    #[test]
+    fn a_later_pinned_key_skips_the_statements_before_it_and_trusts_only_itself() {
+        let s1 = sign_rotation(&key(1), &key(2).public_key(), 1, 100, true);
+        let s2 = sign_rotation(&key(2), &key(3).public_key(), 2, 200, false);
+        let s3 = sign_rotation(&key(3), &key(4).public_key(), 3, 300, false);
+        let mut ring = Keyring::pinned(key(3).public_key());
+        let followed = follow(&mut ring, &[s1.clone(), s2.clone(), s3.clone()]).unwrap();
+        assert_eq!(followed.iter().filter(|f| f.before_pin).count(), 2);
+        assert_eq!(ring.applied, 3);
+        assert!(ring.find(key(1).id()).is_err() && ring.find(key(2).id()).is_err());
+        assert!(ring.find(key(3).id()).is_ok() && ring.find(key(4).id()).is_ok());
+
+        // Statements that never reach the pinned key are refused, not skipped.
+        let mut ring = Keyring::pinned(key(9).public_key());
+        assert!(follow(&mut ring, &[s1.clone(), s2.clone()]).is_err());
+        assert_eq!(ring.applied, 0);
+
+        // A forged statement in the middle breaks the chain to the pinned key.
+        let forged = sign_rotation(&key(8), &key(3).public_key(), 2, 200, false);
+        let mut ring = Keyring::pinned(key(3).public_key());
+        assert!(follow(&mut ring, &[s1, forged]).is_err());
+    }
+
+    #[test]
+    fn a_rotation_whose_comment_times_differ_from_its_json_is_refused() {
+        let (json, _) = sign_rotation(&key(1), &key(2).public_key(), 1, 100, false);
+        let facts = SignedFacts {
+            kind: FileKind::Rotation,
+            sequence: 1,
+            created: 100,
+            expires: 200,
+            blake3: *blake3::hash(&json).as_bytes(),
+        };
+        let sig = key(1).sign(&json, &facts.to_comment()).to_text();
+        let err = Keyring::pinned(key(1).public_key())
+            .apply(&json, &sig)
+            .unwrap_err();
+        assert!(err.to_string().contains("must both equal"), "{err}");
+    }
+
     #[test]
     fn statements_from_untrusted_keys_or_out_of_order_are_refused() {
         let mut ring = Keyring::pinned(key(1).public_key());
