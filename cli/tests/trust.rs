@@ -79,6 +79,17 @@ const SNAP1: &str = "pub/snapshot-00000001.hushlist";
 
 #[test]
 fn a_revoked_keys_huge_sequence_is_discarded_once_the_revocation_verifies() {
+    brick_then_recover(false);
+}
+
+#[test]
+fn a_state_from_before_per_key_floors_recovers_too() {
+    brick_then_recover(true);
+}
+
+/// A thief's huge sequence installed, then the publisher's revocation; with
+/// `old_state`, the state is rewritten as a version without per-key floors wrote it.
+fn brick_then_recover(old_state: bool) {
     let lab = Lab::new();
     lab.publish("pub", LISTED, &[]).expect(0);
     // A thief with the publisher's key hides the rotation statements and serves
@@ -96,6 +107,13 @@ fn a_revoked_keys_huge_sequence_is_discarded_once_the_revocation_verifies() {
     let thief = Server::start(static_files(thief_dir));
     init(&lab, &lab.public(), &[thief.url()]);
     update(&lab).expect(0);
+    if old_state {
+        let path = lab.path("state/status.json");
+        let mut status: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        status.as_object_mut().unwrap().remove("highest_by_key");
+        fs::write(&path, status.to_string()).unwrap();
+    }
 
     // The publisher revokes the stolen key and publishes #2 with the new one.
     let new_key = lab.rotate_and_revoke();
@@ -397,6 +415,41 @@ fn an_oversize_manifest_is_a_refusal() {
     let r = lab.verify("pub", &[]).expect(1);
     assert!(
         r.stderr.contains("REFUSED") && r.stderr.contains("limit for a manifest"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_rotation_statement_in_loose_json_is_refused() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let old = secret(&lab.key());
+    let new = SecretKey::from_seed(&[7; 32], hushlist::format::signature::KeyId(*b"TESTONLY"));
+    let t = now() - 60;
+    let (json, _) = sign_rotation(&old, &new.public_key(), 1, t, false);
+    // The same statement with its number written twice: readers keep the first,
+    // the last, or fail.
+    let json = String::from_utf8(json)
+        .unwrap()
+        .replacen("\"number\": 1,", "\"number\": 1,\n  \"number\": 1,", 1)
+        .into_bytes();
+    let facts = SignedFacts {
+        kind: FileKind::Rotation,
+        sequence: 1,
+        created: t,
+        expires: t,
+        blake3: *blake3::hash(&json).as_bytes(),
+    };
+    fs::write(lab.path("pub/rotation-000001.json"), &json).unwrap();
+    fs::write(
+        lab.path("pub/rotation-000001.json.minisig"),
+        old.sign(&json, &facts.to_comment()).to_text(),
+    )
+    .unwrap();
+    let r = lab.verify("pub", &[]).expect(1);
+    assert!(
+        r.stderr.contains("not strict JSON") && r.stderr.contains("duplicate key"),
         "{}",
         r.stderr
     );

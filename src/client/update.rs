@@ -237,7 +237,7 @@ pub fn update(
     let mut keys = state.keyring()?;
     let mut notes = Vec::new();
     let rotation_failures = follow_every_source(state, sources, &mut keys, &mut notes)?;
-    recover_floor(&mut status, &keys, &mut notes);
+    recover_floor(state, &mut status, &keys, &mut notes);
 
     let mut failures = Vec::new();
     for (source, rotation_failure) in sources.iter().zip(rotation_failures) {
@@ -316,9 +316,20 @@ fn fetch_rotation(
 /// The rollback floor: the highest sequence accepted from a key still trusted.
 /// A thief's huge sequence, signed by a key revoked since, stops counting once
 /// the revocation verifies (as TUF clients discard metadata after a rotation).
-fn recover_floor(status: &mut Status, keys: &Keyring, notes: &mut Vec<String>) {
+fn recover_floor(state: &State, status: &mut Status, keys: &Keyring, notes: &mut Vec<String>) {
     if status.highest_by_key.is_empty() {
-        return;
+        // A state written before floors were kept per key: the installed
+        // snapshot's signer set the floor.
+        let Some(signer) = status
+            .installed
+            .as_ref()
+            .and_then(|i| installed_signer(state, i))
+        else {
+            return;
+        };
+        status
+            .highest_by_key
+            .insert(signer, status.highest_sequence);
     }
     let floor = status
         .highest_by_key
@@ -343,6 +354,22 @@ fn recover_floor(status: &mut Status, keys: &Keyring, notes: &mut Vec<String>) {
         status.highest_sequence = floor;
         status.highest_by_key.retain(|k, _| !keys.is_revoked(k));
     }
+}
+
+/// The key id that signed the installed manifest, read from its signature.
+fn installed_signer(state: &State, installed: &Installed) -> Option<String> {
+    let path = signature_path(
+        &state
+            .root()
+            .join("snapshots")
+            .join(&installed.dir)
+            .join(MANIFEST_FILE),
+    );
+    let bytes = published::read_capped(&path, MAX_SIGNATURE_FILE_LEN as u64).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    crate::format::signature::SignatureFile::parse(&text)
+        .ok()
+        .map(|s| s.key_id.to_string())
 }
 
 /// Whether a source's answer means "no such file". Object stores without list
