@@ -454,3 +454,58 @@ fn a_rotation_statement_in_loose_json_is_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn an_invented_history_before_the_pinned_key_cannot_hide_its_revocation() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    // A thief holding the publisher's key runs a mirror whose statement 1,
+    // signed by a key of their own, claims to introduce the publisher's key.
+    let thief_dir = lab.path("thief");
+    fs::create_dir_all(&thief_dir).unwrap();
+    for f in [
+        "manifest.json",
+        "manifest.json.minisig",
+        "snapshot-00000001.hushlist",
+        "snapshot-00000001.hushlist.minisig",
+    ] {
+        fs::copy(lab.path(&format!("pub/{f}")), thief_dir.join(f)).unwrap();
+    }
+    let stolen = secret(&lab.key());
+    let own = SecretKey::from_seed(&[9; 32], hushlist::format::signature::KeyId(*b"THIEFKEY"));
+    let (json, sig) = sign_rotation(&own, &stolen.public_key(), 1, now() - 600, false);
+    fs::write(thief_dir.join("rotation-000001.json"), json).unwrap();
+    fs::write(thief_dir.join("rotation-000001.json.minisig"), sig).unwrap();
+    let thief = Server::start(static_files(thief_dir.clone()));
+    init(&lab, &lab.public(), &[thief.url()]);
+    let r = update(&lab).expect(0);
+    assert!(
+        r.stdout.contains("made before the pinned key"),
+        "{}",
+        r.stdout
+    );
+
+    // The publisher revokes the stolen key; the thief publishes #2 with it.
+    let new_key = lab.rotate_and_revoke();
+    lab.build(&new_key, "pub", "313 555 0177\n", &["--kdf", "blake3"])
+        .expect(0);
+    let t = now();
+    publish_raw(
+        &thief_dir,
+        &stolen,
+        2,
+        t,
+        t + 86_400,
+        digest(&lab.path(SNAP1)),
+    );
+    let honest = Server::start(static_files(lab.path("pub")));
+    set_sources(&lab, &[thief.url(), honest.url()]);
+    let r = update(&lab).expect(0);
+    assert!(
+        r.stdout.contains("were forged") && r.stdout.contains(&format!("#2 from {}", honest.url())),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    client(&lab, &["check", "--region", "US", "-n", "313 555 0177"]).expect(1);
+}

@@ -270,6 +270,29 @@ fn follow_every_source(
     keys: &mut Keyring,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Option<UpdateError>>, UpdateError> {
+    // The pinned key signing a statement at or before the one that supposedly
+    // introduced it proves that introduction forged (one mirror's invented
+    // history must not hide another's revocation of the pinned key).
+    let anchor = keys.anchored();
+    if anchor > 0 {
+        'sources: for source in sources {
+            for n in 1..=anchor {
+                if let Ok(Some((json, signature))) = fetch_rotation(source.as_ref(), n) {
+                    if keys.signed_by_pin(&json, &signature) {
+                        keys.distrust_anchor(n);
+                        state.save_keyring(keys)?;
+                        notes.push(format!(
+                            "{} shows rotation statement {n} signed by the pinned key: the \
+                             statements that claimed to introduce it at #{anchor} were forged; \
+                             following the rotations from the pinned key again",
+                            source.describe()
+                        ));
+                        break 'sources;
+                    }
+                }
+            }
+        }
+    }
     let mut best: Option<(Keyring, Vec<Followed>)> = None;
     let mut failures = Vec::new();
     for source in sources {

@@ -95,6 +95,11 @@ pub struct Keyring {
     /// Every key seen, with its introduction and revocation.
     #[serde(default)]
     records: Vec<KeyRecord>,
+    /// The highest statement number at which the pinned key may have been
+    /// introduced: set when the pinned key was seen signing a statement, which
+    /// it cannot have done before its own introduction.
+    #[serde(default)]
+    max_anchor: Option<u64>,
     #[serde(skip)]
     keys: Vec<PublicKey>,
 }
@@ -115,8 +120,35 @@ impl Keyring {
                 revoked_by: None,
                 revoked_at: None,
             }],
+            max_anchor: None,
             keys: vec![key],
         }
+    }
+
+    /// Whether statement number `n` (with its signature) is validly signed by
+    /// the pinned key, whatever this keyring has applied.
+    pub fn signed_by_pin(&self, json: &[u8], signature: &str) -> bool {
+        let Some(pin) = self
+            .pinned
+            .as_deref()
+            .and_then(|p| PublicKey::from_text(p).ok())
+        else {
+            return false;
+        };
+        SignatureFile::parse(signature)
+            .is_ok_and(|sig| sig.key_id == pin.id() && sig.verify(&pin, json).is_ok())
+    }
+
+    /// Statement `n` at or before the pinned key's supposed introduction is
+    /// signed by the pinned key itself: the statements that led to it were
+    /// forged. Starts again from the pinned key alone, and never again accepts
+    /// an introduction of it at `n` or later.
+    pub fn distrust_anchor(&mut self, n: u64) {
+        let pin = PublicKey::from_text(self.pinned.as_deref().expect("anchored rings are pinned"))
+            .expect("saved from a key");
+        let max = n - 1;
+        *self = Keyring::pinned(pin);
+        self.max_anchor = Some(max);
     }
 
     /// A keyring that trusts every key in `keys`, with `applied` statements
@@ -131,6 +163,7 @@ impl Keyring {
             pinned: None,
             anchored: applied,
             records: Vec::new(),
+            max_anchor: None,
             keys,
         }
     }
@@ -373,7 +406,7 @@ impl Keyring {
         chain.anchored = first - 1;
         let mut steps = Vec::new();
         let mut next = Some(head);
-        let mut anchor: Option<usize> = None;
+        let mut anchored = false;
         while let Some((json, signature)) = next.take() {
             let n = chain.applied + 1;
             let mut step = chain.apply(&json, &signature).map_err(|e| {
@@ -383,8 +416,9 @@ impl Keyring {
                         VerifyError::Signature {
                             source: SignatureError::WrongKey { .. },
                             ..
-                        } if anchor.is_none() => VerifyError::Manifest(format!(
-                            "rotation statement {n} is signed by a key that neither the pinned                              key nor the statements before it introduced"
+                        } => VerifyError::Manifest(format!(
+                            "rotation statement {n} is signed by a key that neither the pinned key nor the \
+                             statements before it introduced"
                         )),
                         e => e,
                     },
@@ -392,9 +426,18 @@ impl Keyring {
             })?;
             step.before_pin = true;
             steps.push(step);
+            if self.max_anchor.is_some_and(|max| n > max) {
+                return Err(refused(
+                    n,
+                    VerifyError::Manifest(format!(
+                        "rotation statement {n} is signed by a key other than the pinned key, \
+                         which was seen signing an earlier statement: a forged history"
+                    )),
+                ));
+            }
             if chain.newest().to_base64() == pinned {
                 // Statements after the pinned key's introduction are judged by it.
-                anchor = Some(steps.len());
+                anchored = true;
                 break;
             }
             if n >= MAX_ROTATIONS {
@@ -402,7 +445,7 @@ impl Keyring {
             }
             next = fetch(n + 1)?;
         }
-        if anchor.is_none() {
+        if !anchored {
             return Err(refused(
                 first,
                 VerifyError::Signature {
@@ -419,7 +462,7 @@ impl Keyring {
                 },
             ));
         }
-        let last = steps.last().expect("anchor >= 1");
+        let last = steps.last().expect("anchored on a statement");
         self.applied = last.number;
         self.anchored = last.number;
         if let Some(r) = self.records.first_mut() {
