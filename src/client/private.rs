@@ -118,10 +118,12 @@ fn check_owner(_: &Path, _: &fs::Metadata) -> Result<(), PrivateError> {
     Ok(())
 }
 
-/// Checks an existing private directory (not a symlink, owned by this user,
-/// not writable by others); `Ok(false)` when it does not exist.
+/// Checks an existing private directory (owned by this user, not writable by
+/// others); `Ok(false)` when it does not exist. A symbolic link to it is
+/// judged by what it points to: users move state and caches with links, and
+/// planting one needs write access to the directory above.
 pub fn check_private_dir(path: &Path) -> Result<bool, PrivateError> {
-    let meta = match fs::symlink_metadata(path) {
+    let meta = match fs::metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         other => other.map_err(io_err(path))?,
     };
