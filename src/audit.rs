@@ -6,7 +6,6 @@
 //! The result ends in the chain's head (sequence and digest): two auditors who
 //! see the same head saw the same history.
 
-use crate::format::rotation::rotation_file_name;
 use crate::format::signature::{PublicKey, SignatureFile, MAX_SIGNATURE_FILE_LEN};
 use crate::format::time::{parse_rfc3339, rfc3339};
 use crate::published::{self, Error, MANIFEST_FILE};
@@ -34,11 +33,30 @@ pub struct Entry {
     pub problems: Vec<String>,
 }
 
+/// One key of the chain in the audit.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyLine {
+    /// Key id.
+    pub key_id: String,
+    /// The statement that introduced it; 0 for the first key.
+    pub introduced_by: u64,
+    /// That statement's time.
+    pub introduced_at: Option<String>,
+    /// The statement that revoked it.
+    pub revoked_by: Option<u64>,
+    /// That statement's time.
+    pub revoked_at: Option<String>,
+    /// Whether it is the key the auditor pinned.
+    pub pinned: bool,
+}
+
 /// The audit of a directory.
 #[derive(Clone, Debug, Serialize)]
 pub struct Audit {
     /// Every snapshot found, oldest first.
     pub snapshots: Vec<Entry>,
+    /// Every key of the chain, oldest first, with its introduction and revocation.
+    pub keys: Vec<KeyLine>,
     /// Key rotations applied from the pinned key.
     pub rotations: u64,
     /// Problems not tied to one snapshot (gaps, manifest).
@@ -63,41 +81,66 @@ pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
         now: crate::format::time::now(),
         allow_stale: true,
     };
-    // Every key the chain ever introduced, and when each revoked one stopped counting.
-    let mut ring = Keyring::pinned(key.clone());
+    // Every key the chain ever introduced (and those before the pinned key,
+    // when it was introduced by a statement), with when each was introduced
+    // and, if revoked, when it stopped counting.
+    let (ring, followed) = published::follow_rotations_noted(dir, &Keyring::pinned(key.clone()))?;
     let mut every_key = vec![key.clone()];
-    let mut revoked_at: Vec<(String, i64)> = Vec::new();
-    loop {
-        let path = dir.join(rotation_file_name(ring.applied + 1));
-        if !path.exists() {
-            break;
+    let mut keys: Vec<KeyLine> = vec![KeyLine {
+        key_id: key.id().to_string(),
+        introduced_by: 0,
+        introduced_at: None,
+        revoked_by: None,
+        revoked_at: None,
+        pinned: true,
+    }];
+    for step in &followed {
+        if step.before_pin && keys.iter().all(|k| k.key_id != step.old.to_string()) {
+            every_key.push(PublicKey::from_text(&step.old_key).expect("checked by follow"));
+            keys.insert(
+                keys.len() - 1,
+                KeyLine {
+                    key_id: step.old.to_string(),
+                    introduced_by: 0,
+                    introduced_at: None,
+                    revoked_by: None,
+                    revoked_at: None,
+                    pinned: false,
+                },
+            );
         }
-        let signature = String::from_utf8_lossy(&published::read_capped(
-            &published::signature_path(&path),
-            MAX_SIGNATURE_FILE_LEN as u64,
-        )?)
-        .into_owned();
-        let data = published::read_capped(&path, crate::format::rotation::MAX_ROTATION_LEN as u64)?;
-        let signer = ring.clone();
-        let statement = ring
-            .apply(&data, &signature)
-            .map_err(|source| Error::Verify {
-                path: path.clone(),
-                source,
-            })?;
-        let new = PublicKey::from_text(&statement.new_public_key).expect("checked by apply");
-        if statement.revoke_old {
-            let old = signer
-                .keys()
-                .iter()
-                .find(|k| k.to_base64() == statement.old_public_key)
-                .expect("checked by apply");
-            revoked_at.push((
-                old.id().to_string(),
-                parse_rfc3339(&statement.created).unwrap_or(0),
-            ));
+        if step.revoked {
+            if let Some(k) = keys.iter_mut().find(|k| k.key_id == step.old.to_string()) {
+                k.revoked_by = Some(step.number);
+                k.revoked_at = Some(step.created.clone());
+            }
         }
-        every_key.push(new);
+        match keys.iter_mut().find(|k| k.key_id == step.new.to_string()) {
+            Some(k) => {
+                k.introduced_by = step.number;
+                k.introduced_at = Some(step.created.clone());
+            }
+            None => {
+                every_key.push(PublicKey::from_text(&step.new_key).expect("checked by follow"));
+                // Keys from before the pinned one go before it: the list is oldest first.
+                let at = if step.before_pin {
+                    keys.len() - 1
+                } else {
+                    keys.len()
+                };
+                keys.insert(
+                    at,
+                    KeyLine {
+                        key_id: step.new.to_string(),
+                        introduced_by: step.number,
+                        introduced_at: Some(step.created.clone()),
+                        revoked_by: None,
+                        revoked_at: None,
+                        pinned: false,
+                    },
+                );
+            }
+        }
     }
     let history = Keyring::history(every_key, ring.applied);
 
@@ -105,13 +148,14 @@ pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
 
     let mut audit = Audit {
         snapshots: Vec::new(),
+        keys,
         rotations: ring.applied,
         problems: Vec::new(),
         head: None,
     };
     let mut previous: Option<(u64, [u8; 32], i64)> = None;
     for (seq, path) in &files {
-        match published::open_snapshot_file(path, &history, stale_ok) {
+        match published::open_snapshot_file_with(path, &history, stale_ok) {
             Err(e) => {
                 audit.snapshots.push(Entry {
                     sequence: *seq,
@@ -169,15 +213,25 @@ pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
                     .map(|s| s.key_id.to_string())
                     .unwrap_or_default();
                 // Times are whole seconds: only a snapshot created strictly after the
-                // revocation statement is known to postdate it.
-                if let Some((_, at)) = revoked_at
-                    .iter()
-                    .find(|(k, at)| *k == signer && h.created > *at)
-                {
-                    problems.push(format!(
-                        "signed by key {signer} after its revocation at {}",
-                        rfc3339(*at)
-                    ));
+                // revocation statement is known to postdate it, and only one created
+                // strictly before a key's introduction to predate it.
+                let line = audit.keys.iter().find(|k| k.key_id == signer);
+                let at = |t: &Option<String>| t.as_deref().and_then(parse_rfc3339);
+                if let Some(revoked) = line.and_then(|k| at(&k.revoked_at)) {
+                    if h.created > revoked {
+                        problems.push(format!(
+                            "signed by key {signer} after its revocation at {}",
+                            rfc3339(revoked)
+                        ));
+                    }
+                }
+                if let Some(introduced) = line.and_then(|k| at(&k.introduced_at)) {
+                    if h.created < introduced {
+                        problems.push(format!(
+                            "signed by key {signer} before the statement that introduced it ({})",
+                            rfc3339(introduced)
+                        ));
+                    }
                 }
                 previous = Some((*seq, v.digest, h.created));
                 audit.snapshots.push(Entry {
@@ -229,6 +283,21 @@ impl Audit {
             self.snapshots.len(),
             self.rotations
         ));
+        for k in &self.keys {
+            s.push_str(&format!(
+                "  key {}{}",
+                k.key_id,
+                if k.pinned { " (pinned)" } else { "" }
+            ));
+            match (&k.introduced_at, k.introduced_by) {
+                (Some(at), n) => s.push_str(&format!("  introduced by rotation {n} at {at}")),
+                (None, _) => s.push_str("  first key"),
+            }
+            if let (Some(n), Some(at)) = (k.revoked_by, &k.revoked_at) {
+                s.push_str(&format!("  REVOKED by rotation {n} at {at}"));
+            }
+            s.push('\n');
+        }
         for e in &self.snapshots {
             s.push_str(&format!(
                 "  #{:<6} {}  {:>9} entries  key {}  {}\n",

@@ -12,7 +12,9 @@ use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
 use crate::format::snapshot::HEADER_LEN;
 use crate::publish::Publication;
-use crate::verify::{self, Keyring, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError};
+use crate::verify::{
+    self, Followed, Keyring, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError,
+};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -100,7 +102,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 
 /// Reads a whole file, refusing one larger than `max` before reading it.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
-    let file = File::open(path).map_err(io_err(path))?;
+    // A FIFO or device would hang the reader or never end: regular files only.
+    let file = crate::client::private::open_regular(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
     let size = file.metadata().map_err(io_err(path))?.len();
     if size > max {
         return Err(Error::TooLarge {
@@ -306,6 +312,10 @@ pub struct Opened {
     pub snapshot: VerifiedSnapshot,
     /// The verified manifest, when PATH was a directory.
     pub manifest: Option<VerifiedManifest>,
+    /// The rotation statements found beside it and followed from the given keys.
+    pub rotations: Vec<Followed>,
+    /// The keys it was verified with, after those statements.
+    pub keys: Keyring,
 }
 
 impl Opened {
@@ -325,8 +335,31 @@ fn verify_at<T>(path: &Path, result: Result<T, VerifyError>) -> Result<T, Error>
     })
 }
 
-/// Opens and verifies a snapshot file (with `FILE.minisig` beside it).
+/// Opens and verifies a snapshot file (with `FILE.minisig` beside it),
+/// following the rotation statements found beside it (FORMAT.md §8).
 pub fn open_snapshot_file(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (keys, rotations) = follow_rotations_noted(dir, keys)?;
+    let mut opened = read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, &keys, policy)?;
+    verify_at(
+        path,
+        verify::check_not_future("snapshot", opened.snapshot.snapshot.header.created, policy),
+    )?;
+    opened.rotations = rotations;
+    opened.keys = keys;
+    Ok(opened)
+}
+
+/// Opens and verifies a snapshot file with exactly `keys`, following no
+/// statement (a publisher or auditor that has already followed them).
+pub fn open_snapshot_file_with(
+    path: &Path,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<Opened, Error> {
     read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, keys, policy)
 }
 
@@ -361,6 +394,8 @@ fn read_and_verify_snapshot(
         path: path.to_path_buf(),
         snapshot,
         manifest: None,
+        rotations: Vec::new(),
+        keys: keys.clone(),
     })
 }
 
@@ -385,28 +420,74 @@ fn read_signature(file: &Path, kind: FileKind) -> Result<String, Error> {
 /// Applies the rotation statements present in `dir` (`rotation-000001.json`...)
 /// that `keys` has not applied yet, in order, stopping at the first missing one.
 pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
+    Ok(follow_rotations_noted(dir, keys)?.0)
+}
+
+/// [`follow_rotations`], also returning the statements followed.
+pub fn follow_rotations_noted(
+    dir: &Path,
+    keys: &Keyring,
+) -> Result<(Keyring, Vec<Followed>), Error> {
     let mut keys = keys.clone();
-    loop {
-        let path = dir.join(rotation_file_name(keys.applied + 1));
-        if !path.exists() {
-            return Ok(keys);
-        }
-        let signature = read_signature(&path, FileKind::Rotation)?;
-        let data = read_capped(&path, MAX_ROTATION_LEN as u64)?;
-        verify_at(&path, keys.apply(&data, &signature))?;
+    let followed = keys.follow(
+        |n| read_rotation(dir, n),
+        |n, source| Error::Verify {
+            path: dir.join(rotation_file_name(n)),
+            source,
+        },
+        |_| Ok(()),
+    )?;
+    Ok((keys, followed))
+}
+
+/// Reads rotation statement `n` and its signature from `dir`, if present. A
+/// statement larger than any accepted one is refused, not truncated.
+pub fn read_rotation(dir: &Path, n: u64) -> Result<Option<(Vec<u8>, String)>, Error> {
+    let path = dir.join(rotation_file_name(n));
+    if fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
     }
+    let signature = read_signature(&path, FileKind::Rotation)?;
+    let data = match read_capped(&path, MAX_ROTATION_LEN as u64) {
+        Err(Error::TooLarge { size, .. }) => {
+            return Err(Error::Verify {
+                path,
+                source: VerifyError::Manifest(format!(
+                    "rotation statement of {size} bytes is larger than the {MAX_ROTATION_LEN}-byte limit"
+                )),
+            })
+        }
+        other => other?,
+    };
+    Ok(Some((data, signature)))
 }
 
 /// Opens and verifies a published directory: key rotations found there, the
 /// manifest, then the snapshot it names, then that the two agree.
 pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
-    let keys = &follow_rotations(dir, keys)?;
+    let (ring, rotations) = follow_rotations_noted(dir, keys)?;
+    let keys = &ring;
     let manifest_path = dir.join(MANIFEST_FILE);
     let signature = read_signature(&manifest_path, FileKind::Manifest)?;
-    let data = read_capped(&manifest_path, MAX_MANIFEST_LEN as u64)?;
+    // Larger than any manifest: a refusal of what was published, not a read error.
+    let data = match read_capped(&manifest_path, MAX_MANIFEST_LEN as u64) {
+        Err(Error::TooLarge { size, max, .. }) => {
+            return Err(Error::Verify {
+                path: manifest_path,
+                source: VerifyError::Manifest(format!(
+                    "{size} bytes is larger than the {max}-byte limit for a manifest"
+                )),
+            })
+        }
+        other => other?,
+    };
     let manifest = verify_at(
         &manifest_path,
         verify::verify_manifest(&data, &signature, keys, policy),
+    )?;
+    verify_at(
+        &manifest_path,
+        verify::check_not_future("manifest", manifest.facts.created, policy),
     )?;
     let snapshot_path = dir.join(&manifest.manifest.snapshot.file);
     // The signed size caps the read: a longer file is refused before it is read.
@@ -417,6 +498,8 @@ pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Open
         verify::check_binding(&manifest, &opened.snapshot),
     )?;
     opened.manifest = Some(manifest);
+    opened.rotations = rotations;
+    opened.keys = ring;
     Ok(opened)
 }
 

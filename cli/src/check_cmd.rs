@@ -10,7 +10,7 @@ use hushlist::check::report::SnapshotFacts;
 use hushlist::check::{regions_text, CheckOptions, Checker, Outcome};
 use hushlist::client::key_cache::{self, KeyCache};
 use hushlist::format::normalize::{ReadOptions, Region};
-use std::io::{self, BufReader, IsTerminal, Write};
+use std::io::{self, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,29 +106,10 @@ pub struct CheckArgs {
     no_cache: bool,
 }
 
-/// Writes a report file (mode 0600: reports hold the company's numbers).
+/// Writes `path` with mode 0600 through a new file renamed over it (never
+/// through a symlink, never truncating its target): reports hold the company's numbers.
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
-    let fail = |e: io::Error| Failure::error(format!("{}: {e}", path.display()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(fail)?;
-    // An existing file keeps its mode on open: tighten the file actually opened
-    // (not whatever the path names later) before a byte of the report lands.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
-    }
-    file.set_len(0)
-        .and_then(|_| file.write_all(text.as_bytes()))
-        .and_then(|_| file.sync_all())
-        .map_err(fail)
+    hushlist::client::private::write_private_file(path, text.as_bytes()).map_err(Failure::error)
 }
 
 fn parse_format(text: &str) -> Result<CheckFormat, Failure> {
@@ -181,8 +162,8 @@ impl InputArgs {
         if file.as_os_str() == "-" {
             return Ok(("-".into(), Box::new(BufReader::new(io::stdin())), None));
         }
-        let f = std::fs::File::open(file)
-            .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+        // Refuses FIFOs and devices without blocking on them.
+        let f = hushlist::client::private::open_regular(file).map_err(Failure::error)?;
         let meta = f
             .metadata()
             .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;

@@ -82,9 +82,13 @@ pub fn load() -> Result<FileConfig, String> {
     let Some(path) = path() else {
         return Ok(FileConfig::default());
     };
-    match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+    if !path.exists() {
+        return Ok(FileConfig::default());
     }
+    // A FIFO or device is refused rather than waited on.
+    let mut file = hushlist::client::private::open_regular(&path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -56,7 +56,8 @@ enum Command {
     /// chain, key rotations, and the manifest pointing at the newest.
     #[command(after_help = EXIT_CODES)]
     Audit {
-        /// The publisher's original public key (rotations are followed from it).
+        /// The publisher's public key: the original one or any later one
+        /// (rotations are followed from wherever it appears in the chain).
         #[arg(long, value_name = "PUB")]
         key: PathBuf,
         /// The published directory.
@@ -215,10 +216,30 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
         args.allow_stale,
     );
     match (opened, args.format) {
-        (Ok(opened), VerifyFormat::Text) => print(&SnapshotFacts::of(&opened).to_text()).map(|_| 0),
+        (Ok(opened), VerifyFormat::Text) => {
+            let mut text = SnapshotFacts::of(&opened).to_text();
+            for line in trust_lines(&opened) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            print(&text).map(|_| 0)
+        }
         (Ok(opened), VerifyFormat::Json) => {
             let mut v = serde_json::to_value(SnapshotFacts::of(&opened)).expect("serializes");
             v["valid"] = true.into();
+            v["rotations"] = opened
+                .rotations
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .into();
+            v["trusted_keys"] = opened
+                .keys
+                .keys()
+                .iter()
+                .map(|k| k.id().to_string())
+                .collect::<Vec<_>>()
+                .into();
             print(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&v).expect("serializes")
@@ -235,6 +256,23 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
         }
         (Err(failure), VerifyFormat::Text) => Err(failure),
     }
+}
+
+/// Which keys and rotation statements a verification used: never guess silently.
+fn trust_lines(opened: &Opened) -> Vec<String> {
+    let mut lines: Vec<String> = opened.rotations.iter().map(|r| r.to_string()).collect();
+    let ids: Vec<String> = opened
+        .keys
+        .keys()
+        .iter()
+        .map(|k| k.id().to_string())
+        .collect();
+    lines.push(format!(
+        "verified with key {} (trusted: {})",
+        opened.snapshot.key_id,
+        ids.join(", ")
+    ));
+    lines
 }
 
 fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {

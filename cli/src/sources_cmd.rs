@@ -17,6 +17,10 @@ pub enum SourcesCommand {
         /// Try it before the others.
         #[arg(long)]
         first: bool,
+        /// Accept an http:// source (signatures still decide, but anyone on the
+        /// path sees which list is fetched and can withhold it).
+        #[arg(long)]
+        allow_http: bool,
     },
     /// Remove a source.
     Remove {
@@ -30,10 +34,22 @@ pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, 
     let mut config = state.config()?;
     match command {
         SourcesCommand::List => {}
-        SourcesCommand::Add { url, first } => {
+        SourcesCommand::Add {
+            url,
+            first,
+            allow_http,
+        } => {
+            if url.starts_with("http://") && !allow_http {
+                return Err(Failure::error(format!(
+                    "{url}: an http:// source needs --allow-http (prefer https://)"
+                )));
+            }
+            if url.starts_with("http://") {
+                eprintln!("hushlist: warning: {url} is plain HTTP: signatures still decide, but the path can see and withhold the list");
+            }
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(Failure::error(format!(
-                    "{url}: sources must be http:// or https:// URLs"
+                    "{url}: sources must be https:// (or, with --allow-http, http://) URLs"
                 )));
             }
             if config.sources.contains(&url) {

@@ -22,6 +22,11 @@ pub struct InitArgs {
     /// Extra CA certificate (PEM) to trust, for TLS-inspecting proxies.
     #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
+    /// Accept http:// sources. Signatures still decide what is installed, but
+    /// anyone on the path sees what is fetched and can withhold new statements
+    /// and snapshots until they expire: use https:// wherever possible.
+    #[arg(long)]
+    allow_http: bool,
 }
 
 #[derive(Parser)]
@@ -57,6 +62,19 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
                 "{url}: sources must be http:// or https:// URLs"
             )));
         }
+        if url.starts_with("http://") {
+            if !args.allow_http {
+                return Err(Failure::error(format!(
+                    "{url}: an http:// source is not encrypted or authenticated; use https://, \
+                     or pass --allow-http to accept it knowingly"
+                )));
+            }
+            eprintln!(
+                "hushlist: warning: {url} is plain http:// (--allow-http): signatures still decide \
+                 what is installed, but anyone on the path sees what is fetched and can withhold \
+                 updates until the installed snapshot expires"
+            );
+        }
     }
     if let Some(ca) = &args.ca_cert {
         std::fs::metadata(ca).map_err(|e| Failure::error(format!("{}: {e}", ca.display())))?;
@@ -64,6 +82,7 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
     let config = Config {
         sources: args.urls,
         ca_cert: args.ca_cert.map(|p| std::path::absolute(&p).unwrap_or(p)),
+        allow_http: args.allow_http,
     };
     State::init(&root, &key, &config)?;
     print(&if config.sources.is_empty() {
@@ -87,6 +106,7 @@ fn update_failure(e: UpdateError) -> Failure {
     fn refused(e: &UpdateError) -> bool {
         match e {
             UpdateError::Verify { .. }
+            | UpdateError::Time { .. }
             | UpdateError::Rollback { .. }
             | UpdateError::Equivocation { .. }
             | UpdateError::InstalledInvalid(_) => true,
@@ -113,6 +133,7 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         retries: args.retries,
         ca_cert: args.ca_cert.or(config.ca_cert),
         progress: io::stderr().is_terminal().then(download_bar),
+        allow_http: config.allow_http,
         ..HttpOptions::default()
     };
     if config.sources.is_empty() {
@@ -138,7 +159,12 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         },
     )
     .map_err(update_failure)?;
-    if !args.quiet || matches!(outcome, hushlist::client::update::Outcome::Installed { .. }) {
+    let news = !outcome.notes.is_empty()
+        || matches!(
+            outcome.outcome,
+            hushlist::client::update::Outcome::Installed { .. }
+        );
+    if !args.quiet || news {
         print(&format!("{outcome}\n"))?;
     }
     Ok(0)
@@ -202,6 +228,7 @@ struct StatusReport {
     state_dir: String,
     sources: Vec<String>,
     trusted_keys: Vec<String>,
+    keys: Vec<hushlist::verify::KeyRecord>,
     highest_sequence_seen: u64,
     last_success: Option<String>,
     installed: Option<InstalledReport>,
@@ -231,11 +258,22 @@ enum InstalledReport {
 impl StatusReport {
     fn to_text(&self) -> String {
         let mut s = format!(
-            "state      {}\nsources    {}\nkeys       {}\n",
+            "state      {}\nsources    {}\nkeys       {} trusted\n",
             self.state_dir,
             self.sources.join(", "),
             self.trusted_keys.join(", ")
         );
+        for k in &self.keys {
+            let introduced = match (k.introduced_by, &k.introduced_at) {
+                (n, Some(at)) => format!("introduced by rotation {n} at {at}"),
+                (_, None) => "pinned".to_string(),
+            };
+            let revoked = match (k.revoked_by, &k.revoked_at) {
+                (Some(n), Some(at)) => format!(", REVOKED by rotation {n} at {at}"),
+                _ => String::new(),
+            };
+            s.push_str(&format!("  key {}  {introduced}{revoked}\n", k.key_id));
+        }
         match &self.installed {
             None => s.push_str("installed  nothing yet: run `hushlist update`\n"),
             Some(InstalledReport::Invalid { sequence, error }) => s.push_str(&format!(
@@ -312,6 +350,7 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
         state_dir: state.root().display().to_string(),
         sources: state.config()?.sources,
         trusted_keys: keys.keys().iter().map(|k| k.id().to_string()).collect(),
+        keys: keys.records().to_vec(),
         highest_sequence_seen: status.highest_sequence,
         last_success: status.last_success.map(hushlist::format::time::rfc3339),
         installed,

@@ -127,6 +127,7 @@ http {{
         ssl_certificate_key {tls}/server.key;
         root {root};
         location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+        location ^~ /downgrade/ {{ rewrite ^/downgrade/(.*)$ http://127.0.0.1:{http}/$1 redirect; }}
         location ~ \.hushlist$ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
     }}
 }}
@@ -245,8 +246,45 @@ fn init_update_check_through_nginx_over_https_and_http() {
     );
 
     let http = format!("http://127.0.0.1:{}", nginx.http);
-    client(&lab, "s3", &["init", "--key", s(&key), "--url", &http]).expect(0);
+    let r = client(&lab, "s3", &["init", "--key", s(&key), "--url", &http]).expect(2);
+    assert!(r.stderr.contains("--allow-http"), "{}", r.stderr);
+    let r = client(
+        &lab,
+        "s3",
+        &["init", "--allow-http", "--key", s(&key), "--url", &http],
+    )
+    .expect(0);
+    assert!(
+        r.stderr.contains("warning") && r.stderr.contains("http://"),
+        "{}",
+        r.stderr
+    );
     client(&lab, "s3", &["update"]).expect(0);
+
+    // An https:// source that redirects to http:// is refused, whatever was allowed.
+    let down = format!("https://127.0.0.1:{}/downgrade/", nginx.https);
+    client(
+        &lab,
+        "s4",
+        &[
+            "init",
+            "--allow-http",
+            "--key",
+            s(&key),
+            "--url",
+            &down,
+            "--ca-cert",
+            s(&ca),
+        ],
+    )
+    .expect(0);
+    let r = client(&lab, "s4", &["update", "--retries", "0"]).expect(2);
+    assert!(
+        r.stderr
+            .contains("refusing a redirect from https:// to http://"),
+        "{}",
+        r.stderr
+    );
     client(
         &lab,
         "s3",

@@ -40,7 +40,11 @@ fn sources_change_without_losing_what_was_seen() {
     let server = Server::start(static_files(lab.path("pub")));
     let key = lab.public();
     let url = server.url();
-    client(&lab, &["init", "--key", s(&key), "--url", &url]).expect(0);
+    client(
+        &lab,
+        &["init", "--key", s(&key), "--url", &url, "--allow-http"],
+    )
+    .expect(0);
     client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(0);
     assert_eq!(highest_seen(&lab), 1);
 
@@ -75,7 +79,18 @@ fn a_quiet_update_says_nothing_when_current_and_speaks_when_it_installs() {
     lab.publish("pub", LISTED, &[]).expect(0);
     let server = Server::start(static_files(lab.path("pub")));
     let key = lab.public();
-    client(&lab, &["init", "--key", s(&key), "--url", &server.url()]).expect(0);
+    client(
+        &lab,
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            &server.url(),
+            "--allow-http",
+        ],
+    )
+    .expect(0);
     let args = ["update", "--quiet", "--timeout", "5", "--retries", "0"];
     let first = client(&lab, &args).expect(0);
     assert!(

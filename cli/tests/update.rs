@@ -17,7 +17,7 @@ fn client(lab: &Lab, args: &[&str]) -> Run {
 
 fn init(lab: &Lab, urls: &[String]) {
     let key = lab.public();
-    let mut args = vec!["init", "--key", s(&key)];
+    let mut args = vec!["init", "--allow-http", "--key", s(&key)];
     for u in urls {
         args.extend_from_slice(&["--url", u]);
     }

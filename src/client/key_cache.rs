@@ -58,7 +58,7 @@ impl KeyCache {
     /// Opens (or starts) the cache for `snapshot` in `dir`, removing the caches
     /// of other snapshots there. A damaged file is discarded, not trusted.
     pub fn open(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
-        create_private_dir(dir)?;
+        crate::client::private::create_private_dir(dir)?;
         let id = cache_id(snapshot);
         let name = format!("{}.cache", &hex::encode(id)[..32]);
         // Only files named as this module names them: the directory may be shared.
@@ -69,7 +69,7 @@ impl KeyCache {
         for entry in fs::read_dir(dir)?.flatten() {
             let other = entry.file_name();
             let other = other.to_string_lossy();
-            if ours(&other) && other != name {
+            if ours(&other) && other != name && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -168,17 +168,6 @@ impl KeyCache {
         file.write_all(&out)?;
         file.sync_data()
     }
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 #[cfg(test)]

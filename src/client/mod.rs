@@ -3,6 +3,7 @@
 //! verifies and installs them, and the cache of per-number keys used by checks.
 
 pub mod key_cache;
+pub mod private;
 pub mod state;
 pub mod transport;
 pub mod update;

@@ -13,6 +13,8 @@
 //! by rewriting `status.json` after the new copy is complete on disk, so a crash
 //! at any moment leaves the last good snapshot installed.
 
+use crate::client::private::{self, PrivateError};
+use crate::format::manifest::is_plain_file_name;
 use crate::format::signature::PublicKey;
 use crate::published::{self, write_atomic, Error};
 use crate::verify::Keyring;
@@ -34,6 +36,9 @@ pub struct Config {
     /// Extra CA certificate (PEM) for TLS-inspecting proxies.
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
+    /// http:// sources were explicitly allowed (`init --allow-http`).
+    #[serde(default)]
+    pub allow_http: bool,
 }
 
 /// The installed snapshot.
@@ -47,6 +52,10 @@ pub struct Installed {
     pub source: String,
     /// When it was installed (Unix seconds).
     pub installed_at: i64,
+    /// Its signed `created` time (Unix seconds): a later update may not go back
+    /// before it. 0 in states written by older versions.
+    #[serde(default)]
+    pub created: i64,
 }
 
 /// What the client has seen.
@@ -63,6 +72,10 @@ pub struct Status {
     /// ETag of each source's manifest, for conditional requests.
     #[serde(default)]
     pub etags: BTreeMap<String, String>,
+    /// The highest sequence accepted from each signing key (by key id): the
+    /// rollback floor counts only keys that are still trusted.
+    #[serde(default)]
+    pub highest_by_key: BTreeMap<String, u64>,
 }
 
 /// Problems with the state directory itself.
@@ -104,6 +117,9 @@ pub enum StateError {
     /// Reading or writing failed.
     #[error(transparent)]
     Files(#[from] Error),
+    /// A state path another user owns or may write, or not the kind of file expected.
+    #[error(transparent)]
+    Insecure(#[from] PrivateError),
 }
 
 /// The state directory: `explicit`, else `$HUSHLIST_STATE_DIR`, else
@@ -147,8 +163,12 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StateError + '_ {
     }
 }
 
+/// Largest state file read.
+const MAX_STATE_FILE_LEN: u64 = 1 << 20;
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StateError> {
-    let bytes = published::read_capped(path, 1 << 20)?;
+    private::check_private_file(path)?;
+    let bytes = published::read_capped(path, MAX_STATE_FILE_LEN)?;
     serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -167,7 +187,8 @@ impl State {
         if root.join("keyring.json").exists() {
             return Err(StateError::AlreadyInitialized(root.to_path_buf()));
         }
-        fs::create_dir_all(root.join("snapshots")).map_err(io_err(root))?;
+        private::create_private_dir(root)?;
+        private::create_private_dir(&root.join("snapshots"))?;
         let state = State {
             root: root.to_path_buf(),
         };
@@ -186,6 +207,7 @@ impl State {
         if !root.join("keyring.json").exists() {
             return Err(StateError::NotInitialized(root.to_path_buf()));
         }
+        private::check_private_dir(root)?;
         Ok(State {
             root: root.to_path_buf(),
         })
@@ -199,12 +221,15 @@ impl State {
     /// Takes the update lock, failing at once if another run holds it.
     pub fn lock(&self) -> Result<Lock, StateError> {
         let path = self.root.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        private::check_private_file(&path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options.open(&path).map_err(io_err(&path))?;
         match file.try_lock() {
             Ok(()) => Ok(Lock { _file: file }),
             Err(fs::TryLockError::WouldBlock) => Err(StateError::Locked(path)),
@@ -226,7 +251,8 @@ impl State {
     /// The trusted keys.
     pub fn keyring(&self) -> Result<Keyring, StateError> {
         let path = self.root.join("keyring.json");
-        let bytes = published::read_capped(&path, 1 << 20)?;
+        private::check_private_file(&path)?;
+        let bytes = published::read_capped(&path, MAX_STATE_FILE_LEN)?;
         Keyring::from_json(&bytes).map_err(|reason| StateError::Corrupt { path, reason })
     }
 
@@ -241,7 +267,22 @@ impl State {
 
     /// What has been seen.
     pub fn status(&self) -> Result<Status, StateError> {
-        read_json(&self.root.join("status.json"))
+        let path = self.root.join("status.json");
+        let status: Status = read_json(&path)?;
+        // The installed copy's directory is joined to the state path: only a
+        // plain name may stay inside it.
+        if let Some(installed) = &status.installed {
+            if !is_plain_file_name(&installed.dir) {
+                return Err(StateError::Corrupt {
+                    path,
+                    reason: format!(
+                        "installed.dir {:?} is not a plain directory name under snapshots/",
+                        installed.dir
+                    ),
+                });
+            }
+        }
+        Ok(status)
     }
 
     /// Saves what has been seen.
@@ -314,8 +355,18 @@ impl State {
             return;
         };
         for entry in entries.flatten() {
-            if entry.file_name() != keep {
-                let _ = fs::remove_dir_all(entry.path());
+            if entry.file_name() == keep {
+                continue;
+            }
+            // A symbolic link is removed itself, never followed.
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+                Ok(_) => {
+                    let _ = fs::remove_file(entry.path());
+                }
+                Err(_) => {}
             }
         }
     }

@@ -68,6 +68,14 @@ pub enum FetchError {
         /// The file.
         name: String,
     },
+    /// An https:// source redirected to a URL that is not https://.
+    #[error("{name}: refusing a redirect from https:// to {to} (a downgrade); fix the source URL")]
+    Downgrade {
+        /// The file.
+        name: String,
+        /// Where the redirect pointed.
+        to: String,
+    },
     /// Connection, TLS or reading failed.
     #[error("{name}: {message}")]
     Transport {
@@ -144,6 +152,8 @@ mod http {
         pub ca_cert: Option<PathBuf>,
         /// Told how downloads of more than 1 MiB proceed.
         pub progress: Option<Progress>,
+        /// Accept http:// sources (`init --allow-http`); off by default.
+        pub allow_http: bool,
     }
 
     impl std::fmt::Debug for HttpOptions {
@@ -154,6 +164,7 @@ mod http {
                 .field("backoff", &self.backoff)
                 .field("ca_cert", &self.ca_cert)
                 .field("progress", &self.progress.is_some())
+                .field("allow_http", &self.allow_http)
                 .finish()
         }
     }
@@ -166,8 +177,43 @@ mod http {
                 backoff: Duration::from_millis(500),
                 ca_cert: None,
                 progress: None,
+                allow_http: false,
             }
         }
+    }
+
+    /// A redirect from https:// to another scheme, refused.
+    #[derive(Debug)]
+    struct Downgraded(String);
+
+    impl std::fmt::Display for Downgraded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "redirect from https:// to {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Downgraded {}
+
+    #[derive(Debug)]
+    struct TooManyRedirects;
+
+    impl std::fmt::Display for TooManyRedirects {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("too many redirects")
+        }
+    }
+
+    impl std::error::Error for TooManyRedirects {}
+
+    fn downgrade_of(e: &reqwest::Error) -> Option<String> {
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(d) = s.downcast_ref::<Downgraded>() {
+                return Some(d.0.clone());
+            }
+            source = s.source();
+        }
+        None
     }
 
     /// A mirror reached over HTTP(S), with the system proxy honoured.
@@ -185,6 +231,12 @@ mod http {
                     "{base}: only http:// and https:// sources are supported"
                 ));
             }
+            if base.starts_with("http://") && !options.allow_http {
+                return Err(format!(
+                    "{base}: an http:// source needs an explicit --allow-http (signatures still \
+                     decide, but anyone on the path sees and can block what is fetched)"
+                ));
+            }
             // reqwest is built without a TLS provider of its own: use ring,
             // unless the embedding program installed another one.
             if rustls::crypto::CryptoProvider::get_default().is_none() {
@@ -194,7 +246,19 @@ mod http {
             let mut builder = reqwest::blocking::Client::builder()
                 .connect_timeout(options.timeout)
                 .timeout(options.timeout)
-                .redirect(reqwest::redirect::Policy::limited(5))
+                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    // Once on https://, stay there: a downgrade would let anyone on
+                    // the path hide new statements and snapshots.
+                    let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+                    if from_https && attempt.url().scheme() != "https" {
+                        let to = attempt.url().to_string();
+                        attempt.error(Downgraded(to))
+                    } else if attempt.previous().len() > 5 {
+                        attempt.error(TooManyRedirects)
+                    } else {
+                        attempt.follow()
+                    }
+                }))
                 // The same for every client: nothing here may depend on the numbers checked.
                 .user_agent(concat!("hushlist/", env!("CARGO_PKG_VERSION")));
             if let Some(path) = &options.ca_cert {
@@ -224,6 +288,11 @@ mod http {
                     FetchError::Timeout {
                         name: name.into(),
                         secs,
+                    }
+                } else if let Some(to) = downgrade_of(&e) {
+                    FetchError::Downgrade {
+                        name: name.into(),
+                        to,
                     }
                 } else if e.is_redirect() {
                     FetchError::Redirects { name: name.into() }

@@ -1,10 +1,14 @@
 //! Updating the installed snapshot from untrusted sources, as fixed steps in
 //! this order (the order TUF clients use):
 //!
-//! 1. fetch the manifest (conditionally: an unchanged one costs a 304);
-//! 2. follow key rotations (each statement signed by a key already trusted);
-//! 3. verify the manifest's signature;
-//! 4. refuse rollback: a sequence lower than the highest ever seen;
+//! 1. follow key rotations from every source (each statement signed by a key
+//!    already trusted); the source with the newest verified set wins, and a
+//!    rollback floor set only by keys revoked since is discarded (TUF's
+//!    fast-forward recovery);
+//! 2. fetch the manifest (conditionally: an unchanged one costs a 304);
+//! 3. verify the manifest's signature, and that its times are possible;
+//! 4. refuse rollback: a sequence lower than the highest seen from a key still
+//!    trusted, or a `created` earlier than the installed snapshot's;
 //! 5. refuse freeze: an expired manifest (checked with step 3);
 //! 6. fetch the snapshot, capped at the size the manifest signs;
 //! 7. verify its signature and digest, and that it is the one the manifest names;
@@ -19,9 +23,32 @@ use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
 use crate::published::{self, signature_path, MANIFEST_FILE, MAX_SNAPSHOT_LEN};
-use crate::verify::Keyring;
-use crate::verify::{self, Policy, VerifyError};
+use crate::verify::{self, Followed, Keyring, Policy, VerifyError};
 use std::fmt;
+
+/// Longest ETag stored: a hostile mirror's huge one must not grow `status.json`
+/// past what it may hold. A longer one is not stored (the next request is
+/// simply unconditional).
+pub const MAX_ETAG_LEN: usize = 256;
+
+/// What an update did, and what it followed on the way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Updated {
+    /// The result.
+    pub outcome: Outcome,
+    /// Rotations followed, revocations applied, a rollback floor discarded:
+    /// each a sentence for the user.
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for Updated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
+        }
+        write!(f, "{}", self.outcome)
+    }
+}
 
 /// What an update did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +112,14 @@ pub enum UpdateError {
     Equivocation {
         /// The sequence.
         sequence: u64,
+    },
+    /// A signed time that cannot be accepted (future, earlier than installed, too long).
+    #[error("{file}: {source}")]
+    Time {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        source: VerifyError,
     },
     /// The source is unchanged but the installed snapshot has expired.
     #[error("the source has nothing newer and the installed snapshot failed verification: {0}")]
@@ -180,7 +215,7 @@ pub fn update(
     state: &State,
     sources: &[Box<dyn Transport>],
     options: Options,
-) -> Result<Outcome, UpdateError> {
+) -> Result<Updated, UpdateError> {
     let now = options.now;
     let _lock = state.lock()?;
     let mut status = state.status()?;
@@ -191,15 +226,29 @@ pub fn update(
     if !options.conditional {
         status.etags.clear();
     }
-    // Verified rotations carry across sources and are saved as soon as they
-    // verify: a revocation seen on one mirror must bind the next mirror too.
+    // Only the configured sources' validators are kept, each bounded.
+    let names: Vec<String> = sources.iter().map(|s| s.describe()).collect();
+    status
+        .etags
+        .retain(|k, v| names.contains(k) && v.len() <= MAX_ETAG_LEN);
+
+    // Step 1, before any manifest: a revocation seen on one mirror must bind
+    // every other mirror, whichever answers first.
     let mut keys = state.keyring()?;
+    let mut notes = Vec::new();
+    let rotation_failures = follow_every_source(state, sources, &mut keys, &mut notes)?;
+    recover_floor(state, &mut status, &keys, &mut notes);
+
     let mut failures = Vec::new();
-    for source in sources {
-        match update_from(state, &mut status, &mut keys, source.as_ref(), now) {
+    for (source, rotation_failure) in sources.iter().zip(rotation_failures) {
+        let result = match rotation_failure {
+            Some(e) => Err(e),
+            None => update_from(state, &mut status, &keys, source.as_ref(), now),
+        };
+        match result {
             Ok(outcome) => {
                 state.save_status(&status)?;
-                return Ok(outcome);
+                return Ok(Updated { outcome, notes });
             }
             Err(e) => failures.push((source.describe(), e)),
         }
@@ -209,6 +258,141 @@ pub fn update(
         1 => Err(failures.pop().expect("one").1),
         _ => Err(UpdateError::AllSourcesFailed(failures)),
     }
+}
+
+/// Follows each source's rotation statements from the saved keyring; the set
+/// that verifies furthest wins (on a tie, the one whose last statement is
+/// newest, then the first source), not the first source to answer. Returns
+/// each source's failure, if its statements could not be read or verified.
+fn follow_every_source(
+    state: &State,
+    sources: &[Box<dyn Transport>],
+    keys: &mut Keyring,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Option<UpdateError>>, UpdateError> {
+    // The pinned key signing a statement at or before the one that supposedly
+    // introduced it proves that introduction forged (one mirror's invented
+    // history must not hide another's revocation of the pinned key).
+    let anchor = keys.anchored();
+    if anchor > 0 {
+        'sources: for source in sources {
+            for n in 1..=anchor {
+                if let Ok(Some((json, signature))) = fetch_rotation(source.as_ref(), n) {
+                    if keys.signed_by_pin(&json, &signature) {
+                        keys.distrust_anchor(n);
+                        state.save_keyring(keys)?;
+                        notes.push(format!(
+                            "{} shows rotation statement {n} signed by the pinned key: the \
+                             statements that claimed to introduce it at #{anchor} were forged; \
+                             following the rotations from the pinned key again",
+                            source.describe()
+                        ));
+                        break 'sources;
+                    }
+                }
+            }
+        }
+    }
+    let mut best: Option<(Keyring, Vec<Followed>)> = None;
+    let mut failures = Vec::new();
+    for source in sources {
+        let mut ring = keys.clone();
+        let result = ring.follow(
+            |n| fetch_rotation(source.as_ref(), n),
+            |n, e| UpdateError::verify(&rotation_file_name(n), e),
+            |_| Ok(()),
+        );
+        match result {
+            Ok(followed) => {
+                let newer = best.as_ref().is_none_or(|(b, f)| {
+                    (ring.applied, followed.last().map(|s| s.created.clone()))
+                        > (b.applied, f.last().map(|s| s.created.clone()))
+                });
+                if newer {
+                    best = Some((ring, followed));
+                }
+                failures.push(None);
+            }
+            Err(e) => failures.push(Some(e)),
+        }
+    }
+    if let Some((ring, followed)) = best.filter(|(ring, _)| ring.applied > keys.applied) {
+        *keys = ring;
+        state.save_keyring(keys)?;
+        notes.extend(followed.iter().map(ToString::to_string));
+    }
+    Ok(failures)
+}
+
+fn fetch_rotation(
+    source: &dyn Transport,
+    n: u64,
+) -> Result<Option<(Vec<u8>, String)>, UpdateError> {
+    let file = rotation_file_name(n);
+    let bytes = match source.fetch(&file, MAX_ROTATION_LEN as u64, None) {
+        Err(e) if absent(&e) => return Ok(None),
+        other => body(other?, &file)?,
+    };
+    Ok(Some((bytes, fetch_signature(source, &file)?)))
+}
+
+/// The rollback floor: the highest sequence accepted from a key still trusted.
+/// A thief's huge sequence, signed by a key revoked since, stops counting once
+/// the revocation verifies (as TUF clients discard metadata after a rotation).
+fn recover_floor(state: &State, status: &mut Status, keys: &Keyring, notes: &mut Vec<String>) {
+    if status.highest_by_key.is_empty() {
+        // A state written before floors were kept per key: the installed
+        // snapshot's signer set the floor.
+        let Some(signer) = status
+            .installed
+            .as_ref()
+            .and_then(|i| installed_signer(state, i))
+        else {
+            return;
+        };
+        status
+            .highest_by_key
+            .insert(signer, status.highest_sequence);
+    }
+    let floor = status
+        .highest_by_key
+        .iter()
+        .filter(|(k, _)| !keys.is_revoked(k))
+        .map(|(_, &seq)| seq)
+        .max()
+        .unwrap_or(0);
+    if floor < status.highest_sequence {
+        let by: Vec<String> = status
+            .highest_by_key
+            .iter()
+            .filter(|(k, _)| keys.is_revoked(k))
+            .map(|(k, seq)| format!("#{seq} by revoked key {k}"))
+            .collect();
+        notes.push(format!(
+            "discarded the rollback floor #{} (set by {}): a revoked key's sequence numbers no \
+             longer count; the floor is now #{floor}",
+            status.highest_sequence,
+            by.join(", ")
+        ));
+        status.highest_sequence = floor;
+        status.highest_by_key.retain(|k, _| !keys.is_revoked(k));
+    }
+}
+
+/// The key id that signed the installed manifest, read from its signature.
+fn installed_signer(state: &State, installed: &Installed) -> Option<String> {
+    let path = signature_path(
+        &state
+            .root()
+            .join("snapshots")
+            .join(&installed.dir)
+            .join(MANIFEST_FILE),
+    );
+    let bytes = published::read_capped(&path, MAX_SIGNATURE_FILE_LEN as u64).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    crate::format::signature::SignatureFile::parse(&text)
+        .ok()
+        .map(|s| s.key_id.to_string())
 }
 
 /// Whether a source's answer means "no such file". Object stores without list
@@ -233,10 +417,42 @@ fn installed_valid(state: &State, status: &Status, keys: &Keyring, policy: Polic
     })
 }
 
+/// Step 3's and 4's time rules: `created` not in the future, a validity window
+/// no longer than a client accepts, and not earlier than the installed
+/// snapshot's `created` (unless that one no longer verifies).
+fn check_times(
+    file: &str,
+    created: i64,
+    expires: i64,
+    status: &Status,
+    state: &State,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<(), UpdateError> {
+    let time = |source| UpdateError::Time {
+        file: file.to_string(),
+        source,
+    };
+    verify::check_not_future(file, created, policy).map_err(time)?;
+    verify::check_window(file, created, expires).map_err(time)?;
+    if let Some(installed) = status.installed.as_ref() {
+        if created < installed.created && installed_valid(state, status, keys, policy) {
+            return Err(time(VerifyError::Time(format!(
+                "created {} is earlier than the installed snapshot #{}'s {} (a replayed or \
+                 back-dated publication)",
+                crate::format::time::rfc3339(created),
+                installed.sequence,
+                crate::format::time::rfc3339(installed.created)
+            ))));
+        }
+    }
+    Ok(())
+}
+
 fn update_from(
     state: &State,
     status: &mut Status,
-    keys: &mut Keyring,
+    keys: &Keyring,
     source: &dyn Transport,
     now: i64,
 ) -> Result<Outcome, UpdateError> {
@@ -246,28 +462,13 @@ fn update_from(
     };
     let name = source.describe();
 
-    // Step 1: the manifest, conditionally when a snapshot is installed. It is
-    // fetched first so that an unreachable source fails on the file people expect.
+    // Step 2: the manifest, conditionally when a snapshot is installed.
     let etag = status
         .installed
         .as_ref()
         .and_then(|_| status.etags.get(&name))
         .cloned();
     let mut fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
-
-    // Step 2: key rotations, each signed by a key already trusted, each saved
-    // as soon as it verifies (the keyring only ever moves forward).
-    loop {
-        let file = rotation_file_name(keys.applied + 1);
-        let bytes = match source.fetch(&file, MAX_ROTATION_LEN as u64, None) {
-            Err(e) if absent(&e) => break,
-            other => body(other?, &file)?,
-        };
-        let signature = fetch_signature(source, &file)?;
-        keys.apply(&bytes, &signature)
-            .map_err(|e| UpdateError::verify(&file, e))?;
-        state.save_keyring(keys)?;
-    }
 
     if matches!(fetched, Fetched::NotModified) {
         if let Some(installed) = status
@@ -308,10 +509,25 @@ fn update_from(
             highest: status.highest_sequence,
         });
     }
-    if let Some(installed) = status.installed.as_ref().filter(|i| i.sequence == offered) {
+    check_times(
+        MANIFEST_FILE,
+        manifest.facts.created,
+        manifest.facts.expires,
+        status,
+        state,
+        keys,
+        policy,
+    )?;
+    let installed_ok = installed_valid(state, status, keys, policy);
+    if let Some(installed) = status
+        .installed
+        .as_ref()
+        .filter(|i| i.sequence == offered && installed_ok)
+    {
         let dir = state.root().join("snapshots").join(&installed.dir);
-        // Equivocation is judged on what was installed; a copy too damaged to
-        // read is simply installed again below.
+        // Equivocation is judged on what was installed and still verifies; a
+        // copy too damaged to read, or signed by a key revoked since, is
+        // simply replaced below.
         if let Ok(current) =
             published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64)
         {
@@ -324,8 +540,8 @@ fn update_from(
         .installed
         .as_ref()
         .is_some_and(|i| i.sequence == offered);
-    if current && installed_valid(state, status, keys, policy) {
-        if let Some(etag) = new_etag {
+    if current && installed_ok {
+        if let Some(etag) = new_etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
             status.etags.insert(name.clone(), etag);
         }
         return Ok(Outcome::Current {
@@ -359,6 +575,17 @@ fn update_from(
     let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, keys, policy)
         .map_err(|e| UpdateError::verify(file, e))?;
     verify::check_binding(&manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
+    let header = &snapshot.snapshot.header;
+    check_times(
+        file,
+        header.created,
+        header.expires,
+        status,
+        state,
+        keys,
+        policy,
+    )?;
+    let created = header.created;
 
     // Step 8: install. The switch is the atomic rewrite of status.json.
     let sig_name = |n: &str| signature_path(n.as_ref()).display().to_string();
@@ -381,10 +608,14 @@ fn update_from(
         dir: dir.clone(),
         source: name.clone(),
         installed_at: now,
+        created,
     });
     status.highest_sequence = offered;
+    let signer = snapshot.key_id.to_string();
+    let highest = status.highest_by_key.entry(signer).or_insert(0);
+    *highest = (*highest).max(offered);
     status.last_success = Some(now);
-    match new_etag {
+    match new_etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
         Some(etag) => status.etags.insert(name.clone(), etag),
         None => status.etags.remove(&name),
     };

@@ -59,6 +59,7 @@ impl Manifest {
         if bytes.len() > MAX_MANIFEST_LEN {
             return Err(format!("manifest larger than {MAX_MANIFEST_LEN} bytes"));
         }
+        crate::format::json::check_strict(bytes).map_err(|e| format!("not strict JSON: {e}"))?;
         let m: Manifest =
             serde_json::from_slice(bytes).map_err(|e| format!("not a valid manifest: {e}"))?;
         if m.kind != MANIFEST_TYPE {

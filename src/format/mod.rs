@@ -10,6 +10,7 @@
 
 pub mod comment;
 pub mod filter;
+pub mod json;
 pub mod manifest;
 pub mod normalize;
 pub mod number_key;

@@ -6,7 +6,7 @@
 //! come in, a verified value or an error that names the failed step goes out.
 
 use crate::format::comment::{FileKind, SignedFacts};
-use crate::format::filter::FP_TOLERANCE;
+use crate::format::filter::{FP_TOLERANCE, MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::format::manifest::Manifest;
 use crate::format::normalize;
 
@@ -14,7 +14,19 @@ mod keyring;
 use crate::format::signature::{KeyId, SignatureError, SignatureFile};
 use crate::format::snapshot::{FormatError, Snapshot};
 use crate::format::time::{parse_rfc3339, rfc3339};
-pub use keyring::Keyring;
+pub use keyring::{parse_statement, Followed, KeyRecord, Keyring, MAX_ROTATIONS};
+
+/// The largest snapshot file accepted: the header and the largest filter.
+pub const MAX_SNAPSHOT_SIZE: u64 =
+    (crate::format::snapshot::HEADER_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
+
+/// How far in the future a signed `created` time may lie: clocks differ a
+/// little, but a file from the future is either forged or made on a broken clock.
+pub const MAX_FUTURE_SKEW_SECS: i64 = 600;
+/// The longest validity window (`expires - created`) a client accepts: one
+/// year and a day. A stolen key's snapshot cannot outlive this, and neither
+/// can a freeze.
+pub const MAX_VALIDITY_SECS: i64 = 366 * 86_400;
 
 /// How strict to be, and what time it is.
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +99,10 @@ pub enum VerifyError {
         /// Now, RFC 3339.
         now: String,
     },
+    /// A signed time that cannot be right: in the future, before the installed
+    /// snapshot's, or a validity window longer than allowed.
+    #[error("{0}")]
+    Time(String),
     /// Too many bits set: everyone would match.
     #[error(
         "filter over-filled: {ones} of {bits} bits set gives an estimated false-positive rate of {estimated:.3e}, \
@@ -282,6 +298,12 @@ pub fn verify_manifest(
     let kind = FileKind::Manifest;
     let (facts, signer) = check_signature(kind, data, signature, keys)?;
     let manifest = Manifest::from_json(data).map_err(VerifyError::Manifest)?;
+    if manifest.snapshot.size > MAX_SNAPSHOT_SIZE {
+        return Err(VerifyError::Manifest(format!(
+            "snapshot size {} is larger than any snapshot accepted ({MAX_SNAPSHOT_SIZE} bytes)",
+            manifest.snapshot.size
+        )));
+    }
     let (tc, mf) = ("trusted comment", "manifest");
     if facts.sequence != manifest.sequence {
         return Err(mismatch(
@@ -326,6 +348,32 @@ pub fn verify_manifest(
         facts,
         warnings,
     })
+}
+
+/// Refuses a `created` time more than [`MAX_FUTURE_SKEW_SECS`] after `now`.
+pub fn check_not_future(what: &str, created: i64, policy: Policy) -> Result<(), VerifyError> {
+    if created > policy.now.saturating_add(MAX_FUTURE_SKEW_SECS) {
+        return Err(VerifyError::Time(format!(
+            "{what} created {} is in the future (now {}; {MAX_FUTURE_SKEW_SECS} s of clock skew allowed): \
+             forged, or made on a clock that runs ahead",
+            rfc3339(created),
+            rfc3339(policy.now)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a validity window (`expires - created`) longer than [`MAX_VALIDITY_SECS`].
+pub fn check_window(what: &str, created: i64, expires: i64) -> Result<(), VerifyError> {
+    if expires.saturating_sub(created) > MAX_VALIDITY_SECS {
+        return Err(VerifyError::Time(format!(
+            "{what} is valid from {} to {}, longer than the {} days a client accepts",
+            rfc3339(created),
+            rfc3339(expires),
+            MAX_VALIDITY_SECS / 86_400
+        )));
+    }
+    Ok(())
 }
 
 /// Checks that a verified snapshot is the one the verified manifest names.

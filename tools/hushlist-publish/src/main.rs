@@ -2,15 +2,16 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::format::json::MAX_JSON_INTEGER;
 use hushlist::format::normalize::{interpret, ReadOptions, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
-use hushlist::format::rotation::{rotation_file_name, sign_rotation, RotationStatement};
+use hushlist::format::rotation::{rotation_file_name, sign_rotation};
 use hushlist::format::signature::{PublicKey, SecretKey};
 use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
 use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
 use hushlist::published;
 use hushlist::verify::Keyring;
-use hushlist::verify::Policy;
+use hushlist::verify::{Policy, MAX_VALIDITY_SECS};
 use std::collections::BTreeSet;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
@@ -97,7 +98,8 @@ struct BuildArgs {
     /// Target false-positive rate of the filter.
     #[arg(long, default_value_t = 1e-6)]
     fp_rate: f64,
-    /// How long clients accept the snapshot (e.g. 30d, 12h, 1y).
+    /// How long clients accept the snapshot (e.g. 30d, 12h, 1y); at most 366
+    /// days, the longest window clients accept.
     #[arg(long, default_value = "30d")]
     valid_for: String,
     /// The published directory; if it holds snapshot N, this builds N+1 chained to it.
@@ -154,6 +156,14 @@ fn build(args: BuildArgs) -> Result<(), String> {
             args.valid_for
         ));
     }
+    if valid_for > MAX_VALIDITY_SECS {
+        return Err(format!(
+            "--valid-for {}: more than {} days, which clients refuse (a stolen key's snapshot \
+             or a frozen mirror must not outlive a year); publish more often instead",
+            args.valid_for,
+            MAX_VALIDITY_SECS / 86_400
+        ));
+    }
     let region = args
         .region
         .as_deref()
@@ -174,8 +184,15 @@ fn build(args: BuildArgs) -> Result<(), String> {
                 allow_stale: true,
             };
             let ring = directory_keyring(&args.out, &key)?;
-            let latest = published::open_snapshot_file(&path, &ring, policy)
+            let latest = published::open_snapshot_file_with(&path, &ring.keys, policy)
                 .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
+            check_signing_order(&args.out, &ring, policy)?;
+            if latest.snapshot.snapshot.header.sequence >= MAX_JSON_INTEGER {
+                return Err(format!(
+                    "snapshot #{} is the last sequence a manifest can carry (2^53 - 1)",
+                    latest.snapshot.snapshot.header.sequence
+                ));
+            }
             (
                 latest.snapshot.snapshot.header.sequence + 1,
                 latest.snapshot.digest,
@@ -266,23 +283,32 @@ fn build(args: BuildArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The keys of the directory's publication history: the first rotation
-/// statement's old key (or `key` when there is none) and every key introduced
-/// since. `key` must be current after all the statements: publishing with a
-/// key the directory never introduced, or revoked, would break every client.
-fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<Keyring, String> {
-    let first = dir.join(rotation_file_name(1));
-    let start = if first.exists() {
-        let text = std::fs::read(&first).map_err(|e| format!("{}: {e}", first.display()))?;
-        let statement: RotationStatement =
-            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", first.display()))?;
-        PublicKey::from_text(&statement.old_public_key)
-            .map_err(|e| format!("{}: {e}", first.display()))?
-    } else {
-        key.public_key()
-    };
-    let current = published::follow_rotations(dir, &Keyring::pinned(start.clone()))
-        .map_err(|e| e.to_string())?;
+/// The keys of a directory's publication history, verified from the
+/// publisher's own key: the rotation statements are followed from it (those
+/// before it must chain to the statement that introduced it), never from a
+/// key a planted statement names. `key` must be current after all the
+/// statements: publishing with a key the directory never introduced, or
+/// revoked, would break every client.
+struct DirectoryKeys {
+    /// Every key of the history, oldest first.
+    keys: Keyring,
+    /// Their ids in chain order.
+    order: Vec<String>,
+    /// How many of them came before the publisher's own key.
+    before_own: usize,
+    /// Statements applied.
+    applied: u64,
+}
+
+fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<DirectoryKeys, String> {
+    let own = key.public_key();
+    let (current, followed) = published::follow_rotations_noted(dir, &Keyring::pinned(own.clone()))
+        .map_err(|e| {
+            format!(
+                "{e} (the key history does not verify from key {})",
+                key.id()
+            )
+        })?;
     current.find(key.id()).map_err(|e| {
         format!(
             "key {} is not a current key of {}: {e} (use rotate-key to introduce it)",
@@ -290,18 +316,69 @@ fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<Keyring, String> {
             dir.display()
         )
     })?;
-    let mut every = vec![start];
-    for n in 1..=current.applied {
-        let path = dir.join(rotation_file_name(n));
-        let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let statement: RotationStatement =
-            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        every.push(
-            PublicKey::from_text(&statement.new_public_key)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        );
+    let mut every: Vec<PublicKey> = Vec::new();
+    let parse = |line: &str| PublicKey::from_text(line).map_err(|e| e.to_string());
+    for step in followed.iter().filter(|s| s.before_pin) {
+        if every.is_empty() {
+            every.push(parse(&step.old_key)?);
+        }
+        if step.new_key != own.to_base64() {
+            every.push(parse(&step.new_key)?);
+        }
     }
-    Ok(Keyring::history(every, current.applied))
+    let before_own = every.len();
+    every.push(own);
+    for step in followed.iter().filter(|s| !s.before_pin) {
+        every.push(parse(&step.new_key)?);
+    }
+    Ok(DirectoryKeys {
+        order: every.iter().map(|k| k.id().to_string()).collect(),
+        keys: Keyring::history(every, current.applied),
+        before_own,
+        applied: current.applied,
+    })
+}
+
+/// Keys sign a directory in chain order: once the publisher's own key (or a
+/// later one) has signed a snapshot, no key from before it may sign a later
+/// one. A snapshot claiming a key from before the publisher's own is verified
+/// in full (only statements the publisher cannot judge vouch for that key);
+/// the others are verified from the publisher's own key when chained to.
+fn check_signing_order(dir: &Path, ring: &DirectoryKeys, policy: Policy) -> Result<(), String> {
+    let mut highest: Option<(usize, u64)> = None;
+    for (seq, path) in published::snapshot_files(dir).map_err(|e| e.to_string())? {
+        let sig = published::read_capped(&published::signature_path(&path), 4096)
+            .map_err(|e| e.to_string())?;
+        let claimed =
+            hushlist::format::signature::SignatureFile::parse(&String::from_utf8_lossy(&sig))
+                .map(|s| s.key_id.to_string())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        let at = ring
+            .order
+            .iter()
+            .position(|k| *k == claimed)
+            .ok_or_else(|| {
+                format!(
+                "cannot chain: snapshot #{seq} is signed by key {claimed}, which the key history \
+                 verified from this key does not contain (a planted file?)"
+            )
+            })?;
+        if at < ring.before_own {
+            published::open_snapshot_file_with(&path, &ring.keys, policy)
+                .map_err(|e| format!("cannot chain: {e}"))?;
+        }
+        if let Some((prev, prev_seq)) = highest.filter(|(prev, _)| at < *prev) {
+            return Err(format!(
+                "cannot chain: snapshot #{seq} is signed by key {claimed}, which precedes key {} \
+                 that signed snapshot #{prev_seq} (a planted rotation statement or snapshot?)",
+                ring.order[prev]
+            ));
+        }
+        if highest.is_none_or(|(prev, _)| at >= prev) {
+            highest = Some((at, seq));
+        }
+    }
+    Ok(())
 }
 
 fn rotate_key(
