@@ -22,6 +22,9 @@ chmod 600 "$keys/$name.key"
 
 rm -rf fixtures/demo-published
 "$bin/hushlist-publish" build --key "$keys/$name.key" --input fixtures/demo-list.csv \
-  --column phone --region US --valid-for 10y --out fixtures/demo-published
+  --column phone --region US --valid-for 10y --out fixtures/demo-published \
+  --publisher-name "Demo Helpline (TEST ONLY)" --publisher-contact "confirm@example.org" \
+  --confirm-url "https://example.org/confirm" \
+  --confirm-text "Send the number and the date of the snapshot; we confirm or withdraw each match within one working day."
 
 cargo run --release --quiet -p hushlist-cli --example write_vectors -- fixtures/vectors

@@ -2,6 +2,7 @@
 
 mod check_cmd;
 mod config;
+mod prewarm_cmd;
 mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -67,6 +68,9 @@ enum Command {
         /// A copy of the published directory.
         dir: PathBuf,
     },
+    /// Hash numbers ahead for the next salt epoch the snapshot announces
+    /// (run after `update`, e.g. from cron), so the switch costs only lookups.
+    Prewarm(prewarm_cmd::PrewarmArgs),
     /// Show the installed snapshot and the last update.
     Status {
         /// Output format.
@@ -156,7 +160,10 @@ pub fn open(
     allow_stale: bool,
 ) -> Result<Opened, Failure> {
     let now = hushlist::format::time::now();
-    let policy = Policy { now, allow_stale };
+    let policy = Policy {
+        allow_stale,
+        ..Policy::at(now)
+    };
     // The state is needed for whatever was not given explicitly; when it is
     // used, so is its clock check, or a clock set back would revive an
     // expired installed snapshot.
@@ -248,6 +255,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Update(args) => state_cmds::update(state_dir, args),
         Command::Import { dir } => state_cmds::import(state_dir, dir),
         Command::Status { format } => state_cmds::status(state_dir, format),
+        Command::Prewarm(args) => prewarm_cmd::prewarm(state_dir, args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);

@@ -201,6 +201,10 @@ enum InstalledReport {
         source: String,
         installed_at: String,
         blake3: String,
+        publisher: Box<hushlist::format::snapshot::Contact>,
+        next_salt_from: String,
+        #[serde(skip)]
+        confirm: Vec<String>,
     },
     Invalid {
         sequence: u64,
@@ -230,6 +234,8 @@ impl StatusReport {
                 entries,
                 key_id,
                 source,
+                confirm,
+                next_salt_from,
                 ..
             }) => {
                 let stale = if *expired {
@@ -240,6 +246,12 @@ impl StatusReport {
                 s.push_str(&format!(
                     "installed  snapshot #{sequence} from {source}\n  created  {created} ({age_hours} hours ago)\n  \
                      expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n"
+                ));
+                for line in confirm.iter().take(2) {
+                    s.push_str(&format!("  {line}\n"));
+                }
+                s.push_str(&format!(
+                    "  next salt from {next_salt_from} (`hushlist prewarm FILE` hashes for it ahead)\n"
                 ));
             }
         }
@@ -260,14 +272,18 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
         (Some(dir), Some(installed)) => {
             // Expired is reported, not refused: status describes, check decides.
             let policy = Policy {
-                now,
                 allow_stale: true,
+                ..Policy::at(now)
             };
             Some(match published::open_directory(&dir, &keys, policy) {
                 Ok(opened) => {
                     let header = &opened.snapshot.snapshot.header;
                     let facts = SnapshotFacts::of(&opened);
+                    let confirm = hushlist::check::report::confirmation_lines(&facts);
                     InstalledReport::Valid {
+                        publisher: Box::new(facts.publisher.clone()),
+                        next_salt_from: hushlist::format::time::rfc3339(header.next_epoch_start),
+                        confirm,
                         sequence: header.sequence,
                         created: facts.created,
                         expires: facts.expires,
