@@ -55,6 +55,20 @@ pub enum Error {
         /// The limit.
         max: u64,
     },
+    /// A snapshot larger than this client accepts.
+    #[error(
+        "{}: {size} bytes is more than this client's limit of {max} bytes for a snapshot; \
+         if the publisher's list really is this large, raise it with --max-snapshot-mib",
+        path.display()
+    )]
+    SnapshotTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size (or the size the manifest signs).
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
     /// Verification refused the file.
     #[error("{}: {source}", path.display())]
     Verify {
@@ -357,7 +371,7 @@ fn read_and_verify_snapshot(
     policy: Policy,
 ) -> Result<Opened, Error> {
     let limit = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
-    let too_large = |size| Error::TooLarge {
+    let too_large = |size| Error::SnapshotTooLarge {
         path: path.to_path_buf(),
         size,
         max: limit,

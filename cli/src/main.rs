@@ -8,6 +8,7 @@ mod state_cmds;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::{self, State, StateError};
+use hushlist::format::filter::MaxFpRate;
 use hushlist::published::{self, Opened};
 use hushlist::verify::Keyring;
 use hushlist::verify::Policy;
@@ -32,8 +33,43 @@ struct Cli {
     /// Default: $XDG_DATA_HOME/hushlist or ~/.local/share/hushlist.
     #[arg(long, global = true, env = "HUSHLIST_STATE_DIR", value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Refuse a snapshot whose filter, judged by its bits alone, flags more
+    /// numbers than this false-positive rate (at most 1e-2).
+    #[arg(
+        long,
+        global = true,
+        env = "HUSHLIST_MAX_FP_RATE",
+        default_value = "1e-4",
+        value_name = "RATE"
+    )]
+    max_fp_rate: MaxFpRate,
+    /// Refuse a snapshot file larger than this many MiB (at most 1025).
+    #[arg(
+        long,
+        global = true,
+        env = "HUSHLIST_MAX_SNAPSHOT_MIB",
+        default_value_t = 64,
+        value_name = "MIB"
+    )]
+    max_snapshot_mib: u64,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The limits given on the command line, set once before any command runs.
+static LIMITS: std::sync::OnceLock<(MaxFpRate, u64)> = std::sync::OnceLock::new();
+
+/// The verification policy at `now`, with the limits given on the command line.
+pub fn policy(now: i64, allow_stale: bool) -> Policy {
+    let mut policy = Policy {
+        allow_stale,
+        ..Policy::at(now)
+    };
+    if let Some(&(max_fp_rate, max_snapshot_len)) = LIMITS.get() {
+        policy.max_fp_rate = max_fp_rate;
+        policy.max_snapshot_len = max_snapshot_len;
+    }
+    policy
 }
 
 #[derive(Subcommand)]
@@ -160,10 +196,7 @@ pub fn open(
     allow_stale: bool,
 ) -> Result<Opened, Failure> {
     let now = hushlist::format::time::now();
-    let policy = Policy {
-        allow_stale,
-        ..Policy::at(now)
-    };
+    let policy = policy(now, allow_stale);
     // The state is needed for whatever was not given explicitly; when it is
     // used, so is its clock check, or a clock set back would revive an
     // expired installed snapshot.
@@ -245,6 +278,14 @@ fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
+    let max_snapshot_len = cli
+        .max_snapshot_mib
+        .checked_mul(1 << 20)
+        .filter(|&len| len <= published::MAX_SNAPSHOT_LEN.next_multiple_of(1 << 20))
+        .ok_or_else(|| {
+            Failure::error("--max-snapshot-mib: at most 1025 (MiB), the format's limit")
+        })?;
+    let _ = LIMITS.set((cli.max_fp_rate, max_snapshot_len));
     let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
     let state_dir = state_dir.as_deref();
     match cli.command {

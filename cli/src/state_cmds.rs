@@ -6,7 +6,6 @@ use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::{self, Config, State};
 use hushlist::client::update::{Options, UpdateError};
 use hushlist::published;
-use hushlist::verify::Policy;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -271,10 +270,7 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
     let installed = match (state.installed_dir()?, &status.installed) {
         (Some(dir), Some(installed)) => {
             // Expired is reported, not refused: status describes, check decides.
-            let policy = Policy {
-                allow_stale: true,
-                ..Policy::at(now)
-            };
+            let policy = crate::policy(now, true);
             Some(match published::open_directory(&dir, &keys, policy) {
                 Ok(opened) => {
                     let header = &opened.snapshot.snapshot.header;
