@@ -623,3 +623,65 @@ device behind it as entitled to privacy: this report is confidential.</p>
     );
     s
 }
+
+#[cfg(test)]
+mod confirmation_tests {
+    use super::*;
+
+    fn facts(contact: Contact) -> SnapshotFacts {
+        SnapshotFacts {
+            file: "s".into(),
+            manifest_verified: true,
+            sequence: 3,
+            created: "2027-01-15T08:00:00Z".into(),
+            expires: "2027-02-14T08:00:00Z".into(),
+            entries: 1,
+            hash: json!({"algorithm": "blake3"}),
+            normalization: json!({}),
+            filter: json!({}),
+            fp_rate_declared: 1e-12,
+            fp_rate_estimated: 3e-12,
+            key_id: "K".into(),
+            blake3: "b".into(),
+            size: 1,
+            previous: "p".into(),
+            publisher: contact,
+            salt_epoch: json!({}),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn confirmation_lines_name_the_publisher_and_warn_about_reassigned_numbers() {
+        let lines = confirmation_lines(&facts(Contact {
+            name: "Helpline".into(),
+            contact: "c@example.org".into(),
+            confirm_url: "https://example.org/c".into(),
+            confirm_text: "Call us.".into(),
+        }));
+        assert_eq!(lines[0], "Publisher: Helpline, c@example.org");
+        assert_eq!(
+            lines[1],
+            "To confirm a match: https://example.org/c - Call us."
+        );
+        assert!(lines[2]
+            .starts_with("List as of 2027-01-15T08:00:00Z (snapshot #3). Carriers reassign"));
+        assert!(lines[2].contains("must not act on a match before the publisher has confirmed"));
+        let none = confirmation_lines(&facts(Contact::default()));
+        assert_eq!(none[0], "Publisher: not named in this snapshot");
+        assert!(none[1].contains("names no procedure"));
+    }
+
+    #[test]
+    fn expected_false_matches_in_plain_words() {
+        let f = facts(Contact::default());
+        assert_eq!(
+            expected_false_matches(&f, 1_000_000),
+            "expected false matches in this run: 3e-6"
+        );
+        assert_eq!(
+            expected_false_matches(&f, 0),
+            "expected false matches in this run: 0"
+        );
+    }
+}
