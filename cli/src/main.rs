@@ -34,7 +34,8 @@ struct Cli {
     #[arg(long, global = true, env = "HUSHLIST_STATE_DIR", value_name = "DIR")]
     state_dir: Option<PathBuf>,
     /// Refuse a snapshot whose filter, judged by its bits alone, flags more
-    /// numbers than this false-positive rate (at most 1e-2).
+    /// numbers than this false-positive rate (at most 1e-2). Applies to
+    /// verify, check, status and prewarm; update and audit use the default.
     #[arg(
         long,
         global = true,
@@ -43,7 +44,8 @@ struct Cli {
         value_name = "RATE"
     )]
     max_fp_rate: MaxFpRate,
-    /// Refuse a snapshot file larger than this many MiB (at most 1025).
+    /// Refuse a snapshot file larger than this many MiB (at most 1025). Applies
+    /// to verify, check, status and prewarm.
     #[arg(
         long,
         global = true,
