@@ -1,6 +1,7 @@
 //! Building and signing a publication: snapshot, manifest and their signatures.
 //! Pure: randomness and time come in as parameters, bytes go out.
 
+use crate::client::key_cache::KeyCache;
 use crate::format::comment::{FileKind, SignedFacts};
 use crate::format::filter::{self, Filter, FilterError};
 use crate::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
@@ -76,10 +77,33 @@ pub enum BuildError {
     /// The publisher's contact breaks a format rule.
     #[error("{0}")]
     Contact(String),
+    /// The key cache could not be written.
+    #[error("key cache: {0}")]
+    Cache(String),
 }
 
 /// Builds a snapshot from distinct E.164 numbers, hashing on all cores.
 pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapshot, BuildError> {
+    build(numbers, params, None).map(|(snapshot, _)| snapshot)
+}
+
+/// As [`build_snapshot`], taking the items of numbers already hashed with this
+/// salt from `cache` and adding the others to it: within a salt epoch a daily
+/// build then hashes only the numbers new to the list. Returns the snapshot and
+/// how many numbers came from the cache.
+pub fn build_snapshot_cached(
+    numbers: &[String],
+    params: &BuildParams,
+    cache: &mut KeyCache,
+) -> Result<(Snapshot, usize), BuildError> {
+    build(numbers, params, Some(cache))
+}
+
+fn build(
+    numbers: &[String],
+    params: &BuildParams,
+    mut cache: Option<&mut KeyCache>,
+) -> Result<(Snapshot, usize), BuildError> {
     if numbers.is_empty() {
         return Err(BuildError::Empty);
     }
@@ -88,11 +112,30 @@ pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapsh
     let hasher = NumberHasher::new(params.kdf, params.salt)?;
     let seed = filter::seed_from_salt(&params.salt);
     let mut filter = Filter::new(numbers.len() as u64, params.fp_rate, &seed)?;
-    let keys: Vec<[u8; KEY_LEN]> = numbers.par_iter().map(|n| hasher.key(n)).collect();
-    for key in &keys {
-        filter.insert(key);
+    let cached: Vec<Option<u64>> = numbers
+        .iter()
+        .map(|n| cache.as_ref().and_then(|c| c.get(n)))
+        .collect();
+    let items: Vec<u64> = numbers
+        .par_iter()
+        .zip(&cached)
+        .map(|(n, hit)| hit.unwrap_or_else(|| filter::item(&hasher.key(n))))
+        .collect();
+    let from_cache = cached.iter().filter(|c| c.is_some()).count();
+    if let Some(cache) = cache.as_mut() {
+        for ((n, item), hit) in numbers.iter().zip(&items).zip(&cached) {
+            if hit.is_none() {
+                cache.insert(n, *item);
+            }
+        }
+        cache
+            .flush()
+            .map_err(|e| BuildError::Cache(e.to_string()))?;
     }
-    Ok(Snapshot {
+    for &item in &items {
+        filter.insert_item(item);
+    }
+    let snapshot = Snapshot {
         header: Header {
             sequence: params.sequence,
             created: params.created,
@@ -111,7 +154,8 @@ pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapsh
             contact: params.contact.clone(),
         },
         filter,
-    })
+    };
+    Ok((snapshot, from_cache))
 }
 
 /// The file name of snapshot `sequence` in a published directory.

@@ -425,3 +425,47 @@ fn a_targeted_false_match_needs_a_full_rebuild_per_try() {
         "a rebuild must cost far more than a re-insertion"
     );
 }
+
+#[test]
+fn the_publishers_key_cache_hashes_only_new_numbers_within_an_epoch() {
+    let lab = Lab::new();
+    let cache = lab.path("publisher-cache");
+    let mut args = SMALL_ARGON2.to_vec();
+    args.extend_from_slice(&["--key-cache", s(&cache)]);
+    let first = lab.build(&lab.key(), "pub", LISTED, &args).expect(0);
+    assert!(
+        first
+            .stdout
+            .contains("key cache: 0 of 2 numbers already hashed"),
+        "{}",
+        first.stdout
+    );
+    let next_day = format!("{LISTED}212 555 1000\n");
+    let second = lab.build(&lab.key(), "pub", &next_day, &args).expect(0);
+    assert!(
+        second
+            .stdout
+            .contains("key cache: 2 of 3 numbers already hashed"),
+        "{}",
+        second.stdout
+    );
+    // Cached items are the numbers' true items: every listed number is found.
+    let snapshot =
+        Snapshot::decode(&fs::read(lab.path("pub/snapshot-00000002.hushlist")).unwrap()).unwrap();
+    assert_eq!(snapshot.header.entries, 3);
+    let hasher = NumberHasher::new(snapshot.header.kdf, snapshot.header.salt).unwrap();
+    for n in ["+13135550101", "+13135550142", "+12125551000"] {
+        assert!(snapshot.filter.contains(&hasher.key(n)), "{n}");
+    }
+    lab.check("pub", &["-n", "212 555 1000"]).expect(1);
+
+    let inside = lab.path("pub/cache");
+    let mut bad = SMALL_ARGON2.to_vec();
+    bad.extend_from_slice(&["--key-cache", s(&inside)]);
+    let r = lab.build(&lab.key(), "pub", LISTED, &bad).expect(2);
+    assert!(
+        r.stderr.contains("inside the published directory"),
+        "{}",
+        r.stderr
+    );
+}

@@ -68,23 +68,27 @@ impl KeyCache {
     /// A damaged file is discarded, not trusted.
     pub fn open(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
         let h = &snapshot.header;
-        Self::open_id(dir, cache_id(h.kdf, &h.salt), snapshot)
+        Self::open_salt(dir, (h.kdf, h.salt), (h.next_kdf, h.next_salt))
     }
 
     /// Opens (or starts) the cache for the next salt epoch that `snapshot`
     /// announces, to fill it before the switch; prunes as [`KeyCache::open`].
     pub fn open_next(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
         let h = &snapshot.header;
-        Self::open_id(dir, cache_id(h.next_kdf, &h.next_salt), snapshot)
+        Self::open_salt(dir, (h.next_kdf, h.next_salt), (h.kdf, h.salt))
     }
 
-    fn open_id(dir: &Path, id: [u8; 32], snapshot: &Snapshot) -> io::Result<Self> {
+    /// Opens (or starts) the cache for `current` hash parameters and salt,
+    /// removing the caches of every other salt but `keep` (the publisher keeps
+    /// its own list's items this way through an epoch).
+    pub fn open_salt(
+        dir: &Path,
+        current: (Kdf, [u8; KEY_LEN]),
+        keep: (Kdf, [u8; KEY_LEN]),
+    ) -> io::Result<Self> {
         create_private_dir(dir)?;
-        let h = &snapshot.header;
-        let keep = [
-            file_name(&cache_id(h.kdf, &h.salt)),
-            file_name(&cache_id(h.next_kdf, &h.next_salt)),
-        ];
+        let id = cache_id(current.0, &current.1);
+        let keep = [file_name(&id), file_name(&cache_id(keep.0, &keep.1))];
         let name = file_name(&id);
         // Only files named as this module names them: the directory may be shared.
         let ours = |n: &str| {

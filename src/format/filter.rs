@@ -136,6 +136,11 @@ impl Filter {
         self.bloom.set(&item(key));
     }
 
+    /// Adds a filter item (see [`item`]).
+    pub fn insert_item(&mut self, item: u64) {
+        self.bloom.set(&item);
+    }
+
     /// Whether a number key may be in the filter (false positives possible).
     pub fn contains(&self, key: &[u8; KEY_LEN]) -> bool {
         self.bloom.check(&item(key))

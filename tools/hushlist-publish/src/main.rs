@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::client::key_cache::KeyCache;
 use hushlist::format::filter::DEFAULT_FP_RATE;
 use hushlist::format::normalize::{normalize, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
@@ -9,7 +10,9 @@ use hushlist::format::rotation::{rotation_file_name, sign_rotation, RotationStat
 use hushlist::format::signature::{PublicKey, SecretKey};
 use hushlist::format::snapshot::{Contact, Header};
 use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
-use hushlist::publish::{build_snapshot, sign_publication, BuildParams, SaltEpoch};
+use hushlist::publish::{
+    build_snapshot, build_snapshot_cached, sign_publication, BuildParams, SaltEpoch,
+};
 use hushlist::published;
 use hushlist::verify::Keyring;
 use hushlist::verify::Policy;
@@ -105,6 +108,12 @@ struct BuildArgs {
     /// announced in every snapshot so clients can hash ahead.
     #[arg(long, default_value = "30d", value_name = "DURATION")]
     salt_epoch: String,
+    /// Keep the list's number keys in DIR (created 0700, files 0600) so that
+    /// a build within the same salt epoch hashes only numbers new to the list.
+    /// DIR holds what the list holds: keep it as private as the list, and
+    /// never inside the published directory.
+    #[arg(long, value_name = "DIR")]
+    key_cache: Option<PathBuf>,
     /// Start a new salt epoch now, with a fresh salt and the hash parameters
     /// given (instead of keeping the salt, or switching to the announced one).
     #[arg(long)]
@@ -267,13 +276,38 @@ fn build(args: BuildArgs) -> Result<(), String> {
         epoch,
         contact,
     };
-    let snapshot = build_snapshot(&numbers, &params).map_err(|e| e.to_string())?;
+    let (snapshot, cache_note) = match &args.key_cache {
+        None => (
+            build_snapshot(&numbers, &params).map_err(|e| e.to_string())?,
+            String::new(),
+        ),
+        Some(dir) => {
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            if absolute(dir).starts_with(absolute(&args.out)) {
+                return Err(format!(
+                    "--key-cache {}: inside the published directory, it would publish the list's keys",
+                    dir.display()
+                ));
+            }
+            let next = (params.epoch.next_kdf, params.epoch.next_salt);
+            let mut cache = KeyCache::open_salt(dir, (params.kdf, params.salt), next)
+                .map_err(|e| format!("--key-cache {}: {e}", dir.display()))?;
+            let (snapshot, hits) =
+                build_snapshot_cached(&numbers, &params, &mut cache).map_err(|e| e.to_string())?;
+            let note = format!(
+                "\n  key cache: {hits} of {} numbers already hashed for this salt ({})",
+                numbers.len(),
+                cache.path().display()
+            );
+            (snapshot, note)
+        }
+    };
     let publication = sign_publication(&snapshot, &key);
     let path = published::write_publication(&args.out, &publication).map_err(|e| e.to_string())?;
     let valid = rows - invalid;
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
-         hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
+         hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
         valid - numbers.len() as u64,
