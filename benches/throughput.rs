@@ -39,7 +39,8 @@ fn snapshot(kdf: Kdf, entries: usize) -> Snapshot {
         previous: [0; 32],
         kdf,
         salt: [7; 32],
-        filter_seed: *blake3::hash(b"bench").as_bytes(),
+        epoch: hushlist::publish::SaltEpoch::starting(0, 1_000_000, Kdf::Blake3, [0xEE; 32]),
+        contact: Default::default(),
         fp_rate: 1e-6,
     };
     build_snapshot(&numbers, &params).unwrap()

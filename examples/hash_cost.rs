@@ -3,7 +3,9 @@
 //!
 //! cargo run --release --example hash_cost -- [M_KIB T P] [HASHES]
 
-use hushlist::format::number_key::{Kdf, NumberHasher};
+use hushlist::format::number_key::{
+    Kdf, NumberHasher, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T,
+};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -14,7 +16,7 @@ fn main() {
         .collect();
     let (m_kib, t, p) = match args[..] {
         [m, t, p, ..] => (m, t, p),
-        _ => (19_456, 2, 1),
+        _ => (DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_T, DEFAULT_ARGON2_P),
     };
     let n = args.get(3).copied().unwrap_or(200) as u64;
     let hasher =

@@ -78,8 +78,8 @@ impl Audit {
 /// failures: freshness is judged only for the manifest's snapshot by `verify`.
 pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
     let stale_ok = Policy {
-        now: crate::format::time::now(),
         allow_stale: true,
+        ..Policy::at(crate::format::time::now())
     };
     // Every key the chain ever introduced (and those before the pinned key,
     // when it was introduced by a statement), with when each was introduced

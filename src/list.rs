@@ -41,10 +41,7 @@ impl List {
     /// rotation statements found beside it. Expired snapshots are refused.
     pub fn open(path: impl AsRef<Path>, public_key: impl AsRef<Path>) -> Result<Self, OpenError> {
         let key = published::read_public_key(public_key.as_ref())?;
-        let policy = Policy {
-            now: time::now(),
-            allow_stale: false,
-        };
+        let policy = Policy::at(time::now());
         Self::open_with(path.as_ref(), &Keyring::pinned(key), policy)
     }
 

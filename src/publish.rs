@@ -1,13 +1,14 @@
 //! Building and signing a publication: snapshot, manifest and their signatures.
 //! Pure: randomness and time come in as parameters, bytes go out.
 
+use crate::client::key_cache::KeyCache;
 use crate::format::comment::{FileKind, SignedFacts};
-use crate::format::filter::{Filter, FilterError};
+use crate::format::filter::{self, Filter, FilterError};
 use crate::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
 use crate::format::normalize;
 use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
 use crate::format::signature::SecretKey;
-use crate::format::snapshot::{Header, Snapshot};
+use crate::format::snapshot::{Contact, Header, Snapshot};
 use crate::format::time::rfc3339;
 use rayon::prelude::*;
 
@@ -22,14 +23,42 @@ pub struct BuildParams {
     pub expires: i64,
     /// BLAKE3 digest of the previous snapshot file, zeros for the first.
     pub previous: [u8; 32],
-    /// Hash function and parameters.
+    /// Hash function and parameters of the current salt epoch.
     pub kdf: Kdf,
-    /// Fresh random salt.
+    /// The current salt epoch's salt (random when the epoch began). The filter
+    /// seed derives from it.
     pub salt: [u8; KEY_LEN],
-    /// Fresh random filter seed.
-    pub filter_seed: [u8; 32],
     /// Target false-positive rate.
     pub fp_rate: f64,
+    /// When the salt came into use, and what comes next.
+    pub epoch: SaltEpoch,
+    /// Who publishes, and how to confirm a match.
+    pub contact: Contact,
+}
+
+/// The current salt epoch's start and the next epoch, announced ahead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaltEpoch {
+    /// When the current salt came into use, Unix seconds.
+    pub start: i64,
+    /// When the next salt takes over, Unix seconds.
+    pub next_start: i64,
+    /// The next epoch's hash function and parameters.
+    pub next_kdf: Kdf,
+    /// The next epoch's salt (random, distinct from the current one).
+    pub next_salt: [u8; KEY_LEN],
+}
+
+impl SaltEpoch {
+    /// An epoch of `length` seconds from `start`, followed by `next_kdf` with `next_salt`.
+    pub fn starting(start: i64, length: i64, next_kdf: Kdf, next_salt: [u8; KEY_LEN]) -> Self {
+        SaltEpoch {
+            start,
+            next_start: start.saturating_add(length),
+            next_kdf,
+            next_salt,
+        }
+    }
 }
 
 /// Why a snapshot cannot be built.
@@ -45,20 +74,68 @@ pub enum BuildError {
     /// Nothing to publish.
     #[error("the list holds no valid number")]
     Empty,
+    /// The publisher's contact breaks a format rule.
+    #[error("{0}")]
+    Contact(String),
+    /// The key cache could not be written.
+    #[error("key cache: {0}")]
+    Cache(String),
 }
 
 /// Builds a snapshot from distinct E.164 numbers, hashing on all cores.
 pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapshot, BuildError> {
+    build(numbers, params, None).map(|(snapshot, _)| snapshot)
+}
+
+/// As [`build_snapshot`], taking the items of numbers already hashed with this
+/// salt from `cache` and adding the others to it: within a salt epoch a daily
+/// build then hashes only the numbers new to the list. Returns the snapshot and
+/// how many numbers came from the cache.
+pub fn build_snapshot_cached(
+    numbers: &[String],
+    params: &BuildParams,
+    cache: &mut KeyCache,
+) -> Result<(Snapshot, usize), BuildError> {
+    build(numbers, params, Some(cache))
+}
+
+fn build(
+    numbers: &[String],
+    params: &BuildParams,
+    mut cache: Option<&mut KeyCache>,
+) -> Result<(Snapshot, usize), BuildError> {
     if numbers.is_empty() {
         return Err(BuildError::Empty);
     }
+    params.contact.validate().map_err(BuildError::Contact)?;
+    params.epoch.next_kdf.validate()?;
     let hasher = NumberHasher::new(params.kdf, params.salt)?;
-    let mut filter = Filter::new(numbers.len() as u64, params.fp_rate, &params.filter_seed)?;
-    let keys: Vec<[u8; KEY_LEN]> = numbers.par_iter().map(|n| hasher.key(n)).collect();
-    for key in &keys {
-        filter.insert(key);
+    let seed = filter::seed_from_salt(&params.salt);
+    let mut filter = Filter::new(numbers.len() as u64, params.fp_rate, &seed)?;
+    let cached: Vec<Option<u64>> = numbers
+        .iter()
+        .map(|n| cache.as_ref().and_then(|c| c.get(n)))
+        .collect();
+    let items: Vec<u64> = numbers
+        .par_iter()
+        .zip(&cached)
+        .map(|(n, hit)| hit.unwrap_or_else(|| filter::item(&hasher.key(n))))
+        .collect();
+    let from_cache = cached.iter().filter(|c| c.is_some()).count();
+    if let Some(cache) = cache.as_mut() {
+        for ((n, item), hit) in numbers.iter().zip(&items).zip(&cached) {
+            if hit.is_none() {
+                cache.insert(n, *item);
+            }
+        }
+        cache
+            .flush()
+            .map_err(|e| BuildError::Cache(e.to_string()))?;
     }
-    Ok(Snapshot {
+    for &item in &items {
+        filter.insert_item(item);
+    }
+    let snapshot = Snapshot {
         header: Header {
             sequence: params.sequence,
             created: params.created,
@@ -70,9 +147,15 @@ pub fn build_snapshot(numbers: &[String], params: &BuildParams) -> Result<Snapsh
             kdf: params.kdf,
             salt: params.salt,
             fp_rate: params.fp_rate,
+            epoch_start: params.epoch.start,
+            next_epoch_start: params.epoch.next_start,
+            next_kdf: params.epoch.next_kdf,
+            next_salt: params.epoch.next_salt,
+            contact: params.contact.clone(),
         },
         filter,
-    })
+    };
+    Ok((snapshot, from_cache))
 }
 
 /// The file name of snapshot `sequence` in a published directory.

@@ -10,7 +10,7 @@ use crate::format::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
-use crate::format::snapshot::HEADER_LEN;
+use crate::format::snapshot::{HEADER_LEN, MAX_CONTACT_LEN};
 use crate::publish::Publication;
 use crate::verify::{
     self, Followed, Keyring, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError,
@@ -23,8 +23,15 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Appended to a file's name to name its detached signature.
 pub const SIGNATURE_SUFFIX: &str = ".minisig";
-/// Largest snapshot file read: the header plus the largest filter accepted.
-pub const MAX_SNAPSHOT_LEN: u64 = (HEADER_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
+/// Largest snapshot file the format allows: the header, the largest contact
+/// and the largest filter.
+pub const MAX_SNAPSHOT_LEN: u64 =
+    (HEADER_LEN + MAX_CONTACT_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
+/// Largest snapshot file a client reads unless told otherwise (64 MiB: a list
+/// of about 9 million numbers at the default false-positive rate of 1e-12,
+/// far more than a real list needs); [`crate::verify::Policy::max_snapshot_len`]
+/// raises it up to [`MAX_SNAPSHOT_LEN`].
+pub const DEFAULT_MAX_SNAPSHOT_LEN: u64 = 64 << 20;
 /// Largest key file read.
 const MAX_KEY_FILE_LEN: u64 = 4096;
 
@@ -40,12 +47,26 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
-    /// The file is larger than anything hushlist accepts.
+    /// The file is larger than this client accepts.
     #[error("{}: {size} bytes is more than the {max}-byte limit", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,
         /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A snapshot larger than this client accepts.
+    #[error(
+        "{}: {size} bytes is more than this client's limit of {max} bytes for a snapshot; \
+         if the publisher's list really is this large, raise it with --max-snapshot-mib",
+        path.display()
+    )]
+    SnapshotTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size (or the size the manifest signs).
         size: u64,
         /// The limit.
         max: u64,
@@ -115,7 +136,17 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
             max,
         });
     }
-    let mut bytes = Vec::with_capacity(size as usize);
+    let mut bytes = Vec::new();
+    // A refusal the user can act on, not an abort, when the memory is not there.
+    bytes
+        .try_reserve_exact(size as usize)
+        .map_err(|_| Error::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("not enough memory to read its {size} bytes"),
+            ),
+        })?;
     file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(io_err(path))?;
@@ -343,7 +374,7 @@ pub fn open_snapshot_file(path: &Path, keys: &Keyring, policy: Policy) -> Result
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let (keys, rotations) = follow_rotations_noted(dir, keys)?;
-    let mut opened = read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, &keys, policy)?;
+    let mut opened = read_and_verify_snapshot(path, None, &keys, policy)?;
     verify_at(
         path,
         verify::check_not_future("snapshot", opened.snapshot.snapshot.header.created, policy),
@@ -360,35 +391,48 @@ pub fn open_snapshot_file_with(
     keys: &Keyring,
     policy: Policy,
 ) -> Result<Opened, Error> {
-    read_and_verify_snapshot(path, MAX_SNAPSHOT_LEN, keys, policy)
+    read_and_verify_snapshot(path, None, keys, policy)
 }
 
+/// Reads a snapshot no larger than the policy's limit (and than `signed_size`,
+/// the size a verified manifest gives, when there is one), then verifies it
+/// holding its bytes once.
 fn read_and_verify_snapshot(
     path: &Path,
-    max_len: u64,
+    signed_size: Option<u64>,
     keys: &Keyring,
     policy: Policy,
 ) -> Result<Opened, Error> {
+    let limit = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+    let too_large = |size| Error::SnapshotTooLarge {
+        path: path.to_path_buf(),
+        size,
+        max: limit,
+    };
+    if let Some(signed) = signed_size.filter(|&s| s > limit) {
+        return Err(too_large(signed));
+    }
     let signature = read_signature(path, FileKind::Snapshot)?;
-    let data = match read_capped(path, max_len) {
+    let data = match read_capped(path, signed_size.unwrap_or(limit)) {
         // The cap is the size the manifest signs: a longer file is not the one it names.
-        Err(Error::TooLarge { size, .. }) if max_len < MAX_SNAPSHOT_LEN => {
+        Err(Error::TooLarge { size, max, .. }) if signed_size.is_some() => {
             return Err(Error::Verify {
                 path: path.to_path_buf(),
                 source: VerifyError::Mismatch {
                     what: "size",
                     signed_in: "manifest",
-                    signed: max_len.to_string(),
+                    signed: max.to_string(),
                     actual_in: "snapshot",
                     actual: size.to_string(),
                 },
             });
         }
+        Err(Error::TooLarge { size, .. }) => return Err(too_large(size)),
         other => other?,
     };
     let snapshot = verify_at(
         path,
-        verify::verify_snapshot(&data, &signature, keys, policy),
+        verify::verify_snapshot_vec(data, &signature, keys, policy),
     )?;
     Ok(Opened {
         path: path.to_path_buf(),
@@ -491,8 +535,8 @@ pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Open
     )?;
     let snapshot_path = dir.join(&manifest.manifest.snapshot.file);
     // The signed size caps the read: a longer file is refused before it is read.
-    let max_len = manifest.manifest.snapshot.size.min(MAX_SNAPSHOT_LEN);
-    let mut opened = read_and_verify_snapshot(&snapshot_path, max_len, keys, policy)?;
+    let signed_size = Some(manifest.manifest.snapshot.size);
+    let mut opened = read_and_verify_snapshot(&snapshot_path, signed_size, keys, policy)?;
     verify_at(
         &snapshot_path,
         verify::check_binding(&manifest, &opened.snapshot),

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --workspace --quiet
-bin=target/release
+cargo build --workspace --quiet
+bin=target/debug
 keys=fixtures/keys
 name=demo-TEST-ONLY
 
@@ -22,6 +22,9 @@ chmod 600 "$keys/$name.key"
 
 rm -rf fixtures/demo-published
 "$bin/hushlist-publish" build --key "$keys/$name.key" --input fixtures/demo-list.csv \
-  --column phone --region US --valid-for 10y --out fixtures/demo-published
+  --column phone --region US --valid-for 10y --test-fixture-validity --out fixtures/demo-published \
+  --publisher-name "Demo Helpline (TEST ONLY)" --publisher-contact "confirm@example.org" \
+  --confirm-url "https://example.org/confirm" \
+  --confirm-text "Send the number and the date of the snapshot; we confirm or withdraw each match within one working day."
 
-cargo run --release --quiet -p hushlist-cli --example write_vectors -- fixtures/vectors
+cargo run --quiet -p hushlist-cli --example write_vectors -- fixtures/vectors

@@ -3,12 +3,14 @@
 mod check_cmd;
 mod config;
 mod explain_cmd;
+mod prewarm_cmd;
 mod sources_cmd;
 mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::{self, State, StateError};
+use hushlist::format::filter::MaxFpRate;
 use hushlist::published::{self, Opened};
 use hushlist::verify::Keyring;
 use hushlist::verify::Policy;
@@ -36,8 +38,45 @@ struct Cli {
     /// Default: $XDG_DATA_HOME/hushlist or ~/.local/share/hushlist.
     #[arg(long, global = true, env = "HUSHLIST_STATE_DIR", value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Refuse a snapshot whose filter, judged by its bits alone, flags more
+    /// numbers than this false-positive rate (at most 1e-2). Applies to
+    /// verify, check, status and prewarm; update and audit use the default.
+    #[arg(
+        long,
+        global = true,
+        env = "HUSHLIST_MAX_FP_RATE",
+        default_value = "1e-4",
+        value_name = "RATE"
+    )]
+    max_fp_rate: MaxFpRate,
+    /// Refuse a snapshot file larger than this many MiB (at most 1025). Applies
+    /// to verify, check, status and prewarm.
+    #[arg(
+        long,
+        global = true,
+        env = "HUSHLIST_MAX_SNAPSHOT_MIB",
+        default_value_t = 64,
+        value_name = "MIB"
+    )]
+    max_snapshot_mib: u64,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The limits given on the command line, set once before any command runs.
+static LIMITS: std::sync::OnceLock<(MaxFpRate, u64)> = std::sync::OnceLock::new();
+
+/// The verification policy at `now`, with the limits given on the command line.
+pub fn policy(now: i64, allow_stale: bool) -> Policy {
+    let mut policy = Policy {
+        allow_stale,
+        ..Policy::at(now)
+    };
+    if let Some(&(max_fp_rate, max_snapshot_len)) = LIMITS.get() {
+        policy.max_fp_rate = max_fp_rate;
+        policy.max_snapshot_len = max_snapshot_len;
+    }
+    policy
 }
 
 #[derive(Subcommand)]
@@ -77,6 +116,9 @@ enum Command {
         /// A copy of the published directory.
         dir: PathBuf,
     },
+    /// Hash numbers ahead for the next salt epoch the snapshot announces
+    /// (run after `update`, e.g. from cron), so the switch costs only lookups.
+    Prewarm(prewarm_cmd::PrewarmArgs),
     /// Show the installed snapshot and the last update.
     Status {
         /// Output format.
@@ -176,7 +218,7 @@ pub fn open(
     allow_stale: bool,
 ) -> Result<Opened, Failure> {
     let now = hushlist::format::time::now();
-    let policy = Policy { now, allow_stale };
+    let policy = policy(now, allow_stale);
     // The state is needed for whatever was not given explicitly; when it is
     // used, so is its clock check, or a clock set back would revive an
     // expired installed snapshot.
@@ -323,6 +365,14 @@ fn write_man_pages(dir: &Path) -> Result<u8, Failure> {
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
+    let max_snapshot_len = cli
+        .max_snapshot_mib
+        .checked_mul(1 << 20)
+        .filter(|&len| len <= published::MAX_SNAPSHOT_LEN.next_multiple_of(1 << 20))
+        .ok_or_else(|| {
+            Failure::error("--max-snapshot-mib: at most 1025 (MiB), the format's limit")
+        })?;
+    let _ = LIMITS.set((cli.max_fp_rate, max_snapshot_len));
     let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
     let state_dir = state_dir.as_deref();
     match cli.command {
@@ -334,6 +384,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Update(args) => state_cmds::update(state_dir, args),
         Command::Import { dir } => state_cmds::import(state_dir, dir),
         Command::Status { format } => state_cmds::status(state_dir, format),
+        Command::Prewarm(args) => prewarm_cmd::prewarm(state_dir, &config, args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);

@@ -6,7 +6,6 @@ use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::{self, Config, State};
 use hushlist::client::update::{Options, UpdateError};
 use hushlist::published;
-use hushlist::verify::Policy;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -248,6 +247,10 @@ enum InstalledReport {
         source: String,
         installed_at: String,
         blake3: String,
+        publisher: Box<hushlist::format::snapshot::Contact>,
+        next_salt_from: String,
+        #[serde(skip)]
+        confirm: Vec<String>,
     },
     Invalid {
         sequence: u64,
@@ -288,6 +291,8 @@ impl StatusReport {
                 entries,
                 key_id,
                 source,
+                confirm,
+                next_salt_from,
                 ..
             }) => {
                 let stale = if *expired {
@@ -298,6 +303,12 @@ impl StatusReport {
                 s.push_str(&format!(
                     "installed  snapshot #{sequence} from {source}\n  created  {created} ({age_hours} hours ago)\n  \
                      expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n"
+                ));
+                for line in confirm.iter().take(2) {
+                    s.push_str(&format!("  {line}\n"));
+                }
+                s.push_str(&format!(
+                    "  next salt from {next_salt_from} (`hushlist prewarm FILE` hashes for it ahead)\n"
                 ));
             }
         }
@@ -317,15 +328,16 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
     let installed = match (state.installed_dir()?, &status.installed) {
         (Some(dir), Some(installed)) => {
             // Expired is reported, not refused: status describes, check decides.
-            let policy = Policy {
-                now,
-                allow_stale: true,
-            };
+            let policy = crate::policy(now, true);
             Some(match published::open_directory(&dir, &keys, policy) {
                 Ok(opened) => {
                     let header = &opened.snapshot.snapshot.header;
                     let facts = SnapshotFacts::of(&opened);
+                    let confirm = hushlist::check::report::confirmation_lines(&facts);
                     InstalledReport::Valid {
+                        publisher: Box::new(facts.publisher.clone()),
+                        next_salt_from: hushlist::format::time::rfc3339(header.next_epoch_start),
+                        confirm,
                         sequence: header.sequence,
                         created: facts.created,
                         expires: facts.expires,

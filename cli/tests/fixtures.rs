@@ -66,10 +66,7 @@ fn vector_snapshot_verifies_with_hushlist_and_minisign() {
     let key = hushlist::published::read_public_key(&dir.join("test-vector-key.pub")).unwrap();
     let bytes = fs::read(dir.join("snapshot-vector.hushlist")).unwrap();
     let sig = fs::read_to_string(dir.join("snapshot-vector.hushlist.minisig")).unwrap();
-    let policy = Policy {
-        now: hushlist::format::time::now(),
-        allow_stale: false,
-    };
+    let policy = Policy::at(hushlist::format::time::now());
     let verified = verify_snapshot(
         &bytes,
         &sig,

@@ -65,7 +65,7 @@ fn argon2id_default_round_trip() {
     let v = lab.verify("pub", &["--format", "json"]).expect(0);
     let json: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
     assert_eq!(json["hash"]["algorithm"], "argon2id");
-    assert_eq!(json["hash"]["memory_kib"], 19456);
+    assert_eq!(json["hash"]["memory_kib"], 131072);
     assert_eq!(json["sequence"], 1);
     lab.check("pub", &["-n", "+1 313 555 0101"]).expect(1);
     lab.check("pub", &["-n", "+1 313 555 0102"]).expect(0);

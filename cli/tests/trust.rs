@@ -64,7 +64,8 @@ fn publish_raw(
         previous,
         kdf: Kdf::Blake3,
         salt: [sequence as u8; 32],
-        filter_seed: std::array::from_fn(|i| i as u8),
+        epoch: hushlist::publish::SaltEpoch::starting(created, 86_400, Kdf::Blake3, [0xEE; 32]),
+        contact: Default::default(),
         fp_rate: 1e-6,
     };
     let snapshot = build_snapshot(&["+13135550199".to_string()], &params).unwrap();

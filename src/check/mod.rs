@@ -623,7 +623,8 @@ mod tests {
                 previous: [0; 32],
                 kdf: Kdf::Blake3,
                 salt: [1; 32],
-                filter_seed: *blake3::hash(b"seed").as_bytes(),
+                epoch: crate::publish::SaltEpoch::starting(0, 1_000_000, Kdf::Blake3, [0xEE; 32]),
+                contact: Default::default(),
                 fp_rate: 1e-6,
             },
         )

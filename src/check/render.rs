@@ -7,7 +7,7 @@
 //! numbers keep only their last two digits and the rows' other fields are
 //! dropped (for tickets and SIEM).
 
-use super::report::{SnapshotFacts, MATCH_NOTE};
+use super::report::{confirmation_lines, SnapshotFacts, MATCH_NOTE};
 use super::{Finding, Occurrence, Outcome, Problem, SourceSummary};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -75,10 +75,10 @@ impl View<'_> {
         }
     }
 
+    /// The false-positive rate the filter's bits give (the declared one is
+    /// only the publisher's target).
     fn rate(&self) -> f64 {
-        self.facts
-            .fp_rate_estimated
-            .max(self.facts.fp_rate_declared)
+        self.facts.fp_rate_estimated
     }
 
     fn expected_false_matches(&self) -> f64 {
@@ -294,6 +294,9 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
     }
     if !outcome.matches.is_empty() {
         let _ = writeln!(s, "\n{MATCH_NOTE}");
+        for line in confirmation_lines(facts) {
+            let _ = writeln!(s, "{}", visible(&line));
+        }
     }
     s
 }
@@ -417,10 +420,11 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
         String::new(),
         String::new(),
         format!(
-            "{}: {}; {}",
+            "{}: {}; {}; {}",
             verdict(outcome),
             totals(outcome),
-            false_match_line(&v)
+            false_match_line(&v),
+            confirmation_lines(facts).join(" ")
         ),
     ]));
     s
@@ -510,6 +514,7 @@ pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> St
         "not_numbers": outcome.invalid.iter().map(|p| problem_json(&v, p, true)).collect::<Vec<_>>(),
         "regions_not_recognised": outcome.region_problems.iter().map(|p| problem_json(&v, p, false)).collect::<Vec<_>>(),
         "note": MATCH_NOTE,
+        "confirmation": confirmation_lines(facts),
     });
     let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
     s.push('\n');
@@ -546,7 +551,7 @@ pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         line(json!(src), "input");
     }
     line(
-        json!({"summary": summary_json(&v), "run": run, "snapshot": facts, "note": MATCH_NOTE}),
+        json!({"summary": summary_json(&v), "run": run, "snapshot": facts, "note": MATCH_NOTE, "confirmation": confirmation_lines(facts)}),
         "summary",
     );
     s
@@ -676,9 +681,15 @@ footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
 and the date from which your company has held it; they can tell you whether it is really on the list and when it
 made contact. Numbers are reassigned by carriers: a contact from before your company held the number says nothing
 about the person using it now. Until confirmed, nobody should act on a match, and the person or device behind it is
-entitled to privacy: this report is confidential.</p></div>
+entitled to privacy: this report is confidential.</p>
+<p>{confirm}</p></div>
 "#,
         note = html_escape(MATCH_NOTE),
+        confirm = confirmation_lines(facts)
+            .iter()
+            .map(|l| html_escape(l))
+            .collect::<Vec<_>>()
+            .join("<br>"),
     );
     let _ = writeln!(s, "<h2>Possible matches ({numbers})</h2>");
     if numbers == 0 {

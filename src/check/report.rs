@@ -2,6 +2,7 @@
 //! report cites (the reports themselves are rendered by [`super::render`]).
 
 use crate::format::number_key::Kdf;
+use crate::format::snapshot::Contact;
 use crate::format::time::rfc3339;
 use crate::published::Opened;
 use serde::Serialize;
@@ -48,6 +49,10 @@ pub struct SnapshotFacts {
     pub size: u64,
     /// Digest of the previous snapshot (zeros for the first).
     pub previous: String,
+    /// Who published the snapshot and how to confirm a match (signed into it).
+    pub publisher: Contact,
+    /// The salt epoch: since when this salt is used, and the next one announced.
+    pub salt_epoch: Value,
     /// Warnings raised while verifying.
     pub warnings: Vec<String>,
 }
@@ -57,12 +62,13 @@ impl SnapshotFacts {
     pub fn of(opened: &Opened) -> Self {
         let v = &opened.snapshot;
         let h = &v.snapshot.header;
-        let hash = match h.kdf {
+        let hash_json = |kdf| match kdf {
             Kdf::Argon2id { m_kib, t, p } => {
                 json!({"algorithm": "argon2id", "memory_kib": m_kib, "passes": t, "lanes": p})
             }
             Kdf::Blake3 => json!({"algorithm": "blake3"}),
         };
+        let hash = hash_json(h.kdf);
         SnapshotFacts {
             file: opened.path.display().to_string(),
             manifest_verified: opened.manifest.is_some(),
@@ -79,20 +85,41 @@ impl SnapshotFacts {
             blake3: hex::encode(v.digest),
             size: v.size,
             previous: hex::encode(h.previous),
+            publisher: h.contact.clone(),
+            salt_epoch: json!({
+                "started": rfc3339(h.epoch_start),
+                "next_salt_from": rfc3339(h.next_epoch_start),
+                "next_hash": hash_json(h.next_kdf),
+            }),
             warnings: opened.warnings().cloned().collect(),
         }
     }
 
     fn hash_text(&self) -> String {
-        match &self.hash["algorithm"] {
-            Value::String(a) if a == "argon2id" => format!(
-                "argon2id (m={} KiB, t={}, p={})",
-                self.hash["memory_kib"], self.hash["passes"], self.hash["lanes"]
-            ),
-            other => other.as_str().unwrap_or("?").to_string(),
-        }
+        hash_text(&self.hash)
     }
 
+    fn publisher_text(&self) -> String {
+        let p = &self.publisher;
+        match (p.name.as_str(), p.contact.as_str()) {
+            ("", "") => "not named in this snapshot".into(),
+            (name, "") | ("", name) => name.into(),
+            (name, contact) => format!("{name}, {contact}"),
+        }
+    }
+}
+
+fn hash_text(hash: &Value) -> String {
+    match &hash["algorithm"] {
+        Value::String(a) if a == "argon2id" => format!(
+            "argon2id (m={} KiB, t={}, p={})",
+            hash["memory_kib"], hash["passes"], hash["lanes"]
+        ),
+        other => other.as_str().unwrap_or("?").to_string(),
+    }
+}
+
+impl SnapshotFacts {
     /// The human-readable verification report.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
@@ -143,6 +170,23 @@ impl SnapshotFacts {
             ("blake3", self.blake3.clone()),
             ("size", format!("{} bytes", self.size)),
             ("previous", self.previous.clone()),
+            ("publisher", self.publisher_text()),
+            (
+                "confirm at",
+                match self.publisher.confirm_url.as_str() {
+                    "" => "no procedure given".into(),
+                    url => url.into(),
+                },
+            ),
+            (
+                "salt epoch",
+                format!(
+                    "since {}; next salt from {}, {} (announced: `hushlist prewarm` hashes for it ahead)",
+                    self.salt_epoch["started"].as_str().unwrap_or("?"),
+                    self.salt_epoch["next_salt_from"].as_str().unwrap_or("?"),
+                    hash_text(&self.salt_epoch["next_hash"])
+                ),
+            ),
         ];
         for (k, v) in rows {
             let _ = writeln!(s, "  {k:<16} {v}");
@@ -151,5 +195,115 @@ impl SnapshotFacts {
             let _ = writeln!(s, "WARNING: {w}");
         }
         s
+    }
+}
+
+/// Why a match must be confirmed before anyone acts on it, for every report.
+pub const REASSIGNED_NOTE: &str = "Carriers reassign phone numbers: a match says the number was on the \
+list when the snapshot was made, not that its holder today is the person who was listed. HR and legal \
+must not act on a match before the publisher has confirmed it for that number and date.";
+
+/// The lines every check report shows next to its matches: who published the
+/// list, how to confirm a match with them (as signed into the snapshot), and
+/// [`REASSIGNED_NOTE`] with the snapshot's date.
+pub fn confirmation_lines(facts: &SnapshotFacts) -> Vec<String> {
+    let p = &facts.publisher;
+    let mut lines = vec![format!("Publisher: {}", facts.publisher_text())];
+    if !p.confirm_url.is_empty() || !p.confirm_text.is_empty() {
+        let sep = if p.confirm_url.is_empty() || p.confirm_text.is_empty() {
+            ""
+        } else {
+            " - "
+        };
+        lines.push(format!(
+            "To confirm a match: {}{sep}{}",
+            p.confirm_url, p.confirm_text
+        ));
+    } else {
+        lines.push(
+            "To confirm a match: this snapshot names no procedure; ask whoever gave you the publisher's key"
+                .into(),
+        );
+    }
+    lines.push(format!(
+        "List as of {} (snapshot #{}). {REASSIGNED_NOTE}",
+        facts.created, facts.sequence
+    ));
+    lines
+}
+
+/// "expected false matches in this run: 3e-6", for `checked` numbers looked up,
+/// from the false-positive rate the filter's bits give.
+pub fn expected_false_matches(facts: &SnapshotFacts, checked: u64) -> String {
+    let expected = checked as f64 * facts.fp_rate_estimated;
+    let figure = if expected == 0.0 {
+        "0".to_string()
+    } else if expected >= 0.01 {
+        format!("{expected:.2}")
+    } else {
+        format!("{expected:.0e}")
+    };
+    format!("expected false matches in this run: {figure}")
+}
+
+#[cfg(test)]
+mod confirmation_tests {
+    use super::*;
+
+    fn facts(contact: Contact) -> SnapshotFacts {
+        SnapshotFacts {
+            file: "s".into(),
+            manifest_verified: true,
+            sequence: 3,
+            created: "2027-01-15T08:00:00Z".into(),
+            expires: "2027-02-14T08:00:00Z".into(),
+            entries: 1,
+            hash: json!({"algorithm": "blake3"}),
+            normalization: json!({}),
+            filter: json!({}),
+            fp_rate_declared: 1e-12,
+            fp_rate_estimated: 3e-12,
+            key_id: "K".into(),
+            blake3: "b".into(),
+            size: 1,
+            previous: "p".into(),
+            publisher: contact,
+            salt_epoch: json!({}),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn confirmation_lines_name_the_publisher_and_warn_about_reassigned_numbers() {
+        let lines = confirmation_lines(&facts(Contact {
+            name: "Helpline".into(),
+            contact: "c@example.org".into(),
+            confirm_url: "https://example.org/c".into(),
+            confirm_text: "Call us.".into(),
+        }));
+        assert_eq!(lines[0], "Publisher: Helpline, c@example.org");
+        assert_eq!(
+            lines[1],
+            "To confirm a match: https://example.org/c - Call us."
+        );
+        assert!(lines[2]
+            .starts_with("List as of 2027-01-15T08:00:00Z (snapshot #3). Carriers reassign"));
+        assert!(lines[2].contains("must not act on a match before the publisher has confirmed"));
+        let none = confirmation_lines(&facts(Contact::default()));
+        assert_eq!(none[0], "Publisher: not named in this snapshot");
+        assert!(none[1].contains("names no procedure"));
+    }
+
+    #[test]
+    fn expected_false_matches_in_plain_words() {
+        let f = facts(Contact::default());
+        assert_eq!(
+            expected_false_matches(&f, 1_000_000),
+            "expected false matches in this run: 3e-6"
+        );
+        assert_eq!(
+            expected_false_matches(&f, 0),
+            "expected false matches in this run: 0"
+        );
     }
 }

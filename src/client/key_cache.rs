@@ -1,6 +1,8 @@
-//! A local cache of filter items per number, for one snapshot's salt and hash
-//! parameters, so that re-checking the same inventory against the same snapshot
-//! costs only lookups instead of one slow hash per number.
+//! A local cache of filter items per number, for one salt and set of hash
+//! parameters, so that re-checking the same inventory within a salt epoch (every
+//! snapshot of the epoch shares the salt) costs only lookups instead of one slow
+//! hash per number. The cache of the next epoch, announced in the snapshot, is
+//! kept too, so that it can be filled ahead of the switch (`hushlist prewarm`).
 //!
 //! The cache is as sensitive as the company's list of numbers: its index is a
 //! fast hash keyed by a value in the file's own header (lookups must be cheap),
@@ -15,10 +17,13 @@
 //!     BLAKE3-keyed(cache id, E.164)[0..16] || filter item (u64, little-endian)
 //! ```
 //!
-//! The cache id is `BLAKE3-derive-key("hushlist v1 key cache id", header bytes 94..139)`
-//! (hash algorithm, parameters and salt), so a new snapshot never reuses entries.
+//! The cache id is `BLAKE3-derive-key("hushlist v1 key cache id", kdf || salt)`
+//! with the 45 bytes of hash algorithm, parameters and salt as the snapshot
+//! header stores them (bytes 94..139 for the current epoch, 171..216 for the
+//! next): a new salt never reuses entries, the same salt always does.
 
-use crate::format::snapshot::Snapshot;
+use crate::format::number_key::{Kdf, KEY_LEN};
+use crate::format::snapshot::{kdf_and_salt_bytes, Snapshot};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -49,18 +54,42 @@ pub fn default_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| h.join(".cache/hushlist")))
 }
 
-fn cache_id(snapshot: &Snapshot) -> [u8; 32] {
-    let header = snapshot.encode_header_kdf_and_salt();
-    blake3::derive_key("hushlist v1 key cache id", &header)
+fn cache_id(kdf: Kdf, salt: &[u8; KEY_LEN]) -> [u8; 32] {
+    blake3::derive_key("hushlist v1 key cache id", &kdf_and_salt_bytes(kdf, salt))
+}
+
+fn file_name(id: &[u8; 32]) -> String {
+    format!("{}.cache", &hex::encode(id)[..32])
 }
 
 impl KeyCache {
-    /// Opens (or starts) the cache for `snapshot` in `dir`, removing the caches
-    /// of other snapshots there. A damaged file is discarded, not trusted.
+    /// Opens (or starts) the cache for `snapshot`'s salt in `dir`, removing the
+    /// caches there of every salt but this one and the next one it announces.
+    /// A damaged file is discarded, not trusted.
     pub fn open(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
+        let h = &snapshot.header;
+        Self::open_salt(dir, (h.kdf, h.salt), (h.next_kdf, h.next_salt))
+    }
+
+    /// Opens (or starts) the cache for the next salt epoch that `snapshot`
+    /// announces, to fill it before the switch; prunes as [`KeyCache::open`].
+    pub fn open_next(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
+        let h = &snapshot.header;
+        Self::open_salt(dir, (h.next_kdf, h.next_salt), (h.kdf, h.salt))
+    }
+
+    /// Opens (or starts) the cache for `current` hash parameters and salt,
+    /// removing the caches of every other salt but `keep` (the publisher keeps
+    /// its own list's items this way through an epoch).
+    pub fn open_salt(
+        dir: &Path,
+        current: (Kdf, [u8; KEY_LEN]),
+        keep: (Kdf, [u8; KEY_LEN]),
+    ) -> io::Result<Self> {
         crate::client::private::create_private_dir(dir)?;
-        let id = cache_id(snapshot);
-        let name = format!("{}.cache", &hex::encode(id)[..32]);
+        let id = cache_id(current.0, &current.1);
+        let keep = [file_name(&id), file_name(&cache_id(keep.0, &keep.1))];
+        let name = file_name(&id);
         // Only files named as this module names them: the directory may be shared.
         let ours = |n: &str| {
             n.strip_suffix(".cache")
@@ -69,7 +98,10 @@ impl KeyCache {
         for entry in fs::read_dir(dir)?.flatten() {
             let other = entry.file_name();
             let other = other.to_string_lossy();
-            if ours(&other) && other != name && entry.file_type().is_ok_and(|t| t.is_file()) {
+            if ours(&other)
+                && !keep.iter().any(|k| *k == other)
+                && entry.file_type().is_ok_and(|t| t.is_file())
+            {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -170,6 +202,45 @@ impl KeyCache {
     }
 }
 
+/// What [`prewarm_next`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prewarmed {
+    /// Numbers hashed now.
+    pub hashed: usize,
+    /// Numbers found in the cache already.
+    pub cached: usize,
+    /// The cache file.
+    pub path: PathBuf,
+}
+
+/// Hashes distinct E.164 `numbers` with the next salt epoch's salt and
+/// parameters that `snapshot` announces, on all cores, into that epoch's cache
+/// in `dir`: after the switch, checking them costs only lookups.
+pub fn prewarm_next(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::Result<Prewarmed> {
+    use rayon::prelude::*;
+    let h = &snapshot.header;
+    let hasher = crate::format::number_key::NumberHasher::new(h.next_kdf, h.next_salt)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let mut cache = KeyCache::open_next(dir, snapshot)?;
+    let missing: Vec<&String> = numbers.iter().filter(|n| cache.get(n).is_none()).collect();
+    // Written in slices so that an interrupted run keeps what it paid for.
+    for chunk in missing.chunks(1024) {
+        let items: Vec<u64> = chunk
+            .par_iter()
+            .map(|n| crate::format::filter::item(&hasher.key(n)))
+            .collect();
+        for (n, item) in chunk.iter().zip(items) {
+            cache.insert(n, item);
+        }
+        cache.flush()?;
+    }
+    Ok(Prewarmed {
+        hashed: missing.len(),
+        cached: numbers.len() - missing.len(),
+        path: cache.path().to_path_buf(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +248,10 @@ mod tests {
     use crate::publish::{build_snapshot, BuildParams};
 
     fn snapshot(salt: u8) -> Snapshot {
+        snapshot_then(salt, 0xEE)
+    }
+
+    fn snapshot_then(salt: u8, next: u8) -> Snapshot {
         let params = BuildParams {
             sequence: 1,
             created: 0,
@@ -188,7 +263,17 @@ mod tests {
                 p: 1,
             },
             salt: [salt; 32],
-            filter_seed: *blake3::hash(b"seed").as_bytes(),
+            epoch: crate::publish::SaltEpoch::starting(
+                0,
+                1_000_000,
+                Kdf::Argon2id {
+                    m_kib: 64,
+                    t: 1,
+                    p: 1,
+                },
+                [next; 32],
+            ),
+            contact: Default::default(),
             fp_rate: 1e-6,
         };
         build_snapshot(&["+13135550101".to_string()], &params).unwrap()
@@ -227,6 +312,27 @@ mod tests {
         let other = KeyCache::open(dir.path(), &snapshot(2)).unwrap();
         assert!(other.is_empty());
         assert!(!old.exists());
+    }
+
+    #[test]
+    fn the_next_epochs_cache_is_kept_and_becomes_current_at_the_switch() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = snapshot_then(1, 2);
+        let mut current = KeyCache::open(dir.path(), &now).unwrap();
+        current.insert("+13135550101", 1);
+        current.flush().unwrap();
+        let mut next = KeyCache::open_next(dir.path(), &now).unwrap();
+        next.insert("+13135550101", 2);
+        next.flush().unwrap();
+        // Reopening the current one must not prune the prewarmed next one.
+        let again = KeyCache::open(dir.path(), &now).unwrap();
+        assert_eq!(again.get("+13135550101"), Some(1));
+        assert!(next.path().exists());
+        // After the switch, the next salt is current: the prewarmed entries hit,
+        // and the old epoch's cache goes.
+        let switched = KeyCache::open(dir.path(), &snapshot_then(2, 3)).unwrap();
+        assert_eq!(switched.get("+13135550101"), Some(2));
+        assert!(!current.path().exists());
     }
 
     #[test]

@@ -456,10 +456,7 @@ fn update_from(
     source: &dyn Transport,
     now: i64,
 ) -> Result<Outcome, UpdateError> {
-    let policy = Policy {
-        now,
-        allow_stale: false,
-    };
+    let policy = Policy::at(now);
     let name = source.describe();
 
     // Step 2: the manifest, conditionally when a snapshot is installed.

@@ -13,20 +13,33 @@ use bloomfilter::Bloom;
 pub const SECTION_VERSION: u8 = 1;
 /// Bytes before the bit array in the crate's layout: version, length, k, seed.
 pub const SECTION_HEADER_LEN: usize = 1 + 8 + 4 + 32;
-/// Largest bit array a client accepts (1 GiB, about 300 million entries at 1e-6).
+/// Largest bit array the format allows (1 GiB, about 150 million entries at
+/// 1e-12). Clients accept less by default (see
+/// [`crate::published::DEFAULT_MAX_SNAPSHOT_LEN`]).
 pub const MAX_FILTER_BYTES: u64 = 1 << 30;
 /// Most hash functions a client accepts.
 pub const MAX_HASHES: u32 = 64;
 /// Filters are sized for at least this many entries: with very few entries the
 /// fill of a minimal filter varies too much for the client's over-fill check.
 pub const MIN_SIZING_ENTRIES: u64 = 1000;
-/// Smallest and largest false-positive rate a publisher may declare. The upper
-/// bound times [`FP_TOLERANCE`] stays well below 1, so a filter with every bit
-/// set (estimated rate 1) is always refused.
-pub const FP_RATE_RANGE: (f64, f64) = (1e-12, 0.01);
-/// A client refuses a filter whose estimated false-positive rate exceeds the
-/// declared rate by more than this factor (see FORMAT.md, "Over-fill check").
-pub const FP_TOLERANCE: f64 = 10.0;
+/// Smallest and largest false-positive rate a publisher may declare (the rate
+/// the filter was sized for). The client never trusts it: see [`MaxFpRate`].
+pub const FP_RATE_RANGE: (f64, f64) = (1e-15, 0.01);
+/// The rate publishers size filters for by default: at 10^6 numbers checked,
+/// about one false match in a million runs, so a match is exact in practice.
+pub const DEFAULT_FP_RATE: f64 = 1e-12;
+/// Domain of the filter seed's derivation from the salt (FORMAT.md section 4).
+pub const SEED_DOMAIN: &str = "hushlist v2 filter seed";
+
+/// The filter seed of a snapshot: `BLAKE3-derive-key(SEED_DOMAIN, salt)`.
+///
+/// A seed the publisher could draw freely would let it grind seeds until a
+/// chosen number becomes a false positive of an otherwise honest filter, at the
+/// cost of cheap re-insertions. Derived from the salt, each attempt needs a new
+/// salt, hence every number key of the list again: one full slow-hash rebuild.
+pub fn seed_from_salt(salt: &[u8; KEY_LEN]) -> [u8; 32] {
+    blake3::derive_key(SEED_DOMAIN, salt)
+}
 
 /// The filter item for a number key: its first 8 bytes as a little-endian `u64`.
 pub fn item(key: &[u8; KEY_LEN]) -> u64 {
@@ -81,6 +94,9 @@ pub enum FilterError {
     /// A false-positive rate outside [`FP_RATE_RANGE`] (or not a number).
     #[error("false-positive rate {0} is outside {min}..={max}", min = FP_RATE_RANGE.0, max = FP_RATE_RANGE.1)]
     BadFpRate(f64),
+    /// No memory for the filter: refused instead of aborting.
+    #[error("no memory for a filter of {0} bytes")]
+    OutOfMemory(u64),
 }
 
 fn check_seed(seed: &[u8; 32]) -> Result<(), FilterError> {
@@ -118,6 +134,11 @@ impl Filter {
     /// Adds a number key.
     pub fn insert(&mut self, key: &[u8; KEY_LEN]) {
         self.bloom.set(&item(key));
+    }
+
+    /// Adds a filter item (see [`item`]).
+    pub fn insert_item(&mut self, item: u64) {
+        self.bloom.set(&item);
     }
 
     /// Whether a number key may be in the filter (false positives possible).
@@ -169,26 +190,20 @@ impl Filter {
 
     /// Parses a filter section, bounding every field before anything is allocated.
     pub fn from_section(section: &[u8]) -> Result<Self, FilterError> {
-        if section.len() < SECTION_HEADER_LEN {
-            return Err(FilterError::TooShort(section.len()));
-        }
-        if section[0] != SECTION_VERSION {
-            return Err(FilterError::UnknownVersion(section[0]));
-        }
-        let declared = u64::from_le_bytes(section[1..9].try_into().expect("8 bytes"));
-        let actual = (section.len() - SECTION_HEADER_LEN) as u64;
-        if declared != actual {
-            return Err(FilterError::LengthMismatch { declared, actual });
-        }
-        if declared == 0 || declared > MAX_FILTER_BYTES {
-            return Err(FilterError::BadSize(declared));
-        }
-        let k = u32::from_le_bytes(section[9..13].try_into().expect("4 bytes"));
-        if k == 0 || k > MAX_HASHES {
-            return Err(FilterError::BadHashCount(k));
-        }
-        check_seed(section[13..45].try_into().expect("32 bytes"))?;
-        let bloom = Bloom::from_slice(section).map_err(|_| FilterError::BadSize(declared))?;
+        check_section(section)?;
+        let mut owned = Vec::new();
+        owned
+            .try_reserve_exact(section.len())
+            .map_err(|_| FilterError::OutOfMemory(section.len() as u64))?;
+        owned.extend_from_slice(section);
+        Self::from_section_vec(owned)
+    }
+
+    /// Parses a filter section it takes ownership of, so that the largest
+    /// filter is held in memory once, not twice.
+    pub fn from_section_vec(section: Vec<u8>) -> Result<Self, FilterError> {
+        let declared = check_section(&section)?;
+        let bloom = Bloom::from_bytes(section).map_err(|_| FilterError::BadSize(declared))?;
         Ok(Filter { bloom })
     }
 
@@ -197,6 +212,174 @@ impl Filter {
     pub fn bit_positions(&self, key: &[u8; KEY_LEN]) -> Vec<u64> {
         bit_positions(&self.seed(), self.bits(), self.hashes(), item(key))
     }
+}
+
+/// The largest false-positive rate a client accepts, as an exact fraction
+/// `num / den`, judged from the bits actually set (FORMAT.md section 4,
+/// "Over-fill check"). Default 1e-4; never above 1e-2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxFpRate {
+    num: u64,
+    den: u64,
+}
+
+impl Default for MaxFpRate {
+    fn default() -> Self {
+        MaxFpRate {
+            num: 1,
+            den: 10_000,
+        }
+    }
+}
+
+impl std::fmt::Display for MaxFpRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:e}", self.num as f64 / self.den as f64)
+    }
+}
+
+impl std::str::FromStr for MaxFpRate {
+    type Err = String;
+
+    /// Reads a decimal rate exactly (`0.0001`, `1e-4`, `2.5e-3`): never through
+    /// a binary float, so every reader compares against the same fraction.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("{text:?} is not a rate like 1e-4 or 0.0001");
+        let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i32>().map_err(|_| bad())?),
+            None => (text, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if (int.is_empty() && frac.is_empty())
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+            || int.len() + frac.len() > 18
+        {
+            return Err(bad());
+        }
+        let mut num: u64 = format!("{int}{frac}").parse().map_err(|_| bad())?;
+        let scale = exponent - frac.len() as i32;
+        let mut den: u64 = 1;
+        if scale >= 0 {
+            for _ in 0..scale {
+                num = num.checked_mul(10).ok_or_else(bad)?;
+            }
+        } else {
+            for _ in 0..-scale {
+                den = den.checked_mul(10).ok_or_else(bad)?;
+            }
+        }
+        MaxFpRate::new(num, den)
+    }
+}
+
+impl MaxFpRate {
+    /// The hard ceiling: a client never accepts a filter that flags more than
+    /// one number in a hundred, whatever it is configured to accept.
+    pub const CEILING: MaxFpRate = MaxFpRate { num: 1, den: 100 };
+
+    /// `num / den`, refused when zero or above [`MaxFpRate::CEILING`].
+    pub fn new(num: u64, den: u64) -> Result<Self, String> {
+        if num == 0 || den == 0 {
+            return Err("the maximum false-positive rate must be above 0".into());
+        }
+        if u128::from(num) * 100 > u128::from(den) {
+            return Err(format!(
+                "the maximum false-positive rate {} is above the ceiling of 1e-2",
+                num as f64 / den as f64
+            ));
+        }
+        Ok(MaxFpRate { num, den })
+    }
+
+    /// The fraction `(num, den)`.
+    pub fn fraction(&self) -> (u64, u64) {
+        (self.num, self.den)
+    }
+
+    /// Whether a filter of `bits` bits, `ones` of them set, with `hashes` hash
+    /// functions, flags more numbers than this rate allows:
+    /// `ones^k * den > num * bits^k`, in exact integers.
+    pub fn exceeded_by(&self, ones: u64, bits: u64, hashes: u32) -> bool {
+        let mut lhs = Big::from(self.den);
+        let mut rhs = Big::from(self.num);
+        for _ in 0..hashes {
+            lhs.mul(ones);
+            rhs.mul(bits);
+        }
+        lhs.cmp(&rhs) == std::cmp::Ordering::Greater
+    }
+}
+
+/// Whether `entries` distinct numbers can have set exactly `ones` bits with
+/// `hashes` hash functions: at most `entries * k`, and at least half of that
+/// (an honest filter, sized for at least its entries, sets about 72% of
+/// `entries * k`; fewer means the declared count is not the filter's).
+pub fn entries_consistent(entries: u64, ones: u64, hashes: u32) -> bool {
+    let most = u128::from(entries) * u128::from(hashes);
+    let ones = u128::from(ones);
+    ones <= most && 2 * ones >= most
+}
+
+/// A non-negative integer as little-endian 64-bit limbs: only what the exact
+/// over-fill comparison needs (at most 64 factors of at most 2^33).
+#[derive(Debug)]
+struct Big(Vec<u64>);
+
+impl From<u64> for Big {
+    fn from(v: u64) -> Self {
+        Big(vec![v])
+    }
+}
+
+impl Big {
+    fn mul(&mut self, factor: u64) {
+        let mut carry = 0u128;
+        for limb in self.0.iter_mut() {
+            let product = u128::from(*limb) * u128::from(factor) + carry;
+            *limb = product as u64;
+            carry = product >> 64;
+        }
+        if carry != 0 {
+            self.0.push(carry as u64);
+        }
+    }
+
+    fn significant(&self) -> &[u64] {
+        let len = self.0.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1);
+        &self.0[..len]
+    }
+
+    fn cmp(&self, other: &Big) -> std::cmp::Ordering {
+        let (a, b) = (self.significant(), other.significant());
+        a.len()
+            .cmp(&b.len())
+            .then_with(|| a.iter().rev().cmp(b.iter().rev()))
+    }
+}
+
+/// Checks a filter section's header fields (FORMAT.md section 4, "Filter
+/// section") and returns the declared length of the bit array.
+fn check_section(section: &[u8]) -> Result<u64, FilterError> {
+    if section.len() < SECTION_HEADER_LEN {
+        return Err(FilterError::TooShort(section.len()));
+    }
+    if section[0] != SECTION_VERSION {
+        return Err(FilterError::UnknownVersion(section[0]));
+    }
+    let declared = u64::from_le_bytes(section[1..9].try_into().expect("8 bytes"));
+    let actual = (section.len() - SECTION_HEADER_LEN) as u64;
+    if declared != actual {
+        return Err(FilterError::LengthMismatch { declared, actual });
+    }
+    if declared == 0 || declared > MAX_FILTER_BYTES {
+        return Err(FilterError::BadSize(declared));
+    }
+    let k = u32::from_le_bytes(section[9..13].try_into().expect("4 bytes"));
+    if k == 0 || k > MAX_HASHES {
+        return Err(FilterError::BadHashCount(k));
+    }
+    check_seed(section[13..45].try_into().expect("32 bytes"))?;
+    Ok(declared)
 }
 
 /// Bit positions of `item` in a filter of `m` bits with `k` hashes and `seed`,
@@ -296,21 +479,73 @@ mod tests {
     }
 
     #[test]
-    fn estimated_rate_tracks_fill() {
+    fn estimated_rate_tracks_fill_and_an_honest_filter_is_consistent() {
         let mut f = Filter::new(2000, 1e-6, &seed(2)).unwrap();
         for n in 0..2000u32 {
             f.insert(blake3::hash(&n.to_le_bytes()).as_bytes());
         }
         let est = f.estimated_fp_rate();
+        assert!(est < 1e-5 && est > 1e-7, "{est}");
+        assert!(entries_consistent(2000, f.ones(), f.hashes()));
         assert!(
-            est < 1e-6 * FP_TOLERANCE && est > 1e-6 / FP_TOLERANCE,
-            "{est}"
+            !entries_consistent(1000, f.ones(), f.hashes()),
+            "too many bits"
         );
+        assert!(
+            !entries_consistent(1 << 40, f.ones(), f.hashes()),
+            "too few bits"
+        );
+        assert!(!MaxFpRate::default().exceeded_by(f.ones(), f.bits(), f.hashes()));
+    }
+
+    #[test]
+    fn the_over_fill_boundary_is_exact() {
+        let max = MaxFpRate::default();
+        // (1/10000)^1 is exactly the limit: accepted; one more bit: refused.
+        assert!(!max.exceeded_by(1, 10_000, 1));
+        assert!(max.exceeded_by(2, 10_000, 1));
+        // (100/1000)^4 = 1e-4 exactly; binary floating point says 1.0000000000000005e-4.
+        assert!((100f64 / 1000.0).powi(4) > 1e-4);
+        assert!(!max.exceeded_by(100, 1000, 4));
+        assert!(max.exceeded_by(101, 1000, 4));
+        // Large: 2^33 bits, k = 64, half set: 2^-64, far below.
+        assert!(!max.exceeded_by(1 << 32, 1 << 33, 64));
+        // Every bit set is refused at any allowed maximum.
+        assert!(MaxFpRate::CEILING.exceeded_by(1 << 33, 1 << 33, 1));
+    }
+
+    #[test]
+    fn maximum_rates_parse_exactly_and_respect_the_ceiling() {
+        let parse = |t: &str| t.parse::<MaxFpRate>().map(|r| r.fraction());
+        assert_eq!(parse("1e-4"), Ok((1, 10_000)));
+        assert_eq!(parse("0.0001"), Ok((1, 10_000)));
+        assert_eq!(parse("2.5e-3"), Ok((25, 10_000)));
+        assert_eq!(parse("1e-2"), Ok((1, 100)));
+        for bad in ["0.02", "1", "0", "", "e-4", "1e", "-1e-4", "0x1", "1e-30"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(MaxFpRate::default().to_string(), "1e-4");
+    }
+
+    #[test]
+    fn the_seed_derives_from_the_salt() {
+        let a = seed_from_salt(&[1; 32]);
+        assert_eq!(a, blake3::derive_key("hushlist v2 filter seed", &[1; 32]));
+        assert_ne!(a, seed_from_salt(&[2; 32]));
+    }
+
+    #[test]
+    fn an_owned_section_is_not_copied() {
+        let f = Filter::new(10, 1e-3, &seed(1)).unwrap();
+        let section = f.as_section().to_vec();
+        let at = section.as_ptr();
+        let back = Filter::from_section_vec(section).unwrap();
+        assert_eq!(back.as_section().as_ptr(), at);
     }
 
     #[test]
     fn bad_fp_rates_are_refused() {
-        for rate in [0.0, 0.5, f64::NAN, 1e-13] {
+        for rate in [0.0, 0.5, f64::NAN, 1e-16] {
             assert!(Filter::new(10, rate, &seed(0)).is_err(), "{rate}");
         }
         assert_eq!(

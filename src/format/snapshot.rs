@@ -1,4 +1,5 @@
-//! Snapshot format v1: a fixed 155-byte header followed by the filter section.
+//! Snapshot format v2: a fixed 218-byte header, the publisher's contact, then
+//! the filter section.
 //!
 //! Every field is specified in FORMAT.md ("Snapshot file"); the offsets below
 //! are the ones given there. Decoding is strict: the exact length is known from
@@ -13,16 +14,128 @@ use crate::format::number_key::{BadKdfParams, Kdf, KEY_LEN};
 /// The first 8 bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"HUSHLIST";
 /// The format version this code reads and writes.
-pub const VERSION: u16 = 1;
-/// Header length, up to the start of the filter section.
-pub const HEADER_LEN: usize = 155;
+pub const VERSION: u16 = 2;
+/// Header length, up to the start of the contact section.
+pub const HEADER_LEN: usize = 218;
 /// Width of the metadata-version field (ASCII, NUL-padded).
 pub const METADATA_FIELD_LEN: usize = 16;
 /// Largest entry count a client accepts.
 pub const MAX_ENTRIES: u64 = 1 << 40;
+/// Largest contact section.
+pub const MAX_CONTACT_LEN: usize =
+    8 + CONTACT_FIELD_MAX[0] + CONTACT_FIELD_MAX[1] + CONTACT_FIELD_MAX[2] + CONTACT_FIELD_MAX[3];
+/// Longest value of each contact field, in bytes: name, contact, confirmation
+/// URL, confirmation text.
+pub const CONTACT_FIELD_MAX: [usize; 4] = [200, 200, 300, 1000];
 
 const KDF_ARGON2ID: u8 = 1;
 const KDF_BLAKE3: u8 = 2;
+/// Bytes of a hash algorithm, its parameters and a salt, as stored (id, m, t, p, salt).
+pub const KDF_AND_SALT_LEN: usize = 1 + 12 + KEY_LEN;
+
+/// Who published a snapshot and how to confirm a match with them. Empty
+/// fields were not given; every field is printable text (no control
+/// characters), so it is safe to show on a terminal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// The publisher's name.
+    #[serde(default)]
+    pub name: String,
+    /// How to reach them (e-mail address or telephone number).
+    #[serde(default)]
+    pub contact: String,
+    /// Where the confirmation procedure is described (`https://` only).
+    #[serde(default)]
+    pub confirm_url: String,
+    /// The confirmation procedure in a few sentences.
+    #[serde(default)]
+    pub confirm_text: String,
+}
+
+impl Contact {
+    fn fields(&self) -> [&str; 4] {
+        [
+            &self.name,
+            &self.contact,
+            &self.confirm_url,
+            &self.confirm_text,
+        ]
+    }
+
+    /// Whether the publisher gave nothing.
+    pub fn is_empty(&self) -> bool {
+        self.fields().iter().all(|f| f.is_empty())
+    }
+
+    /// Checks every field against FORMAT.md's rules (lengths, printable text,
+    /// an `https://` URL).
+    pub fn validate(&self) -> Result<(), String> {
+        const NAMES: [&str; 4] = ["name", "contact", "confirmation URL", "confirmation text"];
+        for ((value, max), name) in self.fields().iter().zip(CONTACT_FIELD_MAX).zip(NAMES) {
+            if value.len() > max {
+                return Err(format!(
+                    "publisher {name} is {} bytes, more than {max}",
+                    value.len()
+                ));
+            }
+            if value.chars().any(char::is_control) {
+                return Err(format!("publisher {name} holds a control character"));
+            }
+            if value.trim() != *value {
+                return Err(format!("publisher {name} starts or ends with white space"));
+            }
+        }
+        let url = &self.confirm_url;
+        if !url.is_empty() && (!url.starts_with("https://") || url.contains(' ')) {
+            return Err(format!(
+                "confirmation URL {url:?} must start with https:// and hold no space"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The contact section: each field as a u16 length and UTF-8 bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for field in self.fields() {
+            out.extend_from_slice(&(field.len() as u16).to_le_bytes());
+            out.extend_from_slice(field.as_bytes());
+        }
+        out
+    }
+
+    fn decode(section: &[u8]) -> Result<Self, FormatError> {
+        let bad = |why: &str| FormatError::BadContact(why.to_string());
+        let mut fields = Vec::with_capacity(4);
+        let mut rest = section;
+        for _ in 0..4 {
+            if rest.len() < 2 {
+                return Err(bad("field length cut off"));
+            }
+            let len = usize::from(u16_at(rest, 0));
+            if rest.len() < 2 + len {
+                return Err(bad("field cut off"));
+            }
+            let text = std::str::from_utf8(&rest[2..2 + len]).map_err(|_| bad("not UTF-8"))?;
+            fields.push(text.to_string());
+            rest = &rest[2 + len..];
+        }
+        if !rest.is_empty() {
+            return Err(bad("bytes after the fourth field"));
+        }
+        let [name, contact, confirm_url, confirm_text]: [String; 4] =
+            fields.try_into().expect("4 fields");
+        let c = Contact {
+            name,
+            contact,
+            confirm_url,
+            confirm_text,
+        };
+        c.validate().map_err(FormatError::BadContact)?;
+        Ok(c)
+    }
+}
 
 /// The signed facts about a snapshot.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,10 +156,22 @@ pub struct Header {
     pub metadata_version: String,
     /// Key-derivation function and parameters.
     pub kdf: Kdf,
-    /// The per-snapshot salt.
+    /// The salt of the current salt epoch (the filter seed derives from it).
     pub salt: [u8; KEY_LEN],
-    /// The false-positive rate the filter was sized for.
+    /// The false-positive rate the filter was sized for (informational: clients
+    /// judge the filter by its bits).
     pub fp_rate: f64,
+    /// When this salt came into use, Unix seconds.
+    pub epoch_start: i64,
+    /// When the publisher switches to the next salt, Unix seconds.
+    pub next_epoch_start: i64,
+    /// The next epoch's hash function and parameters, announced ahead.
+    pub next_kdf: Kdf,
+    /// The next epoch's salt, announced ahead so clients can hash their
+    /// numbers before the switch.
+    pub next_salt: [u8; KEY_LEN],
+    /// Who published it and how to confirm a match.
+    pub contact: Contact,
 }
 
 /// A decoded snapshot: header and filter.
@@ -58,7 +183,7 @@ pub struct Snapshot {
     pub filter: Filter,
 }
 
-/// Why bytes are not a well-formed v1 snapshot.
+/// Why bytes are not a well-formed v2 snapshot.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormatError {
@@ -71,6 +196,13 @@ pub enum FormatError {
     /// A version this build does not know.
     #[error("unknown snapshot format version {0} (this build reads version {VERSION}); upgrade hushlist")]
     UnknownVersion(u16),
+    /// An older version this build no longer reads.
+    #[error(
+        "snapshot format version {0} is no longer accepted (this build reads version {VERSION}: \
+         derived filter seeds, salt epochs, the publisher's contact); \
+         the publisher must rebuild it with a current hushlist-publish"
+    )]
+    OldVersion(u16),
     /// Reserved flag bits set.
     #[error("reserved flags {0:#06x} are set")]
     ReservedFlags(u16),
@@ -100,8 +232,27 @@ pub enum FormatError {
     /// Hash parameters out of bounds.
     #[error(transparent)]
     BadKdf(#[from] BadKdfParams),
-    /// The filter section length does not match the bytes that follow.
-    #[error("filter section declared as {declared} bytes but {actual} follow the header")]
+    /// The salt epoch does not contain the creation time, or the next salt
+    /// repeats the current one.
+    #[error("salt epoch out of order: starts {start}, created {created}, next epoch {next}")]
+    BadEpoch {
+        /// Epoch start, Unix seconds.
+        start: i64,
+        /// Created, Unix seconds.
+        created: i64,
+        /// Next epoch start, Unix seconds.
+        next: i64,
+    },
+    /// The next epoch's salt equals the current one.
+    #[error("the announced next salt equals the current salt")]
+    NextSaltRepeats,
+    /// The contact section is malformed.
+    #[error("publisher contact: {0}")]
+    BadContact(String),
+    /// The section lengths do not match the bytes that follow.
+    #[error(
+        "filter section declared as {declared} bytes but {actual} follow the header and contact"
+    )]
     SectionLength {
         /// Declared in the header.
         declared: u64,
@@ -111,6 +262,17 @@ pub enum FormatError {
     /// The filter section is malformed.
     #[error("filter: {0}")]
     Filter(#[from] FilterError),
+    /// The filter seed is not the one derived from the salt.
+    #[error(
+        "filter seed {found} is not derived from the salt (expected {expected}): \
+         a seed chosen freely could make a chosen number a false match"
+    )]
+    SeedNotDerived {
+        /// The seed in the filter section, hex.
+        found: String,
+        /// BLAKE3-derive-key of the salt, hex.
+        expected: String,
+    },
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -126,18 +288,53 @@ fn array_at<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
     b[at..at + N].try_into().expect("N bytes")
 }
 
+/// A hash algorithm, its parameters and a salt, as the header stores them (45
+/// bytes: id, m, t, p, salt). A number's key depends on nothing else but the number.
+pub fn kdf_and_salt_bytes(kdf: Kdf, salt: &[u8; KEY_LEN]) -> [u8; KDF_AND_SALT_LEN] {
+    let (id, m, t, p) = match kdf {
+        Kdf::Argon2id { m_kib, t, p } => (KDF_ARGON2ID, m_kib, t, p),
+        Kdf::Blake3 => (KDF_BLAKE3, 0, 0, 0),
+    };
+    let mut out = [0u8; KDF_AND_SALT_LEN];
+    out[0] = id;
+    out[1..5].copy_from_slice(&m.to_le_bytes());
+    out[5..9].copy_from_slice(&t.to_le_bytes());
+    out[9..13].copy_from_slice(&p.to_le_bytes());
+    out[13..].copy_from_slice(salt);
+    out
+}
+
+fn parse_kdf(b: &[u8]) -> Result<Kdf, FormatError> {
+    let kdf = match b[0] {
+        KDF_ARGON2ID => Kdf::Argon2id {
+            m_kib: u32_at(b, 1),
+            t: u32_at(b, 5),
+            p: u32_at(b, 9),
+        },
+        KDF_BLAKE3 if b[1..13].iter().all(|&b| b == 0) => Kdf::Blake3,
+        KDF_BLAKE3 => {
+            return Err(BadKdfParams("blake3 takes no parameters; they must be zero".into()).into())
+        }
+        other => return Err(FormatError::UnknownKdf(other)),
+    };
+    kdf.validate()?;
+    Ok(kdf)
+}
+
 impl Snapshot {
-    /// Encodes the snapshot (header, then the filter section).
+    /// Encodes the snapshot (header, contact, then the filter section).
     pub fn encode(&self) -> Vec<u8> {
+        let contact = self.header.contact.encode();
         let section = self.filter.as_section();
-        let mut out = Vec::with_capacity(HEADER_LEN + section.len());
-        out.extend_from_slice(&self.encode_header());
-        out.extend_from_slice(section); // 155
+        let mut out = Vec::with_capacity(HEADER_LEN + contact.len() + section.len());
+        out.extend_from_slice(&self.encode_header(contact.len()));
+        out.extend_from_slice(&contact); // 218
+        out.extend_from_slice(section); // 218 + C
         out
     }
 
-    /// The 155-byte header.
-    fn encode_header(&self) -> Vec<u8> {
+    /// The 218-byte header.
+    fn encode_header(&self, contact_len: usize) -> Vec<u8> {
         let h = &self.header;
         let section_len = self.filter.as_section().len() as u64;
         let mut out = Vec::with_capacity(HEADER_LEN);
@@ -153,17 +350,13 @@ impl Snapshot {
         let mut meta = [0u8; METADATA_FIELD_LEN]; // 78
         meta[..h.metadata_version.len()].copy_from_slice(h.metadata_version.as_bytes());
         out.extend_from_slice(&meta);
-        let (id, m, t, p) = match h.kdf {
-            Kdf::Argon2id { m_kib, t, p } => (KDF_ARGON2ID, m_kib, t, p),
-            Kdf::Blake3 => (KDF_BLAKE3, 0, 0, 0),
-        };
-        out.push(id); // 94
-        out.extend_from_slice(&m.to_le_bytes()); // 95
-        out.extend_from_slice(&t.to_le_bytes()); // 99
-        out.extend_from_slice(&p.to_le_bytes()); // 103
-        out.extend_from_slice(&h.salt); // 107
+        out.extend_from_slice(&kdf_and_salt_bytes(h.kdf, &h.salt)); // 94
         out.extend_from_slice(&h.fp_rate.to_le_bytes()); // 139
         out.extend_from_slice(&section_len.to_le_bytes()); // 147
+        out.extend_from_slice(&h.epoch_start.to_le_bytes()); // 155
+        out.extend_from_slice(&h.next_epoch_start.to_le_bytes()); // 163
+        out.extend_from_slice(&kdf_and_salt_bytes(h.next_kdf, &h.next_salt)); // 171
+        out.extend_from_slice(&(contact_len as u16).to_le_bytes()); // 216
         debug_assert_eq!(out.len(), HEADER_LEN);
         out
     }
@@ -171,82 +364,138 @@ impl Snapshot {
     /// Header bytes 94..139: hash algorithm, parameters and salt (what a number's
     /// key depends on besides the number).
     pub fn encode_header_kdf_and_salt(&self) -> Vec<u8> {
-        self.encode_header()[94..139].to_vec()
+        kdf_and_salt_bytes(self.header.kdf, &self.header.salt).to_vec()
     }
 
     /// Decodes and checks every field, in file order, as FORMAT.md lists them.
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
-        if bytes.len() >= 8 && bytes[..8] != MAGIC {
-            return Err(FormatError::BadMagic);
-        }
-        if bytes.len() >= 10 && u16_at(bytes, 8) != VERSION {
-            // Named before the length check: a newer version may have another header size.
-            return Err(FormatError::UnknownVersion(u16_at(bytes, 8)));
-        }
-        if bytes.len() < HEADER_LEN {
-            return Err(FormatError::TruncatedHeader(bytes.len()));
-        }
-        let flags = u16_at(bytes, 10);
-        if flags != 0 {
-            return Err(FormatError::ReservedFlags(flags));
-        }
-        let sequence = u64_at(bytes, 12);
-        if sequence == 0 {
-            return Err(FormatError::ZeroSequence);
-        }
-        let created = u64_at(bytes, 20) as i64;
-        let expires = u64_at(bytes, 28) as i64;
-        if expires <= created || created < 0 || expires > crate::format::time::MAX_TIME {
-            return Err(FormatError::BadTimes { created, expires });
-        }
-        let entries = u64_at(bytes, 68);
-        if entries > MAX_ENTRIES {
-            return Err(FormatError::TooManyEntries(entries));
-        }
-        let normalization = u16_at(bytes, 76);
-        if normalization != normalize::SCHEME {
-            return Err(FormatError::UnknownNormalization(normalization));
-        }
-        let metadata_version = parse_metadata_field(&bytes[78..78 + METADATA_FIELD_LEN])?;
-        let kdf = match bytes[94] {
-            KDF_ARGON2ID => Kdf::Argon2id {
-                m_kib: u32_at(bytes, 95),
-                t: u32_at(bytes, 99),
-                p: u32_at(bytes, 103),
-            },
-            KDF_BLAKE3 if bytes[95..107].iter().all(|&b| b == 0) => Kdf::Blake3,
-            KDF_BLAKE3 => {
-                return Err(
-                    BadKdfParams("blake3 takes no parameters; they must be zero".into()).into(),
-                )
-            }
-            other => return Err(FormatError::UnknownKdf(other)),
-        };
-        kdf.validate()?;
-        let fp_rate = f64::from_le_bytes(array_at(bytes, 139));
-        filter::validate_fp_rate(fp_rate)?;
-        let declared = u64_at(bytes, 147);
-        let actual = (bytes.len() - HEADER_LEN) as u64;
-        if declared != actual {
-            return Err(FormatError::SectionLength { declared, actual });
-        }
-        let filter = Filter::from_section(&bytes[HEADER_LEN..])?;
-        Ok(Snapshot {
-            header: Header {
-                sequence,
-                created,
-                expires,
-                previous: array_at(bytes, 36),
-                entries,
-                normalization,
-                metadata_version,
-                kdf,
-                salt: array_at(bytes, 107),
-                fp_rate,
-            },
-            filter,
-        })
+        let (header, start) = decode_header(bytes)?;
+        let filter = Filter::from_section(&bytes[start..])?;
+        finish(header, filter)
     }
+
+    /// As [`Snapshot::decode`], taking ownership of the bytes so that the
+    /// filter is held in memory once (the header is moved out of the way, the
+    /// bit array is not copied to a new allocation).
+    pub fn decode_vec(mut bytes: Vec<u8>) -> Result<Self, FormatError> {
+        let (header, start) = decode_header(&bytes)?;
+        bytes.drain(..start);
+        let filter = Filter::from_section_vec(bytes)?;
+        finish(header, filter)
+    }
+}
+
+fn finish(header: Header, filter: Filter) -> Result<Snapshot, FormatError> {
+    let expected = filter::seed_from_salt(&header.salt);
+    if filter.seed() != expected {
+        return Err(FormatError::SeedNotDerived {
+            found: hex::encode(filter.seed()),
+            expected: hex::encode(expected),
+        });
+    }
+    Ok(Snapshot { header, filter })
+}
+
+/// Decodes the header and the contact section; returns where the filter
+/// section starts.
+fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
+    if bytes.len() >= 8 && bytes[..8] != MAGIC {
+        return Err(FormatError::BadMagic);
+    }
+    if bytes.len() >= 10 {
+        // Named before the length check: another version may have another header size.
+        match u16_at(bytes, 8) {
+            VERSION => {}
+            old @ 1 => return Err(FormatError::OldVersion(old)),
+            other => return Err(FormatError::UnknownVersion(other)),
+        }
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(FormatError::TruncatedHeader(bytes.len()));
+    }
+    let flags = u16_at(bytes, 10);
+    if flags != 0 {
+        return Err(FormatError::ReservedFlags(flags));
+    }
+    let sequence = u64_at(bytes, 12);
+    if sequence == 0 {
+        return Err(FormatError::ZeroSequence);
+    }
+    let created = u64_at(bytes, 20) as i64;
+    let expires = u64_at(bytes, 28) as i64;
+    if expires <= created || created < 0 || expires > crate::format::time::MAX_TIME {
+        return Err(FormatError::BadTimes { created, expires });
+    }
+    let entries = u64_at(bytes, 68);
+    if entries > MAX_ENTRIES {
+        return Err(FormatError::TooManyEntries(entries));
+    }
+    let normalization = u16_at(bytes, 76);
+    if normalization != normalize::SCHEME {
+        return Err(FormatError::UnknownNormalization(normalization));
+    }
+    let metadata_version = parse_metadata_field(&bytes[78..78 + METADATA_FIELD_LEN])?;
+    let kdf = parse_kdf(&bytes[94..107])?;
+    let fp_rate = f64::from_le_bytes(array_at(bytes, 139));
+    filter::validate_fp_rate(fp_rate)?;
+    let section_len = u64_at(bytes, 147);
+    let epoch_start = u64_at(bytes, 155) as i64;
+    let next_epoch_start = u64_at(bytes, 163) as i64;
+    if !(epoch_start >= 0
+        && epoch_start <= created
+        && created < next_epoch_start
+        && next_epoch_start <= crate::format::time::MAX_TIME)
+    {
+        return Err(FormatError::BadEpoch {
+            start: epoch_start,
+            created,
+            next: next_epoch_start,
+        });
+    }
+    let next_kdf = parse_kdf(&bytes[171..184])?;
+    let salt: [u8; KEY_LEN] = array_at(bytes, 107);
+    let next_salt: [u8; KEY_LEN] = array_at(bytes, 184);
+    if next_salt == salt {
+        return Err(FormatError::NextSaltRepeats);
+    }
+    let contact_len = usize::from(u16_at(bytes, 216));
+    if contact_len > MAX_CONTACT_LEN {
+        return Err(FormatError::BadContact(format!(
+            "{contact_len} bytes, more than {MAX_CONTACT_LEN}"
+        )));
+    }
+    let filter_start = HEADER_LEN + contact_len;
+    if bytes.len() < filter_start {
+        return Err(FormatError::BadContact("cut off".into()));
+    }
+    let actual = (bytes.len() - filter_start) as u64;
+    if section_len != actual {
+        return Err(FormatError::SectionLength {
+            declared: section_len,
+            actual,
+        });
+    }
+    let contact = Contact::decode(&bytes[HEADER_LEN..filter_start])?;
+    Ok((
+        Header {
+            sequence,
+            created,
+            expires,
+            previous: array_at(bytes, 36),
+            entries,
+            normalization,
+            metadata_version,
+            kdf,
+            salt,
+            fp_rate,
+            epoch_start,
+            next_epoch_start,
+            next_kdf,
+            next_salt,
+            contact,
+        },
+        filter_start,
+    ))
 }
 
 /// Checks a metadata version for the header: 1 to 16 characters of digits and dots.
@@ -271,7 +520,8 @@ mod tests {
     use super::*;
 
     fn sample() -> Snapshot {
-        let mut filter = Filter::new(3, 1e-6, blake3::hash(b"seed").as_bytes()).unwrap();
+        let salt = [0x11; 32];
+        let mut filter = Filter::new(3, 1e-6, &filter::seed_from_salt(&salt)).unwrap();
         filter.insert(&[1; 32]);
         Snapshot {
             header: Header {
@@ -283,8 +533,18 @@ mod tests {
                 normalization: normalize::SCHEME,
                 metadata_version: "9.0.42".into(),
                 kdf: Kdf::default(),
-                salt: [0x11; 32],
+                salt,
                 fp_rate: 1e-6,
+                epoch_start: 1_799_000_000,
+                next_epoch_start: 1_801_000_000,
+                next_kdf: Kdf::Blake3,
+                next_salt: [0x22; 32],
+                contact: Contact {
+                    name: "Example Helpline".into(),
+                    contact: "confirm@example.org".into(),
+                    confirm_url: "https://example.org/confirm".into(),
+                    confirm_text: "Call us with the number and the date.".into(),
+                },
             },
             filter,
         }
@@ -298,6 +558,9 @@ mod tests {
         assert_eq!(back.encode(), bytes);
         assert_eq!(&bytes[..8], b"HUSHLIST");
         assert_eq!(bytes[94], KDF_ARGON2ID);
+        assert_eq!(bytes[171], KDF_BLAKE3);
+        let owned = Snapshot::decode_vec(bytes.clone()).unwrap();
+        assert_eq!(owned.encode(), bytes);
     }
 
     fn patched(at: usize, with: &[u8]) -> Result<Snapshot, FormatError> {
@@ -310,8 +573,8 @@ mod tests {
     fn every_field_is_checked() {
         assert_eq!(patched(0, b"X").unwrap_err(), FormatError::BadMagic);
         assert_eq!(
-            patched(8, &2u16.to_le_bytes()).unwrap_err(),
-            FormatError::UnknownVersion(2)
+            patched(8, &3u16.to_le_bytes()).unwrap_err(),
+            FormatError::UnknownVersion(3)
         );
         assert_eq!(
             patched(10, &1u16.to_le_bytes()).unwrap_err(),
@@ -350,6 +613,88 @@ mod tests {
             patched(147, &1u64.to_le_bytes()),
             Err(FormatError::SectionLength { .. })
         ));
+        assert!(matches!(
+            patched(155, &1_800_000_001u64.to_le_bytes()),
+            Err(FormatError::BadEpoch { .. })
+        ));
+        assert!(matches!(
+            patched(163, &1_800_000_000u64.to_le_bytes()),
+            Err(FormatError::BadEpoch { .. })
+        ));
+        assert_eq!(patched(171, &[7]).unwrap_err(), FormatError::UnknownKdf(7));
+        assert_eq!(
+            patched(184, &[0x11; 32]).unwrap_err(),
+            FormatError::NextSaltRepeats
+        );
+        assert!(matches!(
+            patched(216, &0u16.to_le_bytes()),
+            Err(FormatError::SectionLength { .. })
+        ));
+        assert!(matches!(
+            patched(216, &u16::MAX.to_le_bytes()),
+            Err(FormatError::BadContact(_))
+        ));
+        // The name's first byte becomes an escape character.
+        assert!(matches!(
+            patched(HEADER_LEN + 2, &[0x1b]),
+            Err(FormatError::BadContact(_))
+        ));
+    }
+
+    #[test]
+    fn version_1_is_refused_with_its_own_message() {
+        let err = patched(8, &1u16.to_le_bytes()).unwrap_err();
+        assert_eq!(err, FormatError::OldVersion(1));
+        assert!(err.to_string().contains("must rebuild"), "{err}");
+        let mut short = b"HUSHLIST".to_vec();
+        short.extend_from_slice(&1u16.to_le_bytes());
+        assert_eq!(
+            Snapshot::decode(&short).unwrap_err(),
+            FormatError::OldVersion(1)
+        );
+    }
+
+    #[test]
+    fn a_seed_not_derived_from_the_salt_is_refused() {
+        let mut s = sample();
+        let mut free = Filter::new(3, 1e-6, blake3::hash(b"free").as_bytes()).unwrap();
+        free.insert(&[1; 32]);
+        s.filter = free;
+        assert!(matches!(
+            Snapshot::decode(&s.encode()),
+            Err(FormatError::SeedNotDerived { .. })
+        ));
+    }
+
+    #[test]
+    fn contact_rules() {
+        let ok = sample().header.contact;
+        assert!(ok.validate().is_ok());
+        assert!(Contact::default().validate().is_ok() && Contact::default().is_empty());
+        for bad in [
+            Contact {
+                name: "a\u{1b}[31m".into(),
+                ..ok.clone()
+            },
+            Contact {
+                confirm_url: "http://example.org".into(),
+                ..ok.clone()
+            },
+            Contact {
+                contact: " x".into(),
+                ..ok.clone()
+            },
+            Contact {
+                confirm_text: "x".repeat(1001),
+                ..ok.clone()
+            },
+            Contact {
+                name: "line\nbreak".into(),
+                ..ok.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -374,10 +719,10 @@ mod tests {
     #[test]
     fn unknown_version_is_named_even_when_short() {
         let mut b = b"HUSHLIST".to_vec();
-        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&3u16.to_le_bytes());
         assert_eq!(
             Snapshot::decode(&b).unwrap_err(),
-            FormatError::UnknownVersion(2)
+            FormatError::UnknownVersion(3)
         );
     }
 }

@@ -6,7 +6,7 @@
 //! come in, a verified value or an error that names the failed step goes out.
 
 use crate::format::comment::{FileKind, SignedFacts};
-use crate::format::filter::{FP_TOLERANCE, MAX_FILTER_BYTES, SECTION_HEADER_LEN};
+use crate::format::filter::{self, MaxFpRate, MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::format::manifest::Manifest;
 use crate::format::normalize;
 
@@ -35,6 +35,24 @@ pub struct Policy {
     pub now: i64,
     /// Accept an expired snapshot or manifest (with a warning) for air-gapped sites.
     pub allow_stale: bool,
+    /// The largest false-positive rate accepted, judged from the bits set.
+    pub max_fp_rate: MaxFpRate,
+    /// The largest snapshot file read, in bytes.
+    pub max_snapshot_len: u64,
+}
+
+impl Policy {
+    /// The safe defaults at time `now`: nothing stale, a maximum
+    /// false-positive rate of 1e-4, snapshots up to
+    /// [`crate::published::DEFAULT_MAX_SNAPSHOT_LEN`].
+    pub fn at(now: i64) -> Self {
+        Policy {
+            now,
+            allow_stale: false,
+            max_fp_rate: MaxFpRate::default(),
+            max_snapshot_len: crate::published::DEFAULT_MAX_SNAPSHOT_LEN,
+        }
+    }
 }
 
 /// A verification failure; each variant names the step that failed.
@@ -103,20 +121,35 @@ pub enum VerifyError {
     /// snapshot's, or a validity window longer than allowed.
     #[error("{0}")]
     Time(String),
-    /// Too many bits set: everyone would match.
+    /// Too many bits set: too many numbers would match.
     #[error(
-        "filter over-filled: {ones} of {bits} bits set gives an estimated false-positive rate of {estimated:.3e}, \
-         more than {FP_TOLERANCE}x the declared {declared:.3e}"
+        "filter over-filled: {ones} of {bits} bits set with {hashes} hashes gives a false-positive rate \
+         of {estimated:.3e}, above this client's maximum of {max} (see FORMAT.md, \"Over-fill check\")"
     )]
     OverFilled {
         /// Bits set.
         ones: u64,
         /// Bits in all.
         bits: u64,
-        /// `(ones/bits)^k`.
+        /// Hash functions.
+        hashes: u32,
+        /// `(ones/bits)^k`, for people; the refusal itself is exact.
         estimated: f64,
-        /// From the header.
-        declared: f64,
+        /// The client's maximum.
+        max: MaxFpRate,
+    },
+    /// The declared entry count cannot have set the bits that are set.
+    #[error(
+        "filter inconsistent with its header: {entries} entries with {hashes} hashes cannot set {ones} bits \
+         (between half of and all of entries x hashes)"
+    )]
+    EntriesInconsistent {
+        /// Declared entries.
+        entries: u64,
+        /// Bits set.
+        ones: u64,
+        /// Hash functions.
+        hashes: u32,
     },
 }
 
@@ -225,9 +258,33 @@ pub fn verify_snapshot(
     keys: &Keyring,
     policy: Policy,
 ) -> Result<VerifiedSnapshot, VerifyError> {
-    let kind = FileKind::Snapshot;
-    let (facts, key_id) = check_signature(kind, data, signature, keys)?;
+    let (facts, key_id) = check_signature(FileKind::Snapshot, data, signature, keys)?;
     let snapshot = Snapshot::decode(data)?;
+    check_snapshot(snapshot, facts, key_id, data.len() as u64, policy)
+}
+
+/// As [`verify_snapshot`], taking ownership of the bytes: the filter is then
+/// held in memory once (the largest accepted filter would otherwise be held twice).
+pub fn verify_snapshot_vec(
+    data: Vec<u8>,
+    signature: &str,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<VerifiedSnapshot, VerifyError> {
+    let (facts, key_id) = check_signature(FileKind::Snapshot, &data, signature, keys)?;
+    let size = data.len() as u64;
+    let snapshot = Snapshot::decode_vec(data)?;
+    check_snapshot(snapshot, facts, key_id, size, policy)
+}
+
+fn check_snapshot(
+    snapshot: Snapshot,
+    facts: SignedFacts,
+    key_id: KeyId,
+    size: u64,
+    policy: Policy,
+) -> Result<VerifiedSnapshot, VerifyError> {
+    let kind = FileKind::Snapshot;
     let h = &snapshot.header;
     let (tc, hd) = ("trusted comment", "snapshot header");
     if facts.sequence != h.sequence {
@@ -253,20 +310,7 @@ pub fn verify_snapshot(
     }
     let mut warnings = Vec::new();
     check_fresh(kind, h.expires, policy, &mut warnings)?;
-
-    let ones = snapshot.filter.ones();
-    let estimated = snapshot.filter.estimated_fp_rate();
-    let most_ones = h
-        .entries
-        .saturating_mul(u64::from(snapshot.filter.hashes()));
-    if estimated > h.fp_rate * FP_TOLERANCE || ones > most_ones {
-        return Err(VerifyError::OverFilled {
-            ones,
-            bits: snapshot.filter.bits(),
-            estimated,
-            declared: h.fp_rate,
-        });
-    }
+    let ones = check_fill(&snapshot, policy.max_fp_rate)?;
     if normalize::compare_metadata_versions(normalize::METADATA_VERSION, &h.metadata_version)
         == Some(std::cmp::Ordering::Less)
     {
@@ -279,13 +323,40 @@ pub fn verify_snapshot(
     }
     Ok(VerifiedSnapshot {
         digest: facts.blake3,
-        size: data.len() as u64,
+        size,
         key_id,
         ones,
-        estimated_fp_rate: estimated,
+        estimated_fp_rate: snapshot.filter.estimated_fp_rate(),
         warnings,
         snapshot,
     })
+}
+
+/// Over-fill check (FORMAT.md section 4): the filter is judged by its bits
+/// alone, exactly, against the client's own maximum; then the declared entry
+/// count must be one that could have set those bits. The filter seed was
+/// checked while decoding (it must derive from the salt). Returns the bits set.
+fn check_fill(snapshot: &Snapshot, max: MaxFpRate) -> Result<u64, VerifyError> {
+    let f = &snapshot.filter;
+    let (ones, bits, hashes) = (f.ones(), f.bits(), f.hashes());
+    if max.exceeded_by(ones, bits, hashes) {
+        return Err(VerifyError::OverFilled {
+            ones,
+            bits,
+            hashes,
+            estimated: f.estimated_fp_rate(),
+            max,
+        });
+    }
+    let entries = snapshot.header.entries;
+    if !filter::entries_consistent(entries, ones, hashes) {
+        return Err(VerifyError::EntriesInconsistent {
+            entries,
+            ones,
+            hashes,
+        });
+    }
+    Ok(ones)
 }
 
 /// Verifies a manifest against its `.minisig` and the trusted keys.

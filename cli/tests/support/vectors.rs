@@ -5,11 +5,12 @@
 //! bit is caught. FORMAT.md walks
 //! through them.
 
-use hushlist::format::filter::{self, Filter};
+use hushlist::format::filter::{self, Filter, MaxFpRate};
 use hushlist::format::normalize::{normalize, Region};
 use hushlist::format::number_key::{Kdf, NumberHasher};
 use hushlist::format::signature::{KeyId, SecretKey};
-use hushlist::publish::{build_snapshot, sign_publication, BuildParams, Publication};
+use hushlist::format::snapshot::Contact;
+use hushlist::publish::{build_snapshot, sign_publication, BuildParams, Publication, SaltEpoch};
 use serde_json::{json, Value};
 
 /// Seed of the vectors' signing key. A TEST key: it signs nothing but vectors.
@@ -20,10 +21,41 @@ pub const TEST_KEY_ID: [u8; 8] = *b"TESTONLY";
 pub fn salt() -> [u8; 32] {
     std::array::from_fn(|i| i as u8)
 }
-/// Filter seed used by the vectors: BLAKE3("hushlist test vector filter seed").
-pub fn filter_seed() -> [u8; 32] {
-    *blake3::hash(b"hushlist test vector filter seed").as_bytes()
+/// The next epoch's salt in the snapshot vector: bytes 0x20..=0x3f.
+pub fn next_salt() -> [u8; 32] {
+    std::array::from_fn(|i| 0x20 + i as u8)
 }
+/// Filter seed of the vectors: derived from the salt (FORMAT.md section 4).
+pub fn filter_seed() -> [u8; 32] {
+    filter::seed_from_salt(&salt())
+}
+
+/// The contact signed into the snapshot vector (fictional).
+pub fn contact() -> Contact {
+    Contact {
+        name: "Example Helpline (TEST VECTOR)".into(),
+        contact: "confirm@example.org".into(),
+        confirm_url: "https://example.org/confirm".into(),
+        confirm_text: "Send the number and the snapshot date; we answer within one working day."
+            .into(),
+    }
+}
+
+/// Over-fill boundary cases: (bits set, bits, hashes, maximum rate).
+const OVER_FILL_CASES: &[(u64, u64, u32, &str)] = &[
+    (1, 10_000, 1, "1e-4"),
+    (2, 10_000, 1, "1e-4"),
+    (100, 1000, 4, "1e-4"),
+    (101, 1000, 4, "1e-4"),
+    (1, 100, 1, "1e-2"),
+    (2, 100, 1, "1e-2"),
+    (28_760, 57_520, 40, "1e-4"),
+    (57_520, 57_520, 1, "1e-2"),
+];
+
+/// Entry-consistency cases: (entries, bits set, hashes).
+const CONSISTENCY_CASES: &[(u64, u64, u32)] =
+    &[(3, 120, 40), (3, 121, 40), (3, 60, 40), (3, 59, 40)];
 
 /// The vectors' signing key.
 pub fn test_key() -> SecretKey {
@@ -58,8 +90,9 @@ pub fn snapshot_publication() -> Publication {
         previous: [0; 32],
         kdf: Kdf::Blake3,
         salt: salt(),
-        filter_seed: filter_seed(),
-        fp_rate: 1e-6,
+        fp_rate: filter::DEFAULT_FP_RATE,
+        epoch: SaltEpoch::starting(1_800_000_000, 30 * 86_400, Kdf::default(), next_salt()),
+        contact: contact(),
     };
     let snapshot = build_snapshot(&numbers, &params).expect("vector parameters are valid");
     sign_publication(&snapshot, &test_key())
@@ -107,8 +140,12 @@ pub fn compute() -> Value {
         })
         .collect();
 
-    let mut bloom =
-        Filter::new(SNAPSHOT_NUMBERS.len() as u64, 1e-6, &filter_seed()).expect("valid");
+    let mut bloom = Filter::new(
+        SNAPSHOT_NUMBERS.len() as u64,
+        filter::DEFAULT_FP_RATE,
+        &filter_seed(),
+    )
+    .expect("valid");
     let hasher = NumberHasher::new(Kdf::Blake3, salt()).expect("valid");
     let filter_items: Vec<Value> = SNAPSHOT_NUMBERS
         .iter()
@@ -119,17 +156,40 @@ pub fn compute() -> Value {
         })
         .collect();
 
+    let over_fill: Vec<Value> = OVER_FILL_CASES
+        .iter()
+        .map(|&(ones, bits, hashes, max)| {
+            let rate: MaxFpRate = max.parse().expect("valid rate");
+            json!({"bits_set": ones, "bits": bits, "hashes": hashes, "max_fp_rate": max,
+                   "refused": rate.exceeded_by(ones, bits, hashes)})
+        })
+        .collect();
+    let consistency: Vec<Value> = CONSISTENCY_CASES
+        .iter()
+        .map(|&(entries, ones, hashes)| {
+            json!({"entries": entries, "bits_set": ones, "hashes": hashes,
+                   "consistent": filter::entries_consistent(entries, ones, hashes)})
+        })
+        .collect();
+
     let message = b"hushlist signature test vector\n";
     let key = test_key();
     let publication = snapshot_publication();
     json!({
-        "about": "hushlist format v1 test vectors; see FORMAT.md. Regenerate with tools/regen-fixtures.sh",
+        "about": "hushlist format v2 test vectors; see FORMAT.md. Regenerate with tools/regen-fixtures.sh",
         "normalization": normalization,
         "number_keys": number_keys,
+        "seed_derivation": {
+            "domain": filter::SEED_DOMAIN,
+            "salt": hex::encode(salt()),
+            "seed": hex::encode(filter_seed()),
+        },
+        "over_fill": over_fill,
+        "entries_consistency": consistency,
         "filter": {
             "seed": hex::encode(filter_seed()),
             "entries": SNAPSHOT_NUMBERS.len(),
-            "fp_rate": 1e-6,
+            "fp_rate": filter::DEFAULT_FP_RATE,
             "bits": bloom.bits(),
             "hashes": bloom.hashes(),
             "items": filter_items,

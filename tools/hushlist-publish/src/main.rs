@@ -2,13 +2,18 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::client::key_cache::KeyCache;
+use hushlist::format::filter::DEFAULT_FP_RATE;
 use hushlist::format::json::MAX_JSON_INTEGER;
 use hushlist::format::normalize::{interpret, ReadOptions, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::rotation::{rotation_file_name, sign_rotation};
 use hushlist::format::signature::{PublicKey, SecretKey};
+use hushlist::format::snapshot::{Contact, Header};
 use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
-use hushlist::publish::{build_snapshot, sign_publication, BuildParams};
+use hushlist::publish::{
+    build_snapshot, build_snapshot_cached, sign_publication, BuildParams, SaltEpoch,
+};
 use hushlist::published;
 use hushlist::verify::Keyring;
 use hushlist::verify::{Policy, MAX_VALIDITY_SECS};
@@ -42,7 +47,7 @@ enum Command {
         name: String,
     },
     /// Build the next snapshot from a list and publish it into a directory.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Introduce a new signing key with a statement signed by the current one.
     RotateKey {
         /// The current secret key (the one clients trust now).
@@ -95,13 +100,50 @@ struct BuildArgs {
     /// Argon2id lanes.
     #[arg(long, default_value_t = DEFAULT_ARGON2_P)]
     argon2_lanes: u32,
-    /// Target false-positive rate of the filter.
-    #[arg(long, default_value_t = 1e-6)]
+    /// Target false-positive rate of the filter (default 1e-12: a match is exact in practice).
+    #[arg(long, default_value_t = DEFAULT_FP_RATE)]
     fp_rate: f64,
+    /// How long one salt is used (e.g. 30d). Snapshots within an epoch share
+    /// the salt, so clients re-hash their numbers once per epoch, not per
+    /// snapshot; one enumeration of the numbering plan then reveals the list's
+    /// changes for a whole epoch (SECURITY.md). The next epoch's salt is
+    /// announced in every snapshot so clients can hash ahead.
+    #[arg(long, default_value = "30d", value_name = "DURATION")]
+    salt_epoch: String,
+    /// Keep the list's number keys in DIR (created 0700, files 0600) so that
+    /// a build within the same salt epoch hashes only numbers new to the list.
+    /// DIR holds what the list holds: keep it as private as the list, and
+    /// never inside the published directory.
+    #[arg(long, value_name = "DIR")]
+    key_cache: Option<PathBuf>,
+    /// Start a new salt epoch now, with a fresh salt and the hash parameters
+    /// given (instead of keeping the salt, or switching to the announced one).
+    #[arg(long)]
+    new_epoch: bool,
+    /// Publisher contact from a JSON file: {"name", "contact", "confirm_url",
+    /// "confirm_text"}; the flags below override its fields.
+    #[arg(long, value_name = "FILE")]
+    publisher_config: Option<PathBuf>,
+    /// The publisher's name, signed into the snapshot and shown with every match.
+    #[arg(long, value_name = "NAME")]
+    publisher_name: Option<String>,
+    /// How to reach the publisher (e-mail address or telephone number).
+    #[arg(long, value_name = "CONTACT")]
+    publisher_contact: Option<String>,
+    /// Where the procedure to confirm a match is described (https:// URL).
+    #[arg(long, value_name = "URL")]
+    confirm_url: Option<String>,
+    /// The procedure to confirm a match, in a few sentences.
+    #[arg(long, value_name = "TEXT")]
+    confirm_text: Option<String>,
     /// How long clients accept the snapshot (e.g. 30d, 12h, 1y); at most 366
     /// days, the longest window clients accept.
     #[arg(long, default_value = "30d")]
     valid_for: String,
+    /// For test fixtures only: let --valid-for exceed 366 days. Clients'
+    /// `update` refuses such a snapshot; `verify` and `check --snapshot` accept it.
+    #[arg(long)]
+    test_fixture_validity: bool,
     /// The published directory; if it holds snapshot N, this builds N+1 chained to it.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -156,7 +198,7 @@ fn build(args: BuildArgs) -> Result<(), String> {
             args.valid_for
         ));
     }
-    if valid_for > MAX_VALIDITY_SECS {
+    if valid_for > MAX_VALIDITY_SECS && !args.test_fixture_validity {
         return Err(format!(
             "--valid-for {}: more than {} days, which clients refuse (a stolen key's snapshot \
              or a frozen mirror must not outlive a year); publish more often instead",
@@ -177,11 +219,11 @@ fn build(args: BuildArgs) -> Result<(), String> {
     let newest = published::snapshot_files(&args.out)
         .map_err(|e| e.to_string())?
         .pop();
-    let (sequence, previous) = match newest.map(|(_, path)| path) {
+    let (sequence, previous, latest) = match newest.map(|(_, path)| path) {
         Some(path) => {
             let policy = Policy {
-                now: now(),
                 allow_stale: true,
+                ..Policy::at(now())
             };
             let ring = directory_keyring(&args.out, &key)?;
             let latest = published::open_snapshot_file_with(&path, &ring.keys, policy)
@@ -196,10 +238,19 @@ fn build(args: BuildArgs) -> Result<(), String> {
             (
                 latest.snapshot.snapshot.header.sequence + 1,
                 latest.snapshot.digest,
+                Some(latest.snapshot.snapshot.header),
             )
         }
-        None => (1, [0u8; 32]),
+        None => (1, [0u8; 32], None),
     };
+    let epoch_length = parse_duration(&args.salt_epoch)?;
+    if !(86_400..=400 * 86_400).contains(&epoch_length) {
+        return Err(format!(
+            "--salt-epoch {}: must be between 1 day and 400 days",
+            args.salt_epoch
+        ));
+    }
+    let contact = contact(&args, latest.as_ref())?;
 
     let name = args.input.display().to_string();
     let input: Box<dyn io::BufRead + Send> = if args.input.as_os_str() == "-" {
@@ -252,35 +303,213 @@ fn build(args: BuildArgs) -> Result<(), String> {
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
     let created = now();
+    let (current_kdf, salt, epoch, epoch_note) =
+        salt_epoch(latest.as_ref(), args.new_epoch, kdf, created, epoch_length)?;
     let params = BuildParams {
         sequence,
         created,
         expires: created + valid_for,
         previous,
-        kdf,
-        salt: random()?,
-        filter_seed: random()?,
+        kdf: current_kdf,
+        salt,
         fp_rate: args.fp_rate,
+        epoch,
+        contact,
     };
-    let snapshot = build_snapshot(&numbers, &params).map_err(|e| e.to_string())?;
+    let (snapshot, cache_note) = match &args.key_cache {
+        None => (
+            build_snapshot(&numbers, &params).map_err(|e| e.to_string())?,
+            String::new(),
+        ),
+        Some(dir) => {
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            if absolute(dir).starts_with(absolute(&args.out)) {
+                return Err(format!(
+                    "--key-cache {}: inside the published directory, it would publish the list's keys",
+                    dir.display()
+                ));
+            }
+            let next = (params.epoch.next_kdf, params.epoch.next_salt);
+            let mut cache = KeyCache::open_salt(dir, (params.kdf, params.salt), next)
+                .map_err(|e| format!("--key-cache {}: {e}", dir.display()))?;
+            let (snapshot, hits) =
+                build_snapshot_cached(&numbers, &params, &mut cache).map_err(|e| e.to_string())?;
+            let note = format!(
+                "\n  key cache: {hits} of {} numbers already hashed for this salt ({})",
+                numbers.len(),
+                cache.path().display()
+            );
+            (snapshot, note)
+        }
+    };
     let publication = sign_publication(&snapshot, &key);
     let path = published::write_publication(&args.out, &publication).map_err(|e| e.to_string())?;
     let valid = rows.saturating_sub(invalid);
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
-         hash {}, filter {} bits / {} hashes, expires {}\n  file {} ({} bytes), took {:.1}s",
+         hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
         valid.saturating_sub(numbers.len() as u64),
-        kdf.name(),
+        current_kdf.name(),
         snapshot.filter.bits(),
         snapshot.filter.hashes(),
         rfc3339(params.expires),
+        contact_summary(&params.contact),
         path.display(),
         publication.snapshot.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn kdf_text(kdf: Kdf) -> String {
+    match kdf {
+        Kdf::Argon2id { m_kib, t, p } => format!("argon2id m={m_kib} KiB t={t} p={p}"),
+        Kdf::Blake3 => "blake3".into(),
+    }
+}
+
+/// Chooses the salt: the previous snapshot's within its epoch (clients' key
+/// caches carry over), the one it announced once its epoch is over (clients
+/// may have hashed for it ahead), a fresh one for a first snapshot or on
+/// request. A newly drawn next salt is announced with the hash parameters
+/// given. Returns the current hash function, salt, epoch and what was chosen.
+fn salt_epoch(
+    latest: Option<&Header>,
+    new_epoch: bool,
+    kdf: Kdf,
+    now: i64,
+    length: i64,
+) -> Result<(Kdf, [u8; 32], SaltEpoch, String), String> {
+    let fresh_next = |start: i64| -> Result<SaltEpoch, String> {
+        Ok(SaltEpoch::starting(start, length, kdf, random()?))
+    };
+    let next_note = |e: &SaltEpoch| {
+        format!(
+            "next salt from {} ({}), announced in this snapshot",
+            rfc3339(e.next_start),
+            kdf_text(e.next_kdf)
+        )
+    };
+    match latest {
+        Some(h) if !new_epoch && now < h.next_epoch_start => {
+            let epoch = SaltEpoch {
+                start: h.epoch_start,
+                next_start: h.next_epoch_start,
+                next_kdf: h.next_kdf,
+                next_salt: h.next_salt,
+            };
+            let mut note = format!(
+                "salt epoch: same salt as snapshot #{} (since {}, {}); {}",
+                h.sequence,
+                rfc3339(h.epoch_start),
+                kdf_text(h.kdf),
+                next_note(&epoch)
+            );
+            if kdf != h.kdf && kdf != h.next_kdf {
+                note.push_str(&format!(
+                    "\n  note: the hash parameters given ({}) are announced at the next switch, as clients \
+                     hash for the announced ones; --new-epoch applies them now",
+                    kdf_text(kdf)
+                ));
+            }
+            Ok((h.kdf, h.salt, epoch, note))
+        }
+        Some(h) if !new_epoch => {
+            // Keep the schedule when the switch is on time; restart it after a gap.
+            let start = if now < h.next_epoch_start.saturating_add(length) {
+                h.next_epoch_start
+            } else {
+                now
+            };
+            let mut epoch = fresh_next(start)?;
+            while epoch.next_salt == h.next_salt {
+                epoch.next_salt = random()?;
+            }
+            let note = format!(
+                "salt epoch: switched to the salt announced in snapshot #{} ({}); {}",
+                h.sequence,
+                kdf_text(h.next_kdf),
+                next_note(&epoch)
+            );
+            Ok((h.next_kdf, h.next_salt, epoch, note))
+        }
+        _ => {
+            let salt = random()?;
+            let mut epoch = fresh_next(now)?;
+            while epoch.next_salt == salt {
+                epoch.next_salt = random()?;
+            }
+            let why = if latest.is_some() {
+                "--new-epoch"
+            } else {
+                "first snapshot"
+            };
+            let note = format!("salt epoch: new salt ({why}); {}", next_note(&epoch));
+            Ok((kdf, salt, epoch, note))
+        }
+    }
+}
+
+/// The publisher's contact: the config file, overridden by flags; or, when
+/// neither is given, the previous snapshot's (said so).
+fn contact(args: &BuildArgs, latest: Option<&Header>) -> Result<Contact, String> {
+    let given = args.publisher_config.is_some()
+        || args.publisher_name.is_some()
+        || args.publisher_contact.is_some()
+        || args.confirm_url.is_some()
+        || args.confirm_text.is_some();
+    let mut c = match (&args.publisher_config, latest) {
+        (Some(path), _) => {
+            let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_slice::<Contact>(&text)
+                .map_err(|e| format!("{}: not a publisher contact: {e}", path.display()))?
+        }
+        (None, Some(h)) if !given => {
+            if !h.contact.is_empty() {
+                println!(
+                    "publisher contact carried over from snapshot #{}",
+                    h.sequence
+                );
+            }
+            h.contact.clone()
+        }
+        _ => Contact::default(),
+    };
+    let set = |field: &mut String, value: &Option<String>| {
+        if let Some(v) = value {
+            *field = v.trim().to_string();
+        }
+    };
+    set(&mut c.name, &args.publisher_name);
+    set(&mut c.contact, &args.publisher_contact);
+    set(&mut c.confirm_url, &args.confirm_url);
+    set(&mut c.confirm_text, &args.confirm_text);
+    c.validate()?;
+    if c.name.is_empty() || c.contact.is_empty() {
+        eprintln!(
+            "hushlist-publish: warning: no publisher name or contact given (--publisher-name, \
+             --publisher-contact or --publisher-config): reports cannot tell people whom to call \
+             to confirm a match"
+        );
+    }
+    Ok(c)
+}
+
+fn contact_summary(c: &Contact) -> String {
+    if c.is_empty() {
+        return "none given".into();
+    }
+    let mut parts: Vec<&str> = [&c.name, &c.contact, &c.confirm_url]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !c.confirm_text.is_empty() {
+        parts.push("(confirmation text given)");
+    }
+    parts.join(", ")
 }
 
 /// The keys of a directory's publication history, verified from the
@@ -420,7 +649,7 @@ fn rotate_key(
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Keygen { out_dir, name } => keygen(out_dir, name),
-        Command::Build(args) => build(args),
+        Command::Build(args) => build(*args),
         Command::RotateKey {
             key,
             new_key,

@@ -1,0 +1,100 @@
+//! `hushlist prewarm`: hash an inventory for the next salt epoch, which the
+//! installed snapshot announces, so that the first check after the switch costs
+//! only lookups. Run it from cron after `hushlist update`. No network.
+
+use crate::check_cmd::InputArgs;
+use crate::config::FileConfig;
+use crate::{open, print, Failure};
+use clap::Parser;
+use hushlist::check::input::RowReader;
+use hushlist::check::regions::RegionValues;
+use hushlist::check::row_first;
+use hushlist::client::key_cache;
+use hushlist::format::normalize::{interpret, ReadOptions};
+use hushlist::format::number_key::Kdf;
+use hushlist::format::time::rfc3339;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+pub struct PrewarmArgs {
+    /// The publisher's public key (minisign format); default: the keys pinned by init.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// The snapshot: a published directory or a snapshot file; default: the installed one.
+    #[arg(long, value_name = "PATH")]
+    snapshot: Option<PathBuf>,
+    /// The inventories, read exactly as `check` reads them (the same options).
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+pub fn prewarm(
+    state_dir: Option<&Path>,
+    config: &FileConfig,
+    args: PrewarmArgs,
+) -> Result<u8, Failure> {
+    let opened = open(
+        state_dir,
+        args.key.as_deref(),
+        args.snapshot.as_deref(),
+        false,
+    )
+    .map_err(|e| Failure { code: 2, ..e })?;
+    let header = &opened.snapshot.snapshot.header;
+    if header.next_kdf == Kdf::Blake3 {
+        return print("the next salt epoch uses the fast hash: nothing to prewarm\n").map(|_| 0);
+    }
+    let dir = key_cache::default_dir().ok_or_else(|| {
+        Failure::error("no cache directory: set HUSHLIST_CACHE_DIR, XDG_CACHE_HOME or HOME")
+    })?;
+    let regions = args.input.regions(config)?;
+    let options = args.input.input_options(config);
+    let read = ReadOptions {
+        allow_letters: args.input.allow_letters,
+    };
+    let region_values = RegionValues::new();
+    let mut bad_cells = 0u64;
+    let (mut numbers, mut invalid) = (BTreeSet::new(), 0u64);
+    let mut add =
+        |text: &str, row_regions: &[hushlist::Region]| match interpret(text, row_regions, read) {
+            // Every reading check would look up.
+            Ok(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
+            Err(_) => invalid += 1,
+        };
+    for n in &args.input.numbers {
+        add(n, &regions);
+    }
+    for file in &args.input.files {
+        let (name, input, _) = InputArgs::open_file(file)?;
+        let reader =
+            RowReader::new(input, &options).map_err(|e| Failure::error(format!("{name}: {e}")))?;
+        for row in reader {
+            let row = row.map_err(|e| Failure::error(format!("{name}: {e}")))?;
+            let row_regions = match row.region.as_deref().map(|t| region_values.read(t)) {
+                Some(Ok(r)) => row_first(r, &regions),
+                _ => regions.clone(),
+            };
+            for cell in &row.cells {
+                match &cell.value {
+                    Ok(text) if !text.trim().is_empty() => add(text, &row_regions),
+                    Ok(_) => {}
+                    Err(_) => bad_cells += 1,
+                }
+            }
+        }
+    }
+    let invalid = invalid + bad_cells;
+    let numbers: Vec<String> = numbers.into_iter().collect();
+    let done = key_cache::prewarm_next(&dir, &opened.snapshot.snapshot, &numbers)
+        .map_err(|e| Failure::error(format!("key cache {}: {e}", dir.display())))?;
+    print(&format!(
+        "prewarmed the salt epoch from {} ({}): {} numbers hashed, {} already cached, {invalid} cells not numbers\n  cache {}\n",
+        rfc3339(header.next_epoch_start),
+        header.next_kdf.name(),
+        done.hashed,
+        done.cached,
+        done.path.display()
+    ))
+    .map(|_| 0)
+}
