@@ -312,3 +312,29 @@ fn a_file_without_a_phone_column_is_an_error_naming_its_headers_not_a_guess() {
         "row content never reaches stderr"
     );
 }
+
+#[test]
+fn terminal_escapes_in_fields_are_shown_not_obeyed() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let inventory = lab.write(
+        "inv.csv",
+        "employee,phone\n\u{1b}[2J\u{1b}]0;owned\u{7}Eve\u{202e},313 555 0101\n",
+    );
+    let r = lab.check("pub", &[s(&inventory)]).expect(1);
+    assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
+    assert!(r.stdout.contains("\\u{1b}[2J") && r.stdout.contains("\\u{202e}"), "{}", r.stdout);
+}
+
+#[test]
+fn a_printed_number_checks_as_itself() {
+    // 011 46 0052321 0958 read from the US once printed +460523210958, which
+    // normalized to another number: a re-check of the report missed.
+    let lab = Lab::new();
+    lab.publish("pub", "+46 523 210 958\n", &[]).expect(0);
+    let first = lab.check("pub", &["--format", "json", "-n", "011 46 0052321 0958"]).expect(1);
+    let v: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    let printed = v["possible_matches"][0]["e164"].as_str().unwrap().to_string();
+    assert_eq!(printed, "+46523210958");
+    lab.check("pub", &["-n", &printed]).expect(1);
+}

@@ -75,10 +75,11 @@ impl View<'_> {
         }
     }
 
-    /// The false-positive rate the filter's bits give (the declared one is
-    /// only the publisher's target).
+    /// The false-positive rate stated to readers: the one the filter's bits
+    /// give, or the publisher's target if that is higher (a filter far below
+    /// its capacity estimates absurdly low rates; never overstate certainty).
     fn rate(&self) -> f64 {
-        self.facts.fp_rate_estimated
+        self.facts.fp_rate_estimated.max(self.facts.fp_rate_declared)
     }
 
     fn expected_false_matches(&self) -> f64 {
