@@ -59,8 +59,12 @@ fn policy() -> Policy {
 pub fn snapshot(data: &[u8]) {
     if let Ok(decoded) = Snapshot::decode(data) {
         assert!(decoded.encode() == data, "decoding is not canonical");
-        if let Ok(checker) = Checker::new(&decoded) {
-            let _ = checker.contains_e164("+13135550101");
+        // A lookup with the fast hash only: Argon2 at a fuzzed cost (up to
+        // 1 GiB) would stall the fuzzer, and the hash is not a parser.
+        if decoded.header.kdf == Kdf::Blake3 {
+            if let Ok(checker) = Checker::new(&decoded) {
+                let _ = checker.contains_e164("+13135550101");
+            }
         }
     }
     if let Ok(filter) = Filter::from_section(data) {

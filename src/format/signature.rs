@@ -82,6 +82,20 @@ fn terminated(line: &[u8]) -> Option<&[u8]> {
     c.contains(&b'\n').then(|| c_string_line(c))
 }
 
+/// UTF-8 text of `bytes`, each invalid sequence replaced by `?`: never longer
+/// than the input, so a parsed file written out again still fits minisign's
+/// line buffer (U+FFFD would take three bytes for one).
+fn lossy_no_longer(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push('?');
+        }
+    }
+    text
+}
+
 /// Standard base64 with canonical padding, exactly `N` bytes. Like minisign's
 /// decoder, unused low bits of the last character are not required to be zero.
 fn decode_exact<const N: usize>(b64: &[u8]) -> Option<[u8; N]> {
@@ -559,7 +573,7 @@ impl SignatureFile {
     }
 
     /// [`SignatureFile::parse`] on raw bytes. The trusted comment must be UTF-8;
-    /// the untrusted one, never signed, is kept lossily.
+    /// in the untrusted one, never signed, each invalid sequence becomes `?`.
     pub fn parse_bytes(bytes: &[u8]) -> Result<Self, SignatureError> {
         use SignatureError::Malformed;
         if bytes.len() > MAX_SIGNATURE_FILE_LEN {
@@ -606,7 +620,7 @@ impl SignatureFile {
             return Err(SignatureError::UnsupportedAlgorithm);
         }
         Ok(SignatureFile {
-            untrusted_comment: String::from_utf8_lossy(untrusted).into_owned(),
+            untrusted_comment: lossy_no_longer(untrusted),
             key_id: KeyId(raw[2..10].try_into().expect("8 bytes")),
             signature: raw[10..].try_into().expect("64 bytes"),
             trusted_comment: trusted.to_string(),
@@ -821,6 +835,19 @@ mod tests {
         assert!(SignatureFile::parse(&blank_first).is_err());
         let no_end = text.replacen('\n', "", 1);
         assert!(SignatureFile::parse(&no_end).is_err());
+    }
+
+    #[test]
+    fn a_parsed_file_written_again_parses() {
+        // 1000 bytes of invalid UTF-8 in the untrusted comment: the line fits
+        // minisign's buffer, and must still fit once written back.
+        let text = sig_text();
+        let mut bytes = b"untrusted comment: ".to_vec();
+        bytes.extend(std::iter::repeat_n(0xcd, 1000));
+        bytes.push(b'\n');
+        bytes.extend_from_slice(text.split_once('\n').unwrap().1.as_bytes());
+        let sig = SignatureFile::parse_bytes(&bytes).unwrap();
+        assert_eq!(SignatureFile::parse(&sig.to_text()).unwrap(), sig);
     }
 
     #[test]
