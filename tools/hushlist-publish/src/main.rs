@@ -42,9 +42,10 @@ const MAX_PASSPHRASE_LINE: u64 = 1025;
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a signing key pair: NAME.pub (share it) and NAME.key (mode 0600, keep it secret).
+    /// Create a signing key pair: NAME.pub (share it) and NAME.key (encrypted with a
+    /// passphrase unless --unencrypted; mode 0600 in a 0700 directory; keep it secret).
     Keygen {
-        /// Directory for the key files (created if missing).
+        /// Directory for the key files (created 0700 if missing; refused if others can write it).
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
         /// Base name of the key files.
