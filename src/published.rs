@@ -9,7 +9,9 @@ use crate::format::comment::FileKind;
 use crate::format::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
-use crate::format::signature::{KeyError, PublicKey, SecretKey, MAX_SIGNATURE_FILE_LEN};
+use crate::format::signature::{
+    KdfLimits, KeyError, PublicKey, SecretKey, SecretKeyFile, MAX_SIGNATURE_FILE_LEN,
+};
 use crate::format::snapshot::{HEADER_LEN, MAX_CONTACT_LEN};
 use crate::publish::Publication;
 use crate::verify::{
@@ -99,6 +101,26 @@ pub enum Error {
         /// Its permission bits.
         mode: u32,
     },
+    /// An encrypted secret key whose passphrase could not be had.
+    #[error("{}: the secret key is encrypted and {reason}", path.display())]
+    Passphrase {
+        /// The key file.
+        path: PathBuf,
+        /// Why there is no passphrase.
+        reason: String,
+    },
+    /// A key directory that group or others can write: they could swap the keys.
+    #[error(
+        "{}: key directory is writable by others (mode {mode:03o}); run `chmod 700 {}` or choose another directory",
+        path.display(),
+        path.display()
+    )]
+    InsecureKeyDir {
+        /// The directory.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// Refusing to overwrite.
     #[error("{}: already exists; refusing to overwrite", path.display())]
     Exists {
@@ -184,8 +206,37 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey, Error> {
     })
 }
 
-/// Reads a secret key file, refusing one that group or others can access.
+/// Reads an unencrypted secret key file, refusing one that group or others
+/// can access; an encrypted one is refused as needing a passphrase (see
+/// [`read_secret_key_with`]).
 pub fn read_secret_key(path: &Path) -> Result<SecretKey, Error> {
+    read_secret_key_with(path, || Err("no passphrase was given".into()))
+}
+
+/// Reads a secret key file, refusing one that group or others can access. For
+/// an encrypted key, `passphrase` is called once for the passphrase (it may
+/// prompt); a plain key never calls it.
+pub fn read_secret_key_with(
+    path: &Path,
+    passphrase: impl FnOnce() -> Result<zeroize::Zeroizing<Vec<u8>>, String>,
+) -> Result<SecretKey, Error> {
+    let key_err = |source| Error::Key {
+        path: path.to_path_buf(),
+        source,
+    };
+    match read_secret_key_file(path)? {
+        SecretKeyFile::Plain(key) => Ok(key),
+        SecretKeyFile::Encrypted(encrypted) => {
+            let passphrase = passphrase().map_err(|reason| Error::Passphrase {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+            encrypted.decrypt(&passphrase).map_err(key_err)
+        }
+    }
+}
+
+fn read_secret_key_file(path: &Path) -> Result<SecretKeyFile, Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -202,7 +253,7 @@ pub fn read_secret_key(path: &Path) -> Result<SecretKey, Error> {
         }
     }
     let text = zeroize::Zeroizing::new(read_text_capped(path, MAX_KEY_FILE_LEN)?);
-    SecretKey::from_file_text(&text).map_err(|source| Error::Key {
+    SecretKeyFile::parse(&text).map_err(|source| Error::Key {
         path: path.to_path_buf(),
         source,
     })
@@ -232,13 +283,49 @@ fn create_new(path: &Path, mode: u32) -> Result<File, Error> {
     })
 }
 
-/// Writes `NAME.pub` and `NAME.key` (mode 0600) into `dir`, never overwriting.
+/// How a new secret key file is protected.
+pub enum KeyProtection<'a> {
+    /// Encrypted with this passphrase, in minisign's format and with minisign's
+    /// scrypt settings.
+    Passphrase(&'a [u8]),
+    /// Stored in the clear, protected by file mode alone.
+    Unencrypted,
+}
+
+/// Creates `dir` (and missing parents) with mode 0700 whatever the umask, and
+/// refuses a key directory that group or others can write.
+fn create_key_dir(dir: &Path) -> Result<(), Error> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(io_err(dir))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir).map_err(io_err(dir))?.permissions().mode() & 0o7777;
+        if mode & 0o022 != 0 {
+            return Err(Error::InsecureKeyDir {
+                path: dir.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `NAME.pub` and `NAME.key` (mode 0600) into `dir` (created 0700 if
+/// missing), never overwriting.
 pub fn write_key_pair(
     dir: &Path,
     name: &str,
     key: &SecretKey,
+    protection: KeyProtection<'_>,
 ) -> Result<(PathBuf, PathBuf), Error> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    create_key_dir(dir)?;
     let public = dir.join(format!("{name}.pub"));
     let secret = dir.join(format!("{name}.key"));
     for path in [&public, &secret] {
@@ -246,8 +333,24 @@ pub fn write_key_pair(
             return Err(Error::Exists { path: path.clone() });
         }
     }
+    let encrypt = |passphrase: &[u8]| {
+        let mut salt = [0u8; 32];
+        getrandom::fill(&mut salt).map_err(|e| Error::Io {
+            path: secret.clone(),
+            source: io::Error::other(format!("no randomness from the OS: {e}")),
+        })?;
+        key.to_encrypted_file_text(passphrase, salt, KdfLimits::MINISIGN)
+            .map_err(|source| Error::Key {
+                path: secret.clone(),
+                source,
+            })
+    };
+    let text = match protection {
+        KeyProtection::Passphrase(p) => encrypt(p)?,
+        KeyProtection::Unencrypted => key.to_file_text(),
+    };
     let mut file = create_new(&secret, 0o600)?;
-    file.write_all(key.to_file_text().as_bytes())
+    file.write_all(text.as_bytes())
         .and_then(|_| file.sync_all())
         .map_err(io_err(&secret))?;
     let mut file = create_new(&public, 0o644)?;

@@ -16,7 +16,7 @@ measure() { /usr/bin/time -f "%e s wall, %M KiB peak RSS" "$@" 2>&1 | grep -v "C
 
 echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
 python3 tools/gen-inventory.py --list 10000 > "$work/list.txt"
-"$bin/hushlist-publish" keygen --out-dir "$work/keys" --name bench >/dev/null
+"$bin/hushlist-publish" keygen --unencrypted --out-dir "$work/keys" --name bench >/dev/null
 "$bin/hushlist-publish" build --key "$work/keys/bench.key" --input "$work/list.txt" --region US \
   --kdf blake3 --valid-for 1d --out "$work/fast" >/dev/null
 "$bin/hushlist-publish" build --key "$work/keys/bench.key" --input "$work/list.txt" --region US \

@@ -11,7 +11,7 @@ keys=fixtures/keys
 name=demo-TEST-ONLY
 
 if [ ! -f "$keys/$name.key" ]; then
-  "$bin/hushlist-publish" keygen --out-dir "$keys" --name "$name"
+  "$bin/hushlist-publish" keygen --unencrypted --out-dir "$keys" --name "$name"
   # Untrusted comments are not signed: mark both files as test material.
   sed -i '1s/.*/untrusted comment: TEST-ONLY hushlist demo key, public in the repository: never use it for a real list/' \
     "$keys/$name.key" "$keys/$name.pub"

@@ -322,8 +322,16 @@ fn terminal_escapes_in_fields_are_shown_not_obeyed() {
         "employee,phone\n\u{1b}[2J\u{1b}]0;owned\u{7}Eve\u{202e},313 555 0101\n",
     );
     let r = lab.check("pub", &[s(&inventory)]).expect(1);
-    assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
-    assert!(r.stdout.contains("\\u{1b}[2J") && r.stdout.contains("\\u{202e}"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\\u{1b}[2J") && r.stdout.contains("\\u{202e}"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -332,9 +340,14 @@ fn a_printed_number_checks_as_itself() {
     // normalized to another number: a re-check of the report missed.
     let lab = Lab::new();
     lab.publish("pub", "+46 523 210 958\n", &[]).expect(0);
-    let first = lab.check("pub", &["--format", "json", "-n", "011 46 0052321 0958"]).expect(1);
+    let first = lab
+        .check("pub", &["--format", "json", "-n", "011 46 0052321 0958"])
+        .expect(1);
     let v: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
-    let printed = v["possible_matches"][0]["e164"].as_str().unwrap().to_string();
+    let printed = v["possible_matches"][0]["e164"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(printed, "+46523210958");
     lab.check("pub", &["-n", &printed]).expect(1);
 }

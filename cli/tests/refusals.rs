@@ -326,7 +326,11 @@ fn keygen_never_overwrites_and_never_prints_the_secret() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("k");
-    let r = run(&publisher(), &["keygen", "--out-dir", s(&out)]).expect(0);
+    let r = run(
+        &publisher(),
+        &["keygen", "--unencrypted", "--out-dir", s(&out)],
+    )
+    .expect(0);
     let secret = fs::read_to_string(out.join("hushlist.key")).unwrap();
     let secret_line = secret.lines().nth(1).unwrap();
     assert!(!r.stdout.contains(secret_line) && !r.stderr.contains(secret_line));
@@ -338,7 +342,11 @@ fn keygen_never_overwrites_and_never_prints_the_secret() {
             & 0o777,
         0o600
     );
-    let again = run(&publisher(), &["keygen", "--out-dir", s(&out)]).expect(2);
+    let again = run(
+        &publisher(),
+        &["keygen", "--unencrypted", "--out-dir", s(&out)],
+    )
+    .expect(2);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     assert_eq!(
         fs::read_to_string(out.join("hushlist.key")).unwrap(),

@@ -79,7 +79,9 @@ impl View<'_> {
     /// give, or the publisher's target if that is higher (a filter far below
     /// its capacity estimates absurdly low rates; never overstate certainty).
     fn rate(&self) -> f64 {
-        self.facts.fp_rate_estimated.max(self.facts.fp_rate_declared)
+        self.facts
+            .fp_rate_estimated
+            .max(self.facts.fp_rate_declared)
     }
 
     fn expected_false_matches(&self) -> f64 {

@@ -117,7 +117,14 @@ impl Lab {
         };
         run(
             &publisher(),
-            &["keygen", "--out-dir", s(&lab.path("keys")), "--name", "pub"],
+            &[
+                "keygen",
+                "--unencrypted",
+                "--out-dir",
+                s(&lab.path("keys")),
+                "--name",
+                "pub",
+            ],
         )
         .expect(0);
         lab
@@ -175,7 +182,14 @@ impl Lab {
         let dir = self.path("newkeys");
         run(
             &publisher(),
-            &["keygen", "--out-dir", s(&dir), "--name", "new"],
+            &[
+                "keygen",
+                "--unencrypted",
+                "--out-dir",
+                s(&dir),
+                "--name",
+                "new",
+            ],
         )
         .expect(0);
         let (old, new_pub, out) = (self.key(), dir.join("new.pub"), self.path("pub"));

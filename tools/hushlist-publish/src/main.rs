@@ -14,7 +14,7 @@ use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
 use hushlist::publish::{
     build_snapshot, build_snapshot_cached, sign_publication, BuildParams, SaltEpoch,
 };
-use hushlist::published;
+use hushlist::published::{self, KeyProtection};
 use hushlist::verify::Keyring;
 use hushlist::verify::{Policy, MAX_VALIDITY_SECS};
 use std::collections::BTreeSet;
@@ -22,6 +22,7 @@ use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -33,18 +34,33 @@ use std::time::Instant;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Read the secret key's passphrase from the first line of FILE (such as
+    /// /dev/fd/3) instead of asking on the terminal. The environment variable
+    /// HUSHLIST_PASSPHRASE is the other way to give it without a terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
 }
+
+/// Where automation puts the passphrase when there is no terminal.
+const PASSPHRASE_ENV: &str = "HUSHLIST_PASSPHRASE";
+/// minisign reads at most this much of a passphrase line.
+const MAX_PASSPHRASE_LINE: u64 = 1025;
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a signing key pair: NAME.pub (share it) and NAME.key (mode 0600, keep it secret).
+    /// Create a signing key pair: NAME.pub (share it) and NAME.key (encrypted with a
+    /// passphrase unless --unencrypted; mode 0600 in a 0700 directory; keep it secret).
     Keygen {
-        /// Directory for the key files (created if missing).
+        /// Directory for the key files (created 0700 if missing; refused if others can write it).
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
         /// Base name of the key files.
         #[arg(long, default_value = "hushlist")]
         name: String,
+        /// Store the secret key unencrypted, protected by file mode alone (as
+        /// `minisign -G -W`). Without it the key is encrypted with a passphrase.
+        #[arg(long)]
+        unencrypted: bool,
     },
     /// Build the next snapshot from a list and publish it into a directory.
     Build(Box<BuildArgs>),
@@ -163,25 +179,96 @@ fn random<const N: usize>() -> Result<[u8; N], String> {
     Ok(bytes)
 }
 
-fn keygen(out_dir: PathBuf, name: String) -> Result<(), String> {
+/// The passphrase, from `--passphrase-file`, else the environment, else the
+/// terminal (asked twice when `confirm`). Says where it came from.
+fn passphrase(
+    file: Option<&Path>,
+    prompt: &str,
+    confirm: bool,
+) -> Result<(Zeroizing<Vec<u8>>, &'static str), String> {
+    use std::io::{BufRead, Read};
+    if let Some(path) = file {
+        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut line = Zeroizing::new(Vec::new());
+        BufReader::new(f.take(MAX_PASSPHRASE_LINE))
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        return Ok((line, "--passphrase-file"));
+    }
+    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
+        let value = value
+            .into_string()
+            .map_err(|_| format!("{PASSPHRASE_ENV} is not UTF-8"))?;
+        return Ok((Zeroizing::new(value.into_bytes()), PASSPHRASE_ENV));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(|p| Zeroizing::new(p.into_bytes()))
+            .map_err(|e| {
+                format!(
+                    "no terminal to ask for the passphrase on ({e}); give it with \
+                     --passphrase-file FILE or {PASSPHRASE_ENV}"
+                )
+            })
+    };
+    let first = ask(prompt)?;
+    if confirm && ask("Passphrase (again): ")? != first {
+        return Err("the two passphrases differ; nothing written".into());
+    }
+    Ok((first, "the terminal"))
+}
+
+/// Reads a secret key, asking for its passphrase only if it is encrypted.
+fn read_key(path: &Path, passphrase_file: Option<&Path>) -> Result<SecretKey, String> {
+    published::read_secret_key_with(path, || {
+        let prompt = format!("Passphrase for {}: ", path.display());
+        passphrase(passphrase_file, &prompt, false).map(|(p, _)| p)
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn keygen(
+    out_dir: PathBuf,
+    name: String,
+    unencrypted: bool,
+    passphrase_file: Option<&Path>,
+) -> Result<(), String> {
     let key = SecretKey::generate().map_err(|e| format!("no randomness from the OS: {e}"))?;
-    let (public, secret) =
-        published::write_key_pair(&out_dir, &name, &key).map_err(|e| e.to_string())?;
+    let secret_note;
+    let (public, secret) = if unencrypted {
+        secret_note = "unencrypted: protect it by file mode (0600)".to_string();
+        published::write_key_pair(&out_dir, &name, &key, KeyProtection::Unencrypted)
+    } else {
+        let (phrase, from) =
+            passphrase(passphrase_file, "Passphrase for the new secret key: ", true)
+                .map_err(|e| format!("{e}; or pass --unencrypted for a key without one"))?;
+        secret_note = format!(
+            "encrypted with the passphrase from {from} (scrypt, minisign's format); mode 0600"
+        );
+        published::write_key_pair(&out_dir, &name, &key, KeyProtection::Passphrase(&phrase))
+    }
+    .map_err(|e| e.to_string())?;
     println!("key id      {}", key.id());
     println!(
         "public key  {}  (give this to clients and auditors)",
         public.display()
     );
     println!(
-        "secret key  {}  (mode 0600; never share it)",
+        "secret key  {}  ({secret_note}; never share it)",
         secret.display()
     );
     Ok(())
 }
 
-fn build(args: BuildArgs) -> Result<(), String> {
+fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> {
     let started = Instant::now();
-    let key = published::read_secret_key(&args.key).map_err(|e| e.to_string())?;
+    let key = read_key(&args.key, passphrase_file)?;
     let kdf = match args.kdf {
         KdfChoice::Argon2id => Kdf::Argon2id {
             m_kib: args.argon2_memory,
@@ -615,8 +702,9 @@ fn rotate_key(
     new_key: PathBuf,
     out: PathBuf,
     revoke_old: bool,
+    passphrase_file: Option<&Path>,
 ) -> Result<(), String> {
-    let key = published::read_secret_key(&key).map_err(|e| e.to_string())?;
+    let key = read_key(&key, passphrase_file)?;
     let new = published::read_public_key(&new_key).map_err(|e| e.to_string())?;
     if new.id() == key.id() {
         return Err("the new key is the current key".into());
@@ -647,15 +735,21 @@ fn rotate_key(
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        Command::Keygen { out_dir, name } => keygen(out_dir, name),
-        Command::Build(args) => build(*args),
+    let cli = Cli::parse();
+    let passphrase_file = cli.passphrase_file.as_deref();
+    let result = match cli.command {
+        Command::Keygen {
+            out_dir,
+            name,
+            unencrypted,
+        } => keygen(out_dir, name, unencrypted, passphrase_file),
+        Command::Build(args) => build(*args, passphrase_file),
         Command::RotateKey {
             key,
             new_key,
             out,
             revoke_old,
-        } => rotate_key(key, new_key, out, revoke_old),
+        } => rotate_key(key, new_key, out, revoke_old, passphrase_file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
