@@ -24,7 +24,7 @@ pub enum OpenError {
     #[error(transparent)]
     State(#[from] StateError),
     /// The state holds no installed snapshot yet.
-    #[error("no snapshot installed yet: run `hushlist update`")]
+    #[error("no snapshot installed yet: run `hushlist update` (an air-gapped site: `hushlist import DIR`)")]
     NothingInstalled,
 }
 

@@ -360,6 +360,7 @@ pub fn check(
             .map_err(|e| Failure::error(format!("{name}: {e}")))?;
         let layout = reader.layout().clone();
         let digest = reader.digest();
+        let decode = reader.decode_problem();
         let bar = progress(len.and_then(|_| count_lines(file)), &name);
         let rows_before = outcome.rows;
         outcome
@@ -376,7 +377,12 @@ pub fn check(
                 },
             )
             .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-        outcome.source_mut(&name).sha256 = Some(digest.hex());
+        let summary = outcome.source_mut(&name);
+        summary.sha256 = Some(digest.hex());
+        summary.encoding_problem = decode.warning();
+        if let Some(w) = &summary.encoding_problem {
+            eprintln!("hushlist: warning: {name}: {w}");
+        }
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -411,6 +417,12 @@ pub fn check(
     }
     if let Some(path) = &args.report {
         write_private(path, &render::check_html(&outcome, &facts, &run))?;
+    }
+    if outcome.checked == 0 {
+        return Err(Failure::error(
+            "nothing was checked: every cell was empty or not a number (listed in the report); \
+             a national number needs --region",
+        ));
     }
     let matched = !outcome.matches.is_empty();
     Ok(match (matched, args.strict && !outcome.complete()) {

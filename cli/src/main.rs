@@ -240,7 +240,7 @@ pub fn open(
         (None, Some(state)) => {
             installed = state.installed_dir()?.ok_or_else(|| {
                 Failure::error(
-                    "no snapshot installed yet: run `hushlist update` (or give --snapshot)",
+                    "no snapshot installed yet: run `hushlist update` (an air-gapped site: `hushlist import DIR`), or give --snapshot",
                 )
             })?;
             &installed

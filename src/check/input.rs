@@ -197,6 +197,9 @@ pub enum InputError {
 pub struct RowReader {
     csv: csv::Reader<Box<dyn Read + Send>>,
     layout: Layout,
+    /// The first line holding bytes the chosen encoding cannot decode, shared
+    /// with [`DecodeProblem`] handles.
+    undecodable: Arc<Mutex<Option<u64>>>,
     region_index: Option<usize>,
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
@@ -339,6 +342,16 @@ fn breaks_in(field: &[u8]) -> u64 {
     (field.iter().filter(|&&b| b == b'\n').count() + lone_cr) as u64
 }
 
+/// The delimiter an Excel `sep=X` first line names.
+fn excel_separator(line: &[u8]) -> Option<u8> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.strip_prefix(b"sep=") {
+        Some([d]) if matches!(d, b',' | b';' | b'\t' | b'|') => Some(*d),
+        _ => None,
+    }
+}
+
 fn sniff_delimiter(line: &[u8]) -> Option<u8> {
     let mut best = None;
     let mut best_count = 0;
@@ -400,7 +413,9 @@ impl RowReader {
             }
             prefix.append(&mut first);
         }
-        let delimiter = sniff_delimiter(&first);
+        // Excel writes `sep=;` as a first line to name the delimiter.
+        let excel_sep = excel_separator(&first);
+        let delimiter = excel_sep.or_else(|| sniff_delimiter(&first));
         let newlines = Arc::new(Mutex::new(NewlineTracker::default()));
         prefix.extend_from_slice(&first);
         let replay: Box<dyn Read + Send> = Box::new(CountingReader {
@@ -429,10 +444,15 @@ impl RowReader {
                 chosen: String::new(),
             },
             region_index: None,
+            undecodable: Arc::new(Mutex::new(None)),
             pending: None,
             newlines,
             digest,
         };
+        if excel_sep.is_some() {
+            // The `sep=` line itself is not the header.
+            let _ = reader.read_record().transpose()?;
+        }
         let Some((line, fields)) = reader.read_record().transpose()? else {
             reader.layout.chosen = "empty input".into();
             return Ok(reader);
@@ -509,10 +529,10 @@ impl RowReader {
                 });
             }
             layout.chosen = if missing.is_empty() {
-                "given with --column".into()
+                "given (--column, or column in the config file)".into()
             } else {
                 format!(
-                    "given with --column ({} not in this file)",
+                    "given (--column, or column in the config file; {} not in this file)",
                     missing.join(", ")
                 )
             };
@@ -589,6 +609,16 @@ impl RowReader {
         InputDigest(Arc::clone(&self.digest))
     }
 
+    /// A handle that tells, once the rows are read, the first line whose bytes
+    /// the chosen encoding could not decode (a file that turns Windows-1252
+    /// after the sample the encoding was chosen from).
+    pub fn decode_problem(&self) -> DecodeProblem {
+        DecodeProblem {
+            line: Arc::clone(&self.undecodable),
+            encoding: self.layout.encoding.clone(),
+        }
+    }
+
     /// The header row, when there is one.
     pub fn headers(&self) -> Option<&[String]> {
         self.layout.headers.as_deref()
@@ -623,6 +653,14 @@ impl RowReader {
                 let line = (last_line + u64::from(unterminated))
                     .saturating_sub(inner)
                     .max(1);
+                if unterminated && inner > 0 {
+                    return Some(Err(InputError::Malformed {
+                        line,
+                        reason: "a quoted field is never closed (an unclosed quote?): the rest of the \
+                                 file was read as one field, and nothing from this line on was checked"
+                            .into(),
+                    }));
+                }
                 if inner > MAX_RECORD_LINES {
                     return Some(Err(InputError::Malformed {
                         line,
@@ -649,6 +687,12 @@ impl RowReader {
     }
 
     fn row(&self, line: u64, fields: Vec<String>) -> Row {
+        if fields.iter().any(|f| f.contains('\u{fffd}')) {
+            self.undecodable
+                .lock()
+                .expect("not poisoned")
+                .get_or_insert(line);
+        }
         let cells = self
             .layout
             .columns
@@ -681,6 +725,26 @@ impl RowReader {
             cells,
             region,
         }
+    }
+}
+
+/// Where an input stopped decoding cleanly, if it did.
+#[derive(Clone)]
+pub struct DecodeProblem {
+    line: Arc<Mutex<Option<u64>>>,
+    encoding: String,
+}
+
+impl DecodeProblem {
+    /// A warning for the report, when some line held undecodable bytes.
+    pub fn warning(&self) -> Option<String> {
+        self.line.lock().expect("not poisoned").map(|line| {
+            format!(
+                "line {line} (and maybe others) holds bytes that are not valid {}: its text shows \u{{fffd}}; \
+                 if the file is Windows-1252 or Latin-1, check again with --encoding windows-1252",
+                self.encoding.split(' ').next().unwrap_or("")
+            )
+        })
     }
 }
 
@@ -938,6 +1002,44 @@ mod tests {
             matches!(results.last(), Some(Err(_))),
             "an error ends the rows"
         );
+    }
+
+    #[test]
+    fn excel_sep_lines_name_the_delimiter() {
+        let (layout, rows) = read(
+            "sep=;\r\nName;Phone\r\nAna;313 555 0101\r\n",
+            &InputOptions::default(),
+        );
+        assert_eq!(layout.delimiter, Some(';'));
+        assert_eq!(layout.headers.unwrap(), ["Name", "Phone"]);
+        assert_eq!((rows[0].line, values(&rows[0])), (3, vec![Ok("313 555 0101".into())]));
+    }
+
+    #[test]
+    fn an_unclosed_quote_at_the_end_is_an_error() {
+        let text = "Name,Phone\n\"Smith, J\",313 555 0142\n\"Unclosed,313 555 0143\nC,313 555 0144\n";
+        let results: Vec<_> = open(text.as_bytes(), &InputOptions::default()).unwrap().collect();
+        match results.last() {
+            Some(Err(InputError::Malformed { line, reason })) => {
+                assert_eq!(*line, 3);
+                assert!(reason.contains("never closed"), "{reason}");
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bytes_that_turn_windows_1252_late_are_reported() {
+        let mut bytes = b"Name;Phone\n".to_vec();
+        for i in 0..4000 {
+            bytes.extend_from_slice(format!("Person {i};030 901820\n").as_bytes());
+        }
+        bytes.extend_from_slice(b"J\xfcrgen;0176 00000101\n");
+        let r = open(&bytes, &InputOptions::default()).unwrap();
+        let problem = r.decode_problem();
+        let _: Vec<_> = r.collect();
+        let warning = problem.warning().expect("reported");
+        assert!(warning.starts_with("line 4002") && warning.contains("--encoding windows-1252"), "{warning}");
     }
 
     #[test]

@@ -173,6 +173,8 @@ pub struct SourceSummary {
     pub checked: u64,
     /// Cells that are not numbers (listed as problems, not checked).
     pub not_numbers: u64,
+    /// Bytes the encoding could not decode, and where.
+    pub encoding_problem: Option<String>,
 }
 
 /// Totals and findings of a check run.
@@ -408,7 +410,8 @@ impl Outcome {
                             (None, _) => self.cached += 1,
                         }
                         if hit {
-                            let note = (!sound).then(|| doubt_note(&input(), &reading, options));
+                            let note = (!sound || !reading.valid)
+                                .then(|| doubt_note(&input(), &reading, options));
                             add(
                                 &mut self.matches,
                                 &mut self.match_index,
@@ -593,6 +596,7 @@ pub fn check_input(
     let reader = RowReader::new(input, &options.input)?;
     let layout = reader.layout().clone();
     let digest = reader.digest();
+    let decode = reader.decode_problem();
     let mut outcome = Outcome::default();
     outcome.check_rows(
         &mut checker,
@@ -602,7 +606,9 @@ pub fn check_input(
         reader,
         &mut |_| {},
     )?;
-    outcome.source_mut(source).sha256 = Some(digest.hex());
+    let summary = outcome.source_mut(source);
+    summary.sha256 = Some(digest.hex());
+    summary.encoding_problem = decode.warning();
     Ok(outcome)
 }
 

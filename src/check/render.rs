@@ -97,6 +97,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 pub fn verdict(outcome: &Outcome) -> String {
     let (numbers, cells) = outcome.match_counts();
     match numbers {
+        0 if outcome.checked == 0 => "NOTHING CHECKED".into(),
         0 => "NO MATCH".into(),
         1 => format!("1 POSSIBLE MATCH ({})", plural(cells as u64, "row", "rows")),
         n => format!(
@@ -168,6 +169,9 @@ fn source_lines(s: &SourceSummary) -> Vec<String> {
             }
             if let Some(r) = &l.region_column {
                 lines.push(format!("  region column: {}", r.name));
+            }
+            if let Some(w) = &s.encoding_problem {
+                lines.push(format!("  WARNING: {w}"));
             }
         }
     }
@@ -766,7 +770,7 @@ entitled to privacy: this report is confidential.</p>
             s,
             "<tr><td>{}</td><td>{}</td></tr>",
             html_escape(&k),
-            html_escape(&val).replace('\n', "<br>")
+            val.lines().map(html_escape).collect::<Vec<_>>().join("<br>")
         );
     }
     let _ = writeln!(s, "</table>");

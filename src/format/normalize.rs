@@ -95,6 +95,10 @@ pub enum NormalizeError {
     /// its last digits are gone.
     #[error("scientific notation (a spreadsheet dropped digits): re-export the column as text")]
     ScientificNotation,
+    /// Starts with an international prefix (`00`, `011`) that none of the
+    /// regions used dials.
+    #[error("starts with an international prefix none of the regions used dials: write it with + (+44...), or give the region that dials it")]
+    ForeignPrefix,
     /// Re-normalizing the E.164 result gives yet another number.
     #[error("normalizes to an unstable result")]
     Unstable,
@@ -237,6 +241,9 @@ pub fn interpret(
         }
     }
     match first_error {
+        Some(_) if readings.is_empty() && looks_like_idd(text) => {
+            Err(NormalizeError::ForeignPrefix)
+        }
         Some(e) if readings.is_empty() => Err(e),
         _ => Ok(readings),
     }
@@ -281,6 +288,12 @@ pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> 
 fn clean(input: &str) -> &str {
     let t = input.trim();
     t.strip_prefix(['\'', '\u{2019}']).unwrap_or(t).trim()
+}
+
+/// `00 44...`, `011 44...`: an international prefix written out.
+fn looks_like_idd(text: &str) -> bool {
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).take(3).collect();
+    digits.starts_with("00") || digits == "011"
 }
 
 fn is_international(text: &str) -> bool {

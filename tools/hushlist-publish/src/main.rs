@@ -158,8 +158,12 @@ struct BuildArgs {
     valid_for: String,
     /// For test fixtures only: let --valid-for exceed 366 days. Clients'
     /// `update` refuses such a snapshot; `verify` and `check --snapshot` accept it.
-    #[arg(long)]
+    #[arg(long, hide = true)]
     test_fixture_validity: bool,
+    /// Convert letters to digits (vanity numbers such as 1-800-FLOWERS) instead
+    /// of skipping such rows.
+    #[arg(long)]
+    allow_letters: bool,
     /// The published directory; if it holds snapshot N, this builds N+1 chained to it.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -360,7 +364,14 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         rows += 1;
         for cell in &row.cells {
             let read = match &cell.value {
-                Ok(v) => interpret(v, &regions, ReadOptions::default()).map_err(|e| e.to_string()),
+                Ok(v) => interpret(
+                    v,
+                    &regions,
+                    ReadOptions {
+                        allow_letters: args.allow_letters,
+                    },
+                )
+                .map_err(|e| e.to_string()),
                 Err(reason) => Err(reason.clone()),
             };
             match read {
