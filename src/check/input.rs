@@ -740,7 +740,7 @@ impl DecodeProblem {
     pub fn warning(&self) -> Option<String> {
         self.line.lock().expect("not poisoned").map(|line| {
             format!(
-                "line {line} (and maybe others) holds bytes that are not valid {}: its text shows \u{{fffd}}; \
+                "line {line} (and maybe others) holds bytes that are not valid {}: its text shows U+FFFD replacement marks; \
                  if the file is Windows-1252 or Latin-1, check again with --encoding windows-1252",
                 self.encoding.split(' ').next().unwrap_or("")
             )
