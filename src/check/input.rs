@@ -1012,13 +1012,19 @@ mod tests {
         );
         assert_eq!(layout.delimiter, Some(';'));
         assert_eq!(layout.headers.unwrap(), ["Name", "Phone"]);
-        assert_eq!((rows[0].line, values(&rows[0])), (3, vec![Ok("313 555 0101".into())]));
+        assert_eq!(
+            (rows[0].line, values(&rows[0])),
+            (3, vec![Ok("313 555 0101".into())])
+        );
     }
 
     #[test]
     fn an_unclosed_quote_at_the_end_is_an_error() {
-        let text = "Name,Phone\n\"Smith, J\",313 555 0142\n\"Unclosed,313 555 0143\nC,313 555 0144\n";
-        let results: Vec<_> = open(text.as_bytes(), &InputOptions::default()).unwrap().collect();
+        let text =
+            "Name,Phone\n\"Smith, J\",313 555 0142\n\"Unclosed,313 555 0143\nC,313 555 0144\n";
+        let results: Vec<_> = open(text.as_bytes(), &InputOptions::default())
+            .unwrap()
+            .collect();
         match results.last() {
             Some(Err(InputError::Malformed { line, reason })) => {
                 assert_eq!(*line, 3);
@@ -1039,7 +1045,10 @@ mod tests {
         let problem = r.decode_problem();
         let _: Vec<_> = r.collect();
         let warning = problem.warning().expect("reported");
-        assert!(warning.starts_with("line 4002") && warning.contains("--encoding windows-1252"), "{warning}");
+        assert!(
+            warning.starts_with("line 4002") && warning.contains("--encoding windows-1252"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -770,7 +770,10 @@ entitled to privacy: this report is confidential.</p>
             s,
             "<tr><td>{}</td><td>{}</td></tr>",
             html_escape(&k),
-            val.lines().map(html_escape).collect::<Vec<_>>().join("<br>")
+            val.lines()
+                .map(html_escape)
+                .collect::<Vec<_>>()
+                .join("<br>")
         );
     }
     let _ = writeln!(s, "</table>");

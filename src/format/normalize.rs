@@ -292,7 +292,11 @@ fn clean(input: &str) -> &str {
 
 /// `00 44...`, `011 44...`: an international prefix written out.
 fn looks_like_idd(text: &str) -> bool {
-    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).take(3).collect();
+    let digits: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(3)
+        .collect();
     digits.starts_with("00") || digits == "011"
 }
 
