@@ -513,26 +513,26 @@ fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> 
 }
 
 fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
-    let row_region = row
+    // Read once: the row's own region, or why its cell names none.
+    let read = row
         .region
         .as_ref()
-        .and_then(|text| checker.region_values.read(text).ok());
-    let (regions, region_problem): (std::borrow::Cow<'_, [Region]>, _) = match &row.region {
+        .map(|text| checker.region_values.read(text).map_err(|e| e.to_string()));
+    let row_region = read.as_ref().and_then(|r| r.as_ref().ok().copied());
+    let (regions, region_problem): (std::borrow::Cow<'_, [Region]>, _) = match read {
         None => (std::borrow::Cow::Borrowed(&options.regions[..]), None),
-        Some(text) => match checker.region_values.read(text).map_err(|e| e.to_string()) {
-            Ok(r) => (row_first(r, &options.regions).into(), None),
-            Err(e) => (
-                std::borrow::Cow::Borrowed(&options.regions[..]),
-                Some(format!(
-                    "{e}; used {}",
-                    if options.regions.is_empty() {
-                        "no region (only international numbers can be read)".to_string()
-                    } else {
-                        regions_text(&options.regions)
-                    }
-                )),
-            ),
-        },
+        Some(Ok(r)) => (row_first(r, &options.regions).into(), None),
+        Some(Err(e)) => (
+            std::borrow::Cow::Borrowed(&options.regions[..]),
+            Some(format!(
+                "{e}; used {}",
+                if options.regions.is_empty() {
+                    "no region (only international numbers can be read)".to_string()
+                } else {
+                    regions_text(&options.regions)
+                }
+            )),
+        ),
     };
     let cells = row
         .cells

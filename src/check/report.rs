@@ -232,20 +232,6 @@ pub fn confirmation_lines(facts: &SnapshotFacts) -> Vec<String> {
     lines
 }
 
-/// "expected false matches in this run: 3e-6", for `checked` numbers looked up,
-/// from the false-positive rate the filter's bits give.
-pub fn expected_false_matches(facts: &SnapshotFacts, checked: u64) -> String {
-    let expected = checked as f64 * facts.fp_rate_estimated;
-    let figure = if expected == 0.0 {
-        "0".to_string()
-    } else if expected >= 0.01 {
-        format!("{expected:.2}")
-    } else {
-        format!("{expected:.0e}")
-    };
-    format!("expected false matches in this run: {figure}")
-}
-
 #[cfg(test)]
 mod confirmation_tests {
     use super::*;
@@ -292,18 +278,5 @@ mod confirmation_tests {
         let none = confirmation_lines(&facts(Contact::default()));
         assert_eq!(none[0], "Publisher: not named in this snapshot");
         assert!(none[1].contains("names no procedure"));
-    }
-
-    #[test]
-    fn expected_false_matches_in_plain_words() {
-        let f = facts(Contact::default());
-        assert_eq!(
-            expected_false_matches(&f, 1_000_000),
-            "expected false matches in this run: 3e-6"
-        );
-        assert_eq!(
-            expected_false_matches(&f, 0),
-            "expected false matches in this run: 0"
-        );
     }
 }
