@@ -125,7 +125,9 @@ impl List {
 }
 
 /// Rows from plain strings, one number each, numbered from 1.
-fn input_rows<I, S>(numbers: I) -> impl Iterator<Item = Result<Row, InputError>>
+// Collected first: the rows are read on another thread, and the caller's
+// iterator need not be `Send`.
+fn input_rows<I, S>(numbers: I) -> std::vec::IntoIter<Result<Row, InputError>>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -134,4 +136,6 @@ where
         .into_iter()
         .enumerate()
         .map(|(i, n)| Ok(Row::single(i as u64 + 1, n.as_ref())))
+        .collect::<Vec<_>>()
+        .into_iter()
 }

@@ -1,5 +1,9 @@
 //! `hushlist`: verify snapshots and check numbers against them, offline.
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod check_cmd;
 mod config;
 mod explain_cmd;

@@ -204,6 +204,8 @@ pub struct RowReader {
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
     digest: Arc<Mutex<Sha256>>,
+    /// Reused for every record: its buffers outlive one row.
+    record: csv::ByteRecord,
 }
 
 /// Reports how many bytes a [`RowReader`] has consumed.
@@ -446,6 +448,7 @@ impl RowReader {
             region_index: None,
             undecodable: Arc::new(Mutex::new(None)),
             pending: None,
+            record: csv::ByteRecord::new(),
             newlines,
             digest,
         };
@@ -628,8 +631,8 @@ impl RowReader {
     /// point before skipped blank lines, so the line is counted back from the
     /// record's end (its terminator) less the line breaks quoted inside it.
     fn read_record(&mut self) -> Option<Result<Record, InputError>> {
-        let mut record = csv::ByteRecord::new();
-        let result = self.csv.read_byte_record(&mut record);
+        let result = self.csv.read_byte_record(&mut self.record);
+        let record = &self.record;
         let end = self.csv.position().byte();
         let (last_line, ended_input) = {
             let mut tracker = self.newlines.lock().expect("not poisoned");
