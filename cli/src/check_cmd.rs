@@ -241,7 +241,28 @@ fn user_name() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The account running the program when the environment does not say (cron,
+/// systemd units): its uid, named from /etc/passwd when listed there.
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let (name, id) = (f.next()?, f.nth(1)?);
+        (id.parse() == Ok(uid)).then(|| name.to_string())
+    });
+    Some(name.map_or_else(|| format!("uid {uid}"), |n| format!("{n} (uid {uid})")))
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    None
 }
 
 /// The options that shaped the run, for the report.

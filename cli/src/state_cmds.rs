@@ -263,7 +263,11 @@ impl StatusReport {
         let mut s = format!(
             "state      {}\nsources    {}\nkeys       {} trusted\n",
             self.state_dir,
-            self.sources.join(", "),
+            if self.sources.is_empty() {
+                "none (publications come with `hushlist import DIR`)".to_string()
+            } else {
+                self.sources.join(", ")
+            },
             self.trusted_keys.join(", ")
         );
         for k in &self.keys {

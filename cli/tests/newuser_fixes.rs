@@ -61,3 +61,39 @@ fn an_excel_sep_line_and_a_late_latin1_byte_are_handled() {
         r.stderr
     );
 }
+
+/// A JSON report for a ticket: redacted rows are absent (not an empty row),
+/// a spreadsheet's exponent is not shown as the number's last digits, columns
+/// are numbered as `--column` takes them, and a run from cron (no `$USER`)
+/// still names its account.
+#[test]
+fn a_redacted_json_report_reads_right() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let path = lab.path("inv.csv");
+    std::fs::write(
+        &path,
+        "Name,Site,Mobile\nAna,Berlin,(313) 555-0101\nBen,Paris,4.47701E+11\n",
+    )
+    .unwrap();
+    let r = lab
+        .check("pub", &["--format", "json", "--redact", s(&path)])
+        .expect(1);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found = &report["possible_matches"][0]["occurrences"][0];
+    assert_eq!(found["input"], "…01");
+    assert!(found["row"].is_null(), "{found}");
+    let bad = &report["not_numbers"][0];
+    assert_eq!(
+        bad["input"], "…01",
+        "the mantissa's digits, not the exponent's"
+    );
+    let columns = &report["inputs"][0]["layout"]["columns"];
+    assert_eq!(columns[0]["position"], 3, "{columns}");
+    assert_eq!(columns[0]["name"], "Mobile");
+    let user = report["run"]["user"].as_str().unwrap();
+    assert!(
+        user.contains("(uid ") && user != "unknown",
+        "the environment is cleared, so the account comes from the uid: {user}"
+    );
+}

@@ -68,10 +68,16 @@ pub struct InputOptions {
 /// A column that is read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Column {
-    /// 0-based position in the row.
+    /// 0-based position in the row. Reports give it 1-based, as `position`:
+    /// what `--column N` takes.
+    #[serde(rename = "position", serialize_with = "one_based")]
     pub index: usize,
     /// Its header name, or `column N` without a header.
     pub name: String,
+}
+
+fn one_based<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(*index as u64 + 1)
 }
 
 /// How an input was read: what every report names, so nothing is chosen silently.

@@ -47,9 +47,25 @@ pub fn visible(text: &str) -> String {
 
 /// The last two digits of a number, the rest hidden.
 pub fn redact_number(text: &str) -> String {
+    let text = without_exponent(text);
     let digits: Vec<char> = text.chars().filter(|c| c.is_ascii_digit()).collect();
     let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
     format!("…{tail}")
+}
+
+/// A spreadsheet's `4.47701E+11` ends in its exponent, not in the number.
+fn without_exponent(text: &str) -> &str {
+    if let Some(at) = text.rfind(['e', 'E']) {
+        let exponent = &text[at + 1..];
+        let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        if !exponent.is_empty()
+            && exponent.bytes().all(|b| b.is_ascii_digit())
+            && text[..at].contains(['.', ','])
+        {
+            return &text[..at];
+        }
+    }
+    text
 }
 
 struct View<'a> {
@@ -447,6 +463,8 @@ fn occurrence_json(v: &View<'_>, o: &Occurrence) -> Value {
         .and_then(|l| l.headers.as_ref());
     let fields = v.fields(&o.fields);
     let row = match headers {
+        // Redacted: no row at all, rather than an empty one that looks like a blank line.
+        _ if v.run.redact => Value::Null,
         Some(h) if h.len() == fields.len() => Value::Object(
             h.iter()
                 .cloned()
@@ -857,6 +875,8 @@ mod tests {
     fn redaction_keeps_two_digits() {
         assert_eq!(redact_number("+13135550142"), "…42");
         assert_eq!(redact_number("313.555.0142"), "…42");
+        assert_eq!(redact_number("4.47701E+11"), "…01", "not the exponent");
+        assert_eq!(redact_number("+1 313 555 0142 ext 12"), "…12");
         assert_eq!(
             redact_note("not a valid US number; valid as GB +447700900009"),
             "not a valid US number; valid as GB …09"

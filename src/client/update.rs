@@ -130,7 +130,7 @@ pub enum UpdateError {
 }
 
 fn list(failures: &[(String, UpdateError)]) -> String {
-    let mut s = String::from("every source failed; the installed snapshot is unchanged");
+    let mut s = String::from("every source failed");
     for (source, e) in failures {
         s.push_str(&format!("\n  {source}: {e}"));
     }
