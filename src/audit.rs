@@ -74,12 +74,13 @@ impl Audit {
     }
 }
 
-/// Audits `dir` from the pinned `key`. Expired snapshots are history, not
+/// Audits `dir` from the pinned `key` with the limits of `policy` (its
+/// clock and freshness rule aside). Expired snapshots are history, not
 /// failures: freshness is judged only for the manifest's snapshot by `verify`.
-pub fn audit(dir: &Path, key: &PublicKey) -> Result<Audit, Error> {
+pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Error> {
     let stale_ok = Policy {
         allow_stale: true,
-        ..Policy::at(crate::format::time::now())
+        ..*policy
     };
     // Every key the chain ever introduced (and those before the pinned key,
     // when it was introduced by a statement), with when each was introduced

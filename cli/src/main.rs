@@ -43,8 +43,8 @@ struct Cli {
     #[arg(long, global = true, env = "HUSHLIST_STATE_DIR", value_name = "DIR")]
     state_dir: Option<PathBuf>,
     /// Refuse a snapshot whose filter, judged by its bits alone, flags more
-    /// numbers than this false-positive rate (at most 1e-2). Applies to
-    /// verify, check, status and prewarm; update and audit use the default.
+    /// numbers than this false-positive rate (at most 1e-2). Applies to every
+    /// command that reads a snapshot.
     #[arg(
         long,
         global = true,
@@ -54,7 +54,7 @@ struct Cli {
     )]
     max_fp_rate: MaxFpRate,
     /// Refuse a snapshot file larger than this many MiB (at most 1025). Applies
-    /// to verify, check, status and prewarm.
+    /// to every command that reads or downloads a snapshot.
     #[arg(
         long,
         global = true,
@@ -323,7 +323,7 @@ fn trust_lines(opened: &Opened) -> Vec<String> {
 
 fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
     let key = published::read_public_key(key)?;
-    let audit = hushlist::audit::audit(dir, &key)?;
+    let audit = hushlist::audit::audit(dir, &key, &policy(hushlist::format::time::now(), true))?;
     let text = match format {
         VerifyFormat::Text => audit.to_text(),
         VerifyFormat::Json => {

@@ -152,9 +152,9 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
         &state,
         &sources,
         Options {
-            now: hushlist::format::time::now(),
             conditional: !args.force,
             accept_clock: args.accept_clock,
+            ..limited_options()
         },
     )
     .map_err(update_failure)?;
@@ -203,6 +203,16 @@ pub fn update(_: Option<&Path>, _: UpdateArgs) -> Result<u8, Failure> {
     ))
 }
 
+/// Update options now, with the limits given on the command line.
+fn limited_options() -> Options {
+    let policy = crate::policy(hushlist::format::time::now(), false);
+    Options {
+        max_fp_rate: policy.max_fp_rate,
+        max_snapshot_len: policy.max_snapshot_len,
+        ..Options::at(policy.now)
+    }
+}
+
 pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
     use hushlist::client::transport::{DirTransport, Transport};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
@@ -211,9 +221,8 @@ pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
         &state,
         &sources,
         Options {
-            now: hushlist::format::time::now(),
             conditional: false,
-            accept_clock: false,
+            ..limited_options()
         },
     )
     .map_err(update_failure)?;

@@ -153,3 +153,33 @@ fn the_largest_filter_is_held_once_and_memory_shortage_is_a_message() {
         r.stderr
     );
 }
+
+/// `update`/`import` and `audit` apply the same maximum as `verify`: a client
+/// that allows a fuller filter can install and audit it, and one that does not
+/// refuses it everywhere.
+#[test]
+fn import_and_audit_apply_the_clients_maximum() {
+    let lab = Lab::new();
+    publish_filter(&lab, 125, 4, 30, first_bits(101));
+    let (key, site) = (lab.public(), lab.path("pub"));
+    let state = lab.path("state");
+    let client = |args: &[&str]| {
+        let mut all = vec!["--state-dir", s(&state)];
+        all.extend_from_slice(args);
+        run(&hushlist(), &all)
+    };
+    client(&["init", "--key", s(&key)]).expect(0);
+    let r = client(&["import", s(&site)]).expect(1);
+    assert!(r.stderr.contains("filter over-filled"), "{}", r.stderr);
+    client(&["status"]).expect(0);
+    client(&["--max-fp-rate", "2e-4", "import", s(&site)]).expect(0);
+
+    let audit = |extra: &[&str]| {
+        let mut args = vec!["audit", "--key", s(&key), s(&site)];
+        args.extend_from_slice(extra);
+        run(&hushlist(), &args)
+    };
+    let r = audit(&[]).expect(1);
+    assert!(r.stdout.contains("over-filled"), "{}", r.stdout);
+    audit(&["--max-fp-rate", "2e-4"]).expect(0);
+}

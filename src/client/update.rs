@@ -208,6 +208,33 @@ pub struct Options {
     /// Forget the latest time seen before checking the clock, after a clock that
     /// ran ahead was corrected.
     pub accept_clock: bool,
+    /// The largest false-positive rate accepted, judged from the bits set.
+    pub max_fp_rate: crate::format::filter::MaxFpRate,
+    /// The largest snapshot downloaded and read, in bytes.
+    pub max_snapshot_len: u64,
+}
+
+impl Options {
+    /// Conditional requests, the clock as recorded, and the default limits
+    /// of [`Policy::at`].
+    pub fn at(now: i64) -> Self {
+        let policy = Policy::at(now);
+        Options {
+            now,
+            conditional: true,
+            accept_clock: false,
+            max_fp_rate: policy.max_fp_rate,
+            max_snapshot_len: policy.max_snapshot_len,
+        }
+    }
+
+    fn policy(&self) -> Policy {
+        Policy {
+            max_fp_rate: self.max_fp_rate,
+            max_snapshot_len: self.max_snapshot_len,
+            ..Policy::at(self.now)
+        }
+    }
 }
 
 /// Updates from `sources` in order; the first that succeeds wins.
@@ -243,7 +270,7 @@ pub fn update(
     for (source, rotation_failure) in sources.iter().zip(rotation_failures) {
         let result = match rotation_failure {
             Some(e) => Err(e),
-            None => update_from(state, &mut status, &keys, source.as_ref(), now),
+            None => update_from(state, &mut status, &keys, source.as_ref(), &options),
         };
         match result {
             Ok(outcome) => {
@@ -454,9 +481,10 @@ fn update_from(
     status: &mut Status,
     keys: &Keyring,
     source: &dyn Transport,
-    now: i64,
+    options: &Options,
 ) -> Result<Outcome, UpdateError> {
-    let policy = Policy::at(now);
+    let policy = options.policy();
+    let now = policy.now;
     let name = source.describe();
 
     // Step 2: the manifest, conditionally when a snapshot is installed.
@@ -550,10 +578,11 @@ fn update_from(
     // Step 6: the snapshot, never more than the manifest signs.
     let file = &manifest.manifest.snapshot.file;
     let size = manifest.manifest.snapshot.size;
-    if size > MAX_SNAPSHOT_LEN {
+    let max = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+    if size > max {
         return Err(FetchError::TooLarge {
             name: file.clone(),
-            max: MAX_SNAPSHOT_LEN,
+            max,
         }
         .into());
     }

@@ -213,12 +213,19 @@ impl PublicKey {
 
     /// Parses a minisign public key: the file (comment line, then base64) or the
     /// bare base64 line that `minisign -P` takes.
+    /// Exactly one key line: a file holding two keys is refused rather than
+    /// read as its first, since pinning the wrong one is silent.
     pub fn from_text(text: &str) -> Result<Self, KeyError> {
-        let line = text
+        let mut lines = text
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with(UNTRUSTED_PREFIX.trim_end()))
-            .ok_or(KeyError::Malformed("no key line"))?;
+            .filter(|l| !l.is_empty() && !l.starts_with(UNTRUSTED_PREFIX.trim_end()));
+        let line = lines.next().ok_or(KeyError::Malformed("no key line"))?;
+        if lines.next().is_some() {
+            return Err(KeyError::Malformed(
+                "more than one line besides the comment: one public key per file",
+            ));
+        }
         let raw = BASE64
             .decode(line)
             .map_err(|_| KeyError::Malformed("key line is not base64"))?;
@@ -712,6 +719,12 @@ mod tests {
         let pk = PublicKey::from_text(&k.public_key().to_file_text()).unwrap();
         assert_eq!(pk, k.public_key());
         assert_eq!(PublicKey::from_text(&pk.to_base64()).unwrap(), pk);
+        let other = SecretKey::from_seed(&[9; 32], KeyId(*b"otherkey")).public_key();
+        let two = format!("{}{}", pk.to_file_text(), other.to_file_text());
+        assert!(
+            matches!(PublicKey::from_text(&two), Err(KeyError::Malformed(m)) if m.contains("one public key")),
+            "a file with two keys is not read as its first"
+        );
         let back = SecretKey::from_file_text(&k.to_file_text()).unwrap();
         assert_eq!(back.public_key(), pk);
         assert_eq!(
