@@ -206,13 +206,14 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                     )),
                     None => {}
                 }
-                let signer =
-                    SignatureFile::parse(&String::from_utf8_lossy(&published::read_capped(
-                        &published::signature_path(path),
-                        MAX_SIGNATURE_FILE_LEN as u64,
-                    )?))
-                    .map(|s| s.key_id.to_string())
-                    .unwrap_or_default();
+                // Read byte for byte as verification reads it, so the key
+                // named here is the key that verification checked.
+                let signer = SignatureFile::parse_bytes(&published::read_capped(
+                    &published::signature_path(path),
+                    MAX_SIGNATURE_FILE_LEN as u64,
+                )?)
+                .map(|s| s.key_id.to_string())
+                .unwrap_or_default();
                 // Times are whole seconds: only a snapshot created strictly after the
                 // revocation statement is known to postdate it, and only one created
                 // strictly before a key's introduction to predate it.

@@ -574,3 +574,51 @@ fn check_refuses_a_clock_set_back_until_accepted() {
     client(&lab, &["update", "--accept-clock"]).expect(0);
     client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(1);
 }
+
+/// A site that reaches the world only through its proxy: `update` goes
+/// through `HTTP_PROXY` (absolute-form requests to the proxy), and the
+/// mirror's own name is never looked up.
+#[test]
+fn updates_go_through_the_system_proxy() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let site = lab.path("pub");
+    const MIRROR: &str = "http://mirror.hushlist.invalid";
+    let proxy = Server::start(move |req| match req.path.strip_prefix(MIRROR) {
+        Some(path) => file_reply(
+            &site,
+            &common::server::Request {
+                path: path.to_string(),
+                ..req.clone()
+            },
+        ),
+        None => Reply::status(502),
+    });
+    init(&lab, &[format!("{MIRROR}/")]);
+    let state = lab.path("state");
+    let proxy_url = proxy.url();
+    let r = run_full(
+        &hushlist(),
+        &[
+            "--state-dir",
+            s(&state),
+            "update",
+            "--timeout",
+            "5",
+            "--retries",
+            "0",
+        ],
+        &[("HTTP_PROXY", proxy_url.as_str())],
+        "",
+    )
+    .expect(0);
+    assert!(r.stdout.contains("installed snapshot #1"), "{}", r.stdout);
+    let paths = proxy.paths();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p == &format!("{MIRROR}/manifest.json")),
+        "the proxy was asked for the mirror's files: {paths:?}"
+    );
+    client(&lab, &["check", "--region", "US", "-n", "313 555 0142"]).expect(1);
+}
