@@ -401,7 +401,13 @@ pub fn check(
         let summary = outcome.source_mut(&name);
         summary.sha256 = Some(digest.hex());
         summary.encoding_problem = decode.warning();
-        if let Some(w) = &summary.encoding_problem {
+        summary.warnings.extend(decode.multiline_warning());
+        for w in layout
+            .warnings
+            .iter()
+            .chain(&summary.encoding_problem)
+            .chain(&summary.warnings)
+        {
             eprintln!("hushlist: warning: {name}: {w}");
         }
         if let Some(bar) = bar {
@@ -409,6 +415,14 @@ pub fn check(
         }
     }
 
+    if let Some(spec) = &input_options.region_column {
+        let files = outcome.sources.iter().filter_map(|s| s.layout.as_ref());
+        if files.clone().count() > 0 && files.clone().all(|l| l.region_column.is_none()) {
+            eprintln!(
+                "hushlist: warning: region column {spec} is in none of the inputs: every row used the default regions"
+            );
+        }
+    }
     let facts = SnapshotFacts::of(&opened);
     let run = RunInfo {
         generated_at: hushlist::format::time::rfc3339(hushlist::format::time::now()),

@@ -45,6 +45,16 @@ fn explain_row(
             Err(e) => (regions.to_vec(), format!(" ({e}; defaults used)")),
         },
     };
+    if let Some(problem) = &row.problem {
+        out.push(Line {
+            source: source.to_string(),
+            line: row.line,
+            column: "(the whole row)".into(),
+            raw: String::new(),
+            regions: String::new(),
+            result: json!({"error": problem}),
+        });
+    }
     for cell in &row.cells {
         let column = layout
             .and_then(|l| l.columns.get(cell.column))
@@ -62,6 +72,7 @@ fn explain_row(
                         "e164": r.e164,
                         "region": r.region.map(|r| r.to_string()),
                         "valid": r.valid,
+                        "plus_added": r.plus_added,
                     }))
                     .collect::<Vec<_>>()),
             },
@@ -97,10 +108,11 @@ fn result_text(v: &serde_json::Value) -> String {
                         } else {
                             "only possible"
                         },
-                        r["region"]
-                            .as_str()
-                            .map(|c| format!(" as {c}"))
-                            .unwrap_or_else(|| " (international)".into())
+                        match (r["region"].as_str(), r["plus_added"] == true) {
+                            (Some(c), _) => format!(" as {c}"),
+                            (None, true) => " (international, + added to the digits)".into(),
+                            (None, false) => " (international)".into(),
+                        }
                     )
                 })
                 .collect::<Vec<_>>()
@@ -138,10 +150,14 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
             RowReader::new(input, &options).map_err(|e| Failure::error(format!("{name}: {e}")))?;
         let layout = reader.layout().clone();
         let digest = reader.digest();
+        let decode = reader.decode_problem();
         for row in reader {
             let row = row.map_err(|e| Failure::error(format!("{name}: {e}")))?;
             explain_row(&name, Some(&layout), &row, &regions, read, &mut lines);
         }
+        let mut layout = layout;
+        layout.warnings.extend(decode.warning());
+        layout.warnings.extend(decode.multiline_warning());
         layouts.push((name, layout, digest.hex()));
     }
     let text = match args.format {
@@ -181,6 +197,10 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
                         .unwrap_or_default()
                 )));
                 s.push('\n');
+                for w in &layout.warnings {
+                    s.push_str(&visible(&format!("  WARNING: {w}")));
+                    s.push('\n');
+                }
             }
             for l in &lines {
                 s.push_str(&visible(&format!(

@@ -97,3 +97,81 @@ fn a_redacted_json_report_reads_right() {
         "the environment is cleared, so the account comes from the uid: {user}"
     );
 }
+
+/// Exports that used to lose numbers silently: an MSISDN column (E.164
+/// digits without `+`), a stray quote that swallows rows, a row shifted by
+/// an unquoted comma, a region column the file lacks, and a column list
+/// that leaves a phone column out. Each is now found or named.
+#[test]
+fn shapes_that_hid_numbers_are_found_or_named() {
+    let lab = Lab::new();
+    lab.publish("pub", "+4917600000101\n+13135550142\n+13135550199\n", &[])
+        .expect(0);
+    let msisdn = lab.path("msisdn.csv");
+    std::fs::write(&msisdn, "MSISDN;Kostenstelle\n4917600000101;4711\n").unwrap();
+    let r = lab.check("pub", &["--region", "DE", s(&msisdn)]).expect(1);
+    assert!(
+        r.stdout
+            .contains("+4917600000101: digits alone, read as an international number with + added"),
+        "{}",
+        r.stdout
+    );
+
+    let quote = lab.path("quote.csv");
+    std::fs::write(
+        &quote,
+        "name,item,phone\nCal,\"13\"\" laptop,+1 212 555 0164\nDee,pad,+1 313 555 0142\nFay,\"desk\",+1 313 555 0110\n",
+    )
+    .unwrap();
+    let shifted = lab.path("shifted.csv");
+    std::fs::write(
+        &shifted,
+        "name,dept,phone\nSmith, John,Fleet,+1 313 555 0199\n",
+    )
+    .unwrap();
+    let r = lab
+        .check(
+            "pub",
+            &["--region-column", "Contry", s(&quote), s(&shifted)],
+        )
+        .expect(0);
+    for expected in [
+        "WARNING: line 2: a quoted field runs over 3 lines, to line 4",
+        "shifted.csv:2 (the whole row): row has 4 fields where the header has 3",
+        "region column: \"Contry\" is not in this file; its rows use the default regions",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected}\n{}", r.stdout);
+    }
+    assert!(
+        r.stderr.contains("a quoted field runs over 3 lines"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("Smith"),
+        "no row content on stderr: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("region column \"Contry\" is in none of the inputs"),
+        "{}",
+        r.stderr
+    );
+
+    let columns = lab.path("columns.csv");
+    std::fs::write(
+        &columns,
+        "Name,Desk Phone,Home Phone\nA,+1 313 555 0101,+1 313 555 0142\n",
+    )
+    .unwrap();
+    let r = lab
+        .check("pub", &["--column", "Desk Phone", s(&columns)])
+        .expect(0);
+    assert!(
+        r.stdout
+            .contains("not checked, though their headers name a phone: Home Phone"),
+        "{}",
+        r.stdout
+    );
+}

@@ -95,8 +95,14 @@ pub struct Layout {
     pub skipped: Vec<String>,
     /// The column giving each row's region, when used.
     pub region_column: Option<Column>,
+    /// The region column asked for, when this file lacks it (its rows use
+    /// the default regions; other inputs may have it).
+    pub region_column_absent: Option<String>,
     /// How the columns were chosen, in words.
     pub chosen: String,
+    /// What the reader could not do as asked, or doubts (a region column
+    /// this file lacks, phone columns left out by the columns asked for).
+    pub warnings: Vec<String>,
 }
 
 impl Layout {
@@ -132,6 +138,9 @@ pub struct Row {
     pub cells: Vec<Cell>,
     /// The row's own region (as written), from the region column, when not empty.
     pub region: Option<String>,
+    /// Why the row's shape is doubtful (more fields than the header: its
+    /// cells may have shifted), when it is.
+    pub problem: Option<String>,
 }
 
 impl Row {
@@ -145,6 +154,7 @@ impl Row {
                 value: Ok(value.to_string()),
             }],
             region: None,
+            problem: None,
         }
     }
 }
@@ -206,6 +216,9 @@ pub struct RowReader {
     /// The first line holding bytes the chosen encoding cannot decode, shared
     /// with [`DecodeProblem`] handles.
     undecodable: Arc<Mutex<Option<u64>>>,
+    /// Records whose quoted fields hold line breaks, shared with
+    /// [`DecodeProblem`] handles.
+    multiline: Arc<Mutex<Multiline>>,
     region_index: Option<usize>,
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
@@ -449,10 +462,13 @@ impl RowReader {
                 columns: Vec::new(),
                 skipped: Vec::new(),
                 region_column: None,
+                region_column_absent: None,
                 chosen: String::new(),
+                warnings: Vec::new(),
             },
             region_index: None,
             undecodable: Arc::new(Mutex::new(None)),
+            multiline: Arc::default(),
             pending: None,
             record: csv::ByteRecord::new(),
             newlines,
@@ -512,6 +528,9 @@ impl RowReader {
                 spec => find(spec)?,
             };
             self.region_index = layout.region_column.as_ref().map(|c| c.index);
+            if layout.region_column.is_none() {
+                layout.region_column_absent = Some(spec.to_string());
+            }
         }
         if !options.columns.is_empty() {
             let mut missing = Vec::new();
@@ -538,13 +557,32 @@ impl RowReader {
                 });
             }
             layout.chosen = if missing.is_empty() {
-                "given (--column, or column in the config file)".into()
+                "given: --column, or column in the config file".into()
             } else {
                 format!(
-                    "given (--column, or column in the config file; {} not in this file)",
+                    "given: --column, or column in the config file; {} not in this file",
                     missing.join(", ")
                 )
             };
+            // Columns asked for by name must not hide other phone columns.
+            if is_header {
+                let left_out: Vec<&str> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, n)| {
+                        classify(n) == ColumnKind::Phone
+                            && !layout.columns.iter().any(|c| c.index == *i)
+                            && layout.region_column.as_ref().map(|c| c.index) != Some(*i)
+                    })
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                if !left_out.is_empty() {
+                    layout.warnings.push(format!(
+                        "not checked, though their headers name a phone: {} (not among the columns asked for)",
+                        left_out.join(", ")
+                    ));
+                }
+            }
             return Ok(());
         }
         if !is_header {
@@ -624,6 +662,7 @@ impl RowReader {
     pub fn decode_problem(&self) -> DecodeProblem {
         DecodeProblem {
             line: Arc::clone(&self.undecodable),
+            multiline: Arc::clone(&self.multiline),
             encoding: self.layout.encoding.clone(),
         }
     }
@@ -669,6 +708,11 @@ impl RowReader {
                                  file was read as one field, and nothing from this line on was checked"
                             .into(),
                     }));
+                }
+                if inner > 0 && inner <= MAX_RECORD_LINES {
+                    let mut m = self.multiline.lock().expect("not poisoned");
+                    m.count += 1;
+                    m.first.get_or_insert((line, inner + 1));
                 }
                 if inner > MAX_RECORD_LINES {
                     return Some(Err(InputError::Malformed {
@@ -728,23 +772,66 @@ impl RowReader {
             .and_then(|i| fields.get(i))
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
+        // A delimiter inside an unquoted field (`Smith, John`) shifts every
+        // cell after it: the phone column then holds another field, and the
+        // number sits past the header.
+        let problem = self
+            .layout
+            .headers
+            .as_ref()
+            .filter(|h| fields.len() > h.len())
+            .map(|h| {
+                format!(
+                    "row has {} fields where the header has {} (a delimiter inside an unquoted field?): \
+                     its cells may have shifted, so a number in it may not have been checked",
+                    fields.len(),
+                    h.len()
+                )
+            });
         Row {
             line,
             fields,
             cells,
             region,
+            problem,
         }
     }
 }
 
-/// Where an input stopped decoding cleanly, if it did.
+/// Records spanning several lines: the first, and how many.
+#[derive(Default)]
+struct Multiline {
+    first: Option<(u64, u64)>,
+    count: u64,
+}
+
+/// Where an input stopped decoding cleanly, or read records over several
+/// lines, if it did.
 #[derive(Clone)]
 pub struct DecodeProblem {
     line: Arc<Mutex<Option<u64>>>,
+    multiline: Arc<Mutex<Multiline>>,
     encoding: String,
 }
 
 impl DecodeProblem {
+    /// A warning for the report, when quoted fields held line breaks: legal
+    /// in CSV (addresses, notes), but also what a quote left open does to
+    /// the lines after it, which are then read as text, not rows.
+    pub fn multiline_warning(&self) -> Option<String> {
+        let m = self.multiline.lock().expect("not poisoned");
+        let (line, lines) = m.first?;
+        let others = match m.count - 1 {
+            0 => String::new(),
+            n => format!(" ({n} more record(s) span lines too)"),
+        };
+        Some(format!(
+            "line {line}: a quoted field runs over {lines} lines, to line {}{others}; the lines inside a \
+             quoted field are read as its text, not as rows: if a quote was left open there, close it and check again",
+            line + lines - 1
+        ))
+    }
+
     /// A warning for the report, when some line held undecodable bytes.
     pub fn warning(&self) -> Option<String> {
         self.line.lock().expect("not poisoned").map(|line| {

@@ -175,6 +175,8 @@ pub struct SourceSummary {
     pub not_numbers: u64,
     /// Bytes the encoding could not decode, and where.
     pub encoding_problem: Option<String>,
+    /// What else reading it warned about (records over several lines).
+    pub warnings: Vec<String>,
 }
 
 /// Totals and findings of a check run.
@@ -337,6 +339,17 @@ impl Outcome {
         let at = self.source_index(source);
         self.rows += 1;
         self.sources[at].rows += 1;
+        if let Some(reason) = &row.problem {
+            self.sources[at].not_numbers += 1;
+            self.invalid.push(Problem {
+                source: source.to_string(),
+                line: row.line,
+                column: "(the whole row)".into(),
+                input: String::new(),
+                reason: reason.clone(),
+                fields: row.fields.clone(),
+            });
+        }
         if let Some(reason) = result.region_problem {
             self.region_problems.push(Problem {
                 source: source.to_string(),
@@ -412,8 +425,7 @@ impl Outcome {
                             (None, _) => self.cached += 1,
                         }
                         if hit {
-                            let note = (!sound || !reading.valid)
-                                .then(|| doubt_note(&input(), &reading, options));
+                            let note = reading_note(&input(), &reading, sound, options);
                             add(
                                 &mut self.matches,
                                 &mut self.match_index,
@@ -423,7 +435,11 @@ impl Outcome {
                             );
                         } else if !sound && !any_hit && i == primary {
                             let known = self.warning_index.contains_key(&reading.e164);
-                            let note = (!known).then(|| doubt_note(&input(), &reading, options));
+                            let note = if known {
+                                None
+                            } else {
+                                reading_note(&input(), &reading, false, options)
+                            };
                             add(
                                 &mut self.warnings,
                                 &mut self.warning_index,
@@ -496,6 +512,26 @@ fn add(
         list.len() - 1
     });
     list[at].occurrences.push(occurrence);
+}
+
+/// What a match read from digits alone says: the `+` was the tool's doing.
+pub const PLUS_ADDED_NOTE: &str = "digits alone, read as an international number with + added \
+     (an MSISDN column, or a spreadsheet that dropped the +)";
+
+/// What a finding says about how its number was read: the `+` the tool
+/// added, and why a number that is not sound is doubtful.
+fn reading_note(
+    input: &str,
+    reading: &Interpretation,
+    sound: bool,
+    options: &CheckOptions,
+) -> Option<String> {
+    let doubt = (!sound || !reading.valid).then(|| doubt_note(input, reading, options));
+    match (reading.plus_added, doubt) {
+        (false, doubt) => doubt,
+        (true, _) if reading.valid => Some(PLUS_ADDED_NOTE.to_string()),
+        (true, doubt) => Some(format!("{PLUS_ADDED_NOTE}; {}", doubt.unwrap_or_default())),
+    }
 }
 
 /// Regions named first in hints, by how often company inventories hold them.
@@ -638,6 +674,7 @@ pub fn check_input(
     let summary = outcome.source_mut(source);
     summary.sha256 = Some(digest.hex());
     summary.encoding_problem = decode.warning();
+    summary.warnings.extend(decode.multiline_warning());
     Ok(outcome)
 }
 

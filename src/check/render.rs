@@ -186,7 +186,17 @@ fn source_lines(s: &SourceSummary) -> Vec<String> {
             if let Some(r) = &l.region_column {
                 lines.push(format!("  region column: {}", r.name));
             }
-            if let Some(w) = &s.encoding_problem {
+            if let Some(r) = &l.region_column_absent {
+                lines.push(format!(
+                    "  region column: {r} is not in this file; its rows use the default regions"
+                ));
+            }
+            for w in l
+                .warnings
+                .iter()
+                .chain(&s.encoding_problem)
+                .chain(&s.warnings)
+            {
                 lines.push(format!("  WARNING: {w}"));
             }
         }
@@ -284,12 +294,16 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         }
     }
     let problem_line = |p: &Problem| {
+        let input = if p.input.is_empty() {
+            String::new()
+        } else {
+            format!(" {:?}", visible(&v.number(&p.input)))
+        };
         format!(
-            "  {}:{} {} {:?}: {}",
+            "  {}:{} {}{input}: {}",
             visible(&p.source),
             p.line,
             visible(&p.column),
-            visible(&v.number(&p.input)),
             visible(&p.reason)
         )
     };

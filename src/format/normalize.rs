@@ -198,6 +198,9 @@ pub struct Interpretation {
     /// Whether the number is in a range the metadata knows as allocated
     /// (otherwise it is only possible: checked, but warned about).
     pub valid: bool,
+    /// Digits alone read as an international number with its `+` restored
+    /// (`4917600000101`: an MSISDN, or a spreadsheet that dropped the `+`).
+    pub plus_added: bool,
 }
 
 /// Every reading of `input` under the given default regions, as a client checks
@@ -214,12 +217,19 @@ pub fn interpret(
         return Err(NormalizeError::Empty);
     }
     refuse_non_numbers(text, options)?;
+    let bare = bare_international(text);
     if is_international(text) || regions.is_empty() {
-        let (e164, number) = parse_fixed_point(text, None)?;
+        let (e164, number) = match parse_fixed_point(text, None) {
+            Err(NormalizeError::NeedsRegion) if bare.is_some() => {
+                bare.clone().expect("just checked")
+            }
+            other => other?,
+        };
         return Ok(vec![Interpretation {
+            valid: is_valid(&number, None),
+            plus_added: !is_international(text),
             e164,
             region: None,
-            valid: is_valid(&number, None),
         }]);
     }
     let mut readings: Vec<Interpretation> = Vec::new();
@@ -232,6 +242,7 @@ pub fn interpret(
                         valid: is_valid(&number, Some(region)),
                         e164,
                         region: Some(region),
+                        plus_added: false,
                     });
                 }
             }
@@ -240,6 +251,18 @@ pub fn interpret(
             }
         }
     }
+    // Digits alone may also be an international number without its `+`: a
+    // national reading can be valid too (4917600000101 is a valid German
+    // number under DE), so both are looked up, never one chosen.
+    if let Some((e164, number)) = bare.filter(|(e164, _)| readings.iter().all(|r| &r.e164 != e164))
+    {
+        readings.push(Interpretation {
+            valid: is_valid(&number, None),
+            e164,
+            region: None,
+            plus_added: true,
+        });
+    }
     match first_error {
         Some(_) if readings.is_empty() && looks_like_idd(text) => {
             Err(NormalizeError::ForeignPrefix)
@@ -247,6 +270,26 @@ pub fn interpret(
         Some(e) if readings.is_empty() => Err(e),
         _ => Ok(readings),
     }
+}
+
+/// The international reading of a field of digits alone, 8 to 15 of them
+/// not starting with 0 (an MSISDN, or a spreadsheet that dropped the `+`),
+/// when that reading is a possible number. Possible, not valid: listed
+/// numbers in new or fictional ranges are only possible, and missing one
+/// costs more than a lookup.
+fn bare_international(text: &str) -> Option<(String, PhoneNumber)> {
+    // ASCII and full-width digits (`４９１７６…`), as exports hold them.
+    let digit = |c: char| match c {
+        '0'..='9' => Some(c as u32 - '0' as u32),
+        '\u{ff10}'..='\u{ff19}' => Some(c as u32 - 0xff10),
+        _ => None,
+    };
+    let values: Option<Vec<u32>> = text.chars().map(digit).collect();
+    let values = values?;
+    if !(8..=15).contains(&values.len()) || values[0] == 0 {
+        return None;
+    }
+    parse_fixed_point(&format!("+{text}"), None).ok()
 }
 
 /// Whether `number` is in an allocated range. libphonenumber's own answer first
@@ -518,6 +561,44 @@ mod tests {
             vec![("+442079460958".into(), true)]
         );
         assert_eq!(read("313 555 0101", &[]), Err(NormalizeError::NeedsRegion));
+    }
+
+    /// An MSISDN (`4917600000101`) or a number whose `+` a spreadsheet
+    /// dropped is digits alone: its international reading is looked up
+    /// besides the national ones, and marked as read with `+` added.
+    #[test]
+    fn digits_alone_are_also_read_as_international() {
+        let regions = [Region::parse("DE").unwrap()];
+        let readings = interpret("4917600000101", &regions, ReadOptions::default()).unwrap();
+        let found: Vec<(&str, bool)> = readings
+            .iter()
+            .map(|r| (r.e164.as_str(), r.plus_added))
+            .collect();
+        assert_eq!(
+            found,
+            [("+494917600000101", false), ("+4917600000101", true)],
+            "the national reading is valid too: both are looked up"
+        );
+        // Without a region, the international reading is the only one.
+        let alone = interpret("447700900462", &[], ReadOptions::default()).unwrap();
+        assert_eq!(
+            (alone[0].e164.as_str(), alone[0].plus_added, alone[0].valid),
+            ("+447700900462", true, false)
+        );
+        let wide = interpret("４９１７６０００００１０１", &[], ReadOptions::default()).unwrap();
+        assert_eq!(wide[0].e164, "+4917600000101", "full-width digits");
+        // Not digits alone, a leading 0, or too few digits: national only.
+        for text in [
+            "(313) 555-0101",
+            "07700900461",
+            "3135550",
+            "+1 313 555 0101",
+        ] {
+            let us = [Region::parse("US").unwrap()];
+            let r = interpret(text, &us, ReadOptions::default());
+            assert!(r.iter().flatten().all(|r| !r.plus_added), "{text}: {r:?}");
+        }
+        assert_eq!(read("2125550164", &[]), Err(NormalizeError::NeedsRegion));
     }
 
     #[test]
