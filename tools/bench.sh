@@ -59,7 +59,7 @@ lines = open(f"{work}/out.jsonl").read().splitlines()
 assert json.loads(lines[-1])["summary"] == s
 csv = open(f"{work}/out.csv").read().splitlines()
 assert sum(l.startswith("invalid,") for l in csv) == s["not_numbers"]
-assert sum(l.startswith("possible_match,") for l in csv) == s["possible_matches"]["rows"]
+assert sum(l.startswith("possible_match,") for l in csv) == s["possible_matches"]["cells"]
 table = open(f"{work}/out.table").read()
 assert f"{s['rows']} rows read" in table
 html = open(f"{work}/out.html").read()

@@ -204,7 +204,39 @@ const DESCRIBING_WORDS: &[&str] = &[
     "billing",
     "usage",
     "limit",
+    "pin",
+    "puk",
+    "password",
+    "passwort",
+    "modell",
+    "modele",
+    "modelo",
+    "marke",
+    "marca",
+    "hersteller",
+    "gerat",
+    "anbieter",
+    "kosten",
+    "preis",
+    "betrag",
+    "datum",
+    "account",
+    "login",
 ];
+
+/// Columns that hold something like a number but are not checked unless
+/// named, with why: every report names them, so nothing is left out silently.
+pub fn unchecked_reason(name: &str) -> Option<&'static str> {
+    let words = words(name);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if has(&["fax", "telefax", "telecopie", "faxnummer"]) {
+        Some("a fax number: not checked unless named with --column")
+    } else if has(&["durchwahl", "extension", "ext", "nebenstelle", "poste"]) {
+        Some("an extension, not a whole number")
+    } else {
+        None
+    }
+}
 
 /// Bare names for "number".
 const NUMBER_WORDS: &[&str] = &["number", "numbers", "nummer", "numero", "num", "nr", "no"];
@@ -377,12 +409,24 @@ mod tests {
             ("Phone Country Code", Describes),
             ("Handyvertrag", Other),
             ("Telefon Typ", Describes),
+            ("Phone PIN", Describes),
+            ("Handy Modell", Describes),
+            ("Modèle du portable", Describes),
             ("Number", BareNumber),
             ("Nummer", BareNumber),
             ("No.", BareNumber),
         ] {
             assert_eq!(classify(name), kind, "{name}");
         }
+    }
+
+    #[test]
+    fn fax_and_extension_columns_are_named_as_not_checked() {
+        assert!(unchecked_reason("Fax").unwrap().contains("fax"));
+        assert!(unchecked_reason("Telefax").unwrap().contains("fax"));
+        assert!(unchecked_reason("Durchwahl").unwrap().contains("extension"));
+        assert_eq!(unchecked_reason("Kostenstelle"), None);
+        assert_eq!(unchecked_reason("Faxon Street"), None, "whole words only");
     }
 
     #[test]

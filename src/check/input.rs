@@ -12,7 +12,7 @@
 //! [`Layout`], which every report prints. Line numbers count `\n`, `\r\n` and
 //! lone `\r` endings.
 
-use super::columns::{classify, ColumnKind};
+use super::columns::{self, classify, ColumnKind};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
@@ -182,6 +182,9 @@ pub enum InputError {
         /// The header's names.
         available: String,
     },
+    /// Not text: a workbook or other binary file.
+    #[error("not a text file: {0}")]
+    NotText(&'static str),
     /// Several columns and no header: which one holds numbers cannot be told.
     #[error("no header row and {width} columns: say which holds the numbers with --column N")]
     NoHeader {
@@ -264,6 +267,36 @@ fn choose_encoding(
     }
     if let Some((enc, _)) = encoding_rs::Encoding::for_bom(head) {
         return Ok((enc, format!("{} (BOM)", enc.name())));
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Err(InputError::NotText(
+            "a ZIP archive: an Excel (.xlsx) or OpenDocument workbook? Save the sheet as CSV (UTF-8) and check that",
+        ));
+    }
+    if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+        return Err(InputError::NotText(
+            "an old Excel (.xls) workbook? Save the sheet as CSV (UTF-8) and check that",
+        ));
+    }
+    // UTF-16 without a BOM: ASCII text with a NUL beside every character.
+    let nul_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let half = head.len() / 2;
+    if half >= 8 && nul_at(1) * 10 >= half * 9 && nul_at(0) * 10 < half {
+        return Ok((encoding_rs::UTF_16LE, "UTF-16LE (detected: no BOM)".into()));
+    }
+    if half >= 8 && nul_at(0) * 10 >= half * 9 && nul_at(1) * 10 < half {
+        return Ok((encoding_rs::UTF_16BE, "UTF-16BE (detected: no BOM)".into()));
+    }
+    if head.contains(&0) {
+        return Err(InputError::NotText(
+            "binary data (NUL bytes), not a CSV file or a list of numbers",
+        ));
     }
     match std::str::from_utf8(head) {
         Ok(_) => Ok((encoding_rs::UTF_8, "UTF-8".into())),
@@ -499,7 +532,21 @@ impl RowReader {
         options: &InputOptions,
     ) -> Result<(), InputError> {
         let names: Vec<String> = first.iter().map(|f| f.trim().to_string()).collect();
-        let available = || names.join(", ");
+        // A first line that holds data (an e-mail address, a long run of
+        // digits) is not shown: errors never print row content.
+        let available = || {
+            let data = names
+                .iter()
+                .any(|n| n.contains('@') || n.chars().filter(char::is_ascii_digit).count() >= 5);
+            if data {
+                format!(
+                    "{} fields, not shown: the first line looks like data, not a header",
+                    names.len()
+                )
+            } else {
+                names.join(", ")
+            }
+        };
         let find = |spec: &ColumnSpec| -> Result<Option<Column>, InputError> {
             match spec {
                 ColumnSpec::Name(name) if is_header => Ok(names
@@ -617,6 +664,11 @@ impl RowReader {
                 layout
                     .skipped
                     .push(format!("{} (describes a phone, holds no number)", names[i]));
+            } else if let Some(why) = (kinds[i] == ColumnKind::Other)
+                .then(|| columns::unchecked_reason(&names[i]))
+                .flatten()
+            {
+                layout.skipped.push(format!("{} ({why})", names[i]));
             }
         }
         if !phones.is_empty() {

@@ -243,12 +243,13 @@ struct RowResult {
 }
 
 impl Outcome {
-    /// Distinct numbers among the possible matches, and the cells holding them.
-    pub fn match_counts(&self) -> (usize, usize) {
-        (
-            self.matches.len(),
-            self.matches.iter().map(|f| f.occurrences.len()).sum(),
-        )
+    /// Distinct numbers among the possible matches, the rows and the cells
+    /// holding them (a row can hold a number in two columns).
+    pub fn match_counts(&self) -> (usize, usize, usize) {
+        let places = || self.matches.iter().flat_map(|f| &f.occurrences);
+        let rows: std::collections::HashSet<(&str, u64)> =
+            places().map(|o| (o.source.as_str(), o.line)).collect();
+        (self.matches.len(), rows.len(), places().count())
     }
 
     /// Whether every non-empty cell was a number (nothing left unchecked).
@@ -738,7 +739,7 @@ mod tests {
             .map(|o| o.line)
             .collect();
         assert_eq!(lines, [2, 5], "one finding per number, every row under it");
-        assert_eq!(outcome.match_counts(), (2, 3));
+        assert_eq!(outcome.match_counts(), (2, 3, 3));
         assert_eq!(outcome.matches[0].occurrences[1].column, "Mobile Phone");
     }
 

@@ -111,15 +111,19 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// The headline.
 pub fn verdict(outcome: &Outcome) -> String {
-    let (numbers, cells) = outcome.match_counts();
+    let (numbers, rows, cells) = outcome.match_counts();
+    let rows = plural(rows as u64, "row", "rows");
+    let places = if cells == 1 || plural(cells as u64, "row", "rows") == rows {
+        rows
+    } else {
+        format!("in {cells} cells on {rows}")
+    };
     match numbers {
         0 if outcome.checked == 0 => "NOTHING CHECKED".into(),
         0 => "NO MATCH".into(),
-        1 => format!("1 POSSIBLE MATCH ({})", plural(cells as u64, "row", "rows")),
-        n => format!(
-            "{n} POSSIBLE MATCHES ({n} numbers on {})",
-            plural(cells as u64, "row", "rows")
-        ),
+        1 => format!("1 POSSIBLE MATCH ({places})"),
+        n if places.starts_with("in ") => format!("{n} POSSIBLE MATCHES ({n} numbers {places})"),
+        n => format!("{n} POSSIBLE MATCHES ({n} numbers on {places})"),
     }
 }
 
@@ -510,7 +514,7 @@ fn problem_json(v: &View<'_>, p: &Problem, number: bool) -> Value {
 
 fn summary_json(v: &View<'_>) -> Value {
     let o = v.outcome;
-    let (numbers, cells) = o.match_counts();
+    let (numbers, rows, cells) = o.match_counts();
     json!({
         "verdict": verdict(o),
         "rows": o.rows,
@@ -520,7 +524,7 @@ fn summary_json(v: &View<'_>) -> Value {
         "not_numbers": o.invalid.len(),
         "possible_only": o.possible_only,
         "lookups": o.lookups,
-        "possible_matches": {"numbers": numbers, "rows": cells},
+        "possible_matches": {"numbers": numbers, "rows": rows, "cells": cells},
         "doubtful_numbers": o.warnings.len(),
         "regions_not_recognised": o.region_problems.len(),
         "complete": o.complete(),
@@ -683,7 +687,7 @@ pub fn check_html(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> St
         facts,
         run,
     };
-    let (numbers, _) = outcome.match_counts();
+    let (numbers, _, _) = outcome.match_counts();
     let mut s = String::new();
     let _ = write!(
         s,

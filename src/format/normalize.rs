@@ -74,6 +74,9 @@ pub enum NormalizeError {
     /// Letters or symbols where digits were expected.
     #[error("not a phone number")]
     NotANumber,
+    /// Not a single digit (`n/a`, `unknown`, `-`).
+    #[error("no digits: not a phone number")]
+    NoDigits,
     /// Too few digits for any number of that country.
     #[error("too short for a phone number of that country")]
     TooShort,
@@ -216,6 +219,18 @@ pub fn interpret(
     if text.is_empty() {
         return Err(NormalizeError::Empty);
     }
+    // Thin spaces, tabs and other white space from word processors and
+    // exports separate digit groups as a space does.
+    let spaced;
+    let text = if text.chars().any(|c| c.is_whitespace() && c != ' ') {
+        spaced = text
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect::<String>();
+        spaced.as_str()
+    } else {
+        text
+    };
     refuse_non_numbers(text, options)?;
     let bare = bare_international(text);
     if is_international(text) || regions.is_empty() {
@@ -357,6 +372,9 @@ fn strip_tel(text: &str) -> &str {
 
 /// Refuses what only libphonenumber's leniency would turn into a number.
 fn refuse_non_numbers(text: &str, options: ReadOptions) -> Result<(), NormalizeError> {
+    if !text.chars().any(char::is_numeric) {
+        return Err(NormalizeError::NoDigits);
+    }
     // Most cells hold digits and punctuation only: skip the letter rules.
     if text.chars().any(char::is_alphabetic) {
         if looks_scientific(text) {
@@ -517,6 +535,12 @@ mod tests {
     #[test]
     fn only_numbers_are_numbers() {
         assert_eq!(read("V-20000", &["DE"]), Err(NormalizeError::Letters));
+        assert_eq!(read("n/a", &["DE"]), Err(NormalizeError::NoDigits));
+        assert_eq!(
+            read("+1\u{2009}313\u{2009}555\t0142", &[]),
+            Ok(vec![("+13135550142".into(), true)]),
+            "thin spaces and tabs separate digit groups"
+        );
         assert_eq!(read("1-800-FLOWERS", &["US"]), Err(NormalizeError::Letters));
         assert_eq!(read("2026-11-29", &["DE"]), Err(NormalizeError::Date));
         assert_eq!(read("29.11.2026", &["DE"]), Err(NormalizeError::Date));
