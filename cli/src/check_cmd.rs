@@ -9,7 +9,7 @@ use hushlist::check::render::{self, RunInfo};
 use hushlist::check::report::SnapshotFacts;
 use hushlist::check::{regions_text, CheckOptions, Checker, Outcome};
 use hushlist::client::key_cache::{self, KeyCache};
-use hushlist::format::normalize::{ReadOptions, Region};
+use hushlist::format::normalize::{NormalizeError, ReadOptions, Region};
 use std::io::{self, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -109,7 +109,15 @@ pub struct CheckArgs {
 /// Writes `path` with mode 0600 through a new file renamed over it (never
 /// through a symlink, never truncating its target): reports hold the company's numbers.
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
-    hushlist::client::private::write_private_file(path, text.as_bytes()).map_err(Failure::error)
+    hushlist::client::private::write_private_file(path, text.as_bytes()).map_err(|e| {
+        // The error may name the temporary file beside the target; the
+        // target is what the user gave.
+        let why = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) if !dir.is_dir() => format!("there is no directory {}", dir.display()),
+            _ => e.to_string(),
+        };
+        Failure::error(format!("cannot write {}: {why}", path.display()))
+    })
 }
 
 fn parse_format(text: &str) -> Result<CheckFormat, Failure> {
@@ -130,7 +138,18 @@ impl InputArgs {
         };
         let mut regions = Vec::new();
         for code in given.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-            let region = Region::parse(code).map_err(Failure::error)?;
+            // A name as the region column takes it (UK, Deutschland) is read
+            // the same way here, and said: every output lists the codes used.
+            let region = match Region::parse(code) {
+                Ok(region) => region,
+                Err(e) => match hushlist::check::regions::region_from_value(code) {
+                    Ok(region) => {
+                        eprintln!("hushlist: --region {code:?} read as {region}");
+                        region
+                    }
+                    Err(_) => return Err(Failure::error(e)),
+                },
+            };
             if !regions.contains(&region) {
                 regions.push(region);
             }
@@ -460,10 +479,19 @@ pub fn check(
         write_private(path, &render::check_html(&outcome, &facts, &run))?;
     }
     if outcome.checked == 0 {
-        return Err(Failure::error(
-            "nothing was checked: every cell was empty or not a number (listed in the report); \
-             a national number needs --region",
-        ));
+        let needs_region = regions.is_empty()
+            && outcome
+                .invalid
+                .iter()
+                .any(|p| p.reason == NormalizeError::NeedsRegion.to_string());
+        return Err(Failure::error(format!(
+            "nothing was checked: every cell was empty or not a number (listed in the report){}",
+            if needs_region {
+                "; a national number needs --region"
+            } else {
+                ""
+            }
+        )));
     }
     let matched = !outcome.matches.is_empty();
     Ok(match (matched, args.strict && !outcome.complete()) {

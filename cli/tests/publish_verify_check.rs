@@ -231,3 +231,31 @@ fn check_needs_no_network() {
     );
     assert!(r.stdout.contains("+13135550142"));
 }
+
+/// The client's extra readings never reach a list: a list entry of digits
+/// alone is refused (not published as +digits), and so is an entry holding
+/// two numbers, so nothing unlisted can match.
+#[test]
+fn a_list_entry_is_one_number_read_one_way() {
+    let lab = Lab::new();
+    let r = lab
+        .publish(
+            "pub",
+            "4917600000101\n+1 313 555 0142, +1 313 555 0199\n3135550101\n",
+            &[],
+        )
+        .expect(0);
+    assert!(
+        r.stderr.contains(":1: skipped, digits alone"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(":2: skipped, holds several numbers"),
+        "{}",
+        r.stderr
+    );
+    lab.check("pub", &["-n", "+49 176 00000101"]).expect(0);
+    lab.check("pub", &["-n", "+1 313 555 0142"]).expect(0);
+    lab.check("pub", &["-n", "313 555 0101"]).expect(1);
+}

@@ -346,8 +346,9 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
 fn redact_note(note: &str) -> String {
     note.split(' ')
         .map(|w| {
-            if w.trim_end_matches(',').starts_with('+') {
-                redact_number(w)
+            let number = w.trim_end_matches([',', ')', ';']);
+            if number.starts_with('+') {
+                format!("{}{}", redact_number(number), &w[number.len()..])
             } else {
                 w.to_string()
             }
@@ -896,8 +897,8 @@ mod tests {
         assert_eq!(redact_number("4.47701E+11"), "…01", "not the exponent");
         assert_eq!(redact_number("+1 313 555 0142 ext 12"), "…12");
         assert_eq!(
-            redact_note("not a valid US number; valid as GB +447700900009"),
-            "not a valid US number; valid as GB …09"
+            redact_note("not a valid US number; valid as GB +447700900009, DE +497700900009"),
+            "not a valid US number; valid as GB …09, DE …09"
         );
     }
 

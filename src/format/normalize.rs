@@ -74,6 +74,9 @@ pub enum NormalizeError {
     /// Letters or symbols where digits were expected.
     #[error("not a phone number")]
     NotANumber,
+    /// Several numbers in one field, one of which does not read as a number.
+    #[error("holds several numbers, and one of them is not a number: put one number per cell")]
+    SeveralNumbers,
     /// Not a single digit (`n/a`, `unknown`, `-`).
     #[error("no digits: not a phone number")]
     NoDigits,
@@ -231,6 +234,22 @@ pub fn interpret(
     } else {
         text
     };
+    if let Some(parts) = several_numbers(text) {
+        // `+1 212 555 0134, +1 212 555 0172`: each number is read and looked
+        // up; one that does not read makes the whole cell a problem, so no
+        // number in it is skipped silently.
+        let mut readings: Vec<Interpretation> = Vec::new();
+        for part in parts {
+            let read =
+                interpret(part, regions, options).map_err(|_| NormalizeError::SeveralNumbers)?;
+            for r in read {
+                if readings.iter().all(|seen| seen.e164 != r.e164) {
+                    readings.push(r);
+                }
+            }
+        }
+        return Ok(readings);
+    }
     refuse_non_numbers(text, options)?;
     let bare = bare_international(text);
     if is_international(text) || regions.is_empty() {
@@ -339,6 +358,29 @@ pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> 
         .collect();
     found.sort_by_key(|(r, _)| r.to_string());
     found
+}
+
+/// The parts of a field that holds several numbers (`a, b`, `a / b`,
+/// `a or b`), when every part has at least 7 digits: an extension (`, ext
+/// 12`) or a date (`2026/11/29`) is not a second number.
+fn several_numbers(text: &str) -> Option<Vec<&str>> {
+    let digits = |p: &str| p.chars().filter(|c| c.is_numeric()).count();
+    // Most cells hold one number: two need 14 digits at least.
+    if digits(text) < 14 {
+        return None;
+    }
+    let mut parts = vec![text];
+    for sep in [
+        ",", ";", "/", "|", "\n", " or ", " oder ", " ou ", " o ", " and ", " und ", " & ",
+    ] {
+        parts = parts.iter().flat_map(|p| p.split(sep)).collect();
+    }
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    (parts.len() > 1 && parts.iter().all(|p| digits(p) >= 7)).then_some(parts)
 }
 
 /// Trims white space and the apostrophe a spreadsheet puts before a number to
@@ -536,6 +578,27 @@ mod tests {
     fn only_numbers_are_numbers() {
         assert_eq!(read("V-20000", &["DE"]), Err(NormalizeError::Letters));
         assert_eq!(read("n/a", &["DE"]), Err(NormalizeError::NoDigits));
+        assert_eq!(
+            read(
+                "+1 212 555 0134, (313) 555-0142 / +44 20 7946 0958",
+                &["US"]
+            )
+            .unwrap(),
+            [
+                ("+12125550134".to_string(), true),
+                ("+13135550142".to_string(), true),
+                ("+442079460958".to_string(), true)
+            ],
+            "every number in a cell is read"
+        );
+        assert_eq!(
+            read("+1 212 555 0134 or V-20000-1234567", &["US"]),
+            Err(NormalizeError::SeveralNumbers)
+        );
+        assert!(
+            read("+1 212 555 0134, ext 12", &["US"]).is_ok(),
+            "an extension is not a second number"
+        );
         assert_eq!(
             read("+1\u{2009}313\u{2009}555\t0142", &[]),
             Ok(vec![("+13135550142".into(), true)]),

@@ -374,8 +374,21 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
                 .map_err(|e| e.to_string()),
                 Err(reason) => Err(reason.clone()),
             };
+            // A list entry is one number, read one way: the client's extra
+            // readings (digits alone as +digits, several numbers in a cell)
+            // would publish numbers nobody listed.
+            let read = read.and_then(|readings| {
+                let national: Vec<_> = readings.iter().filter(|r| !r.plus_added).collect();
+                match national.as_slice() {
+                    [one] => Ok(one.e164.clone()),
+                    [] => Err("digits alone: write the number with + (or give --region for a national number)".to_string()),
+                    _ => Err("holds several numbers: put one number per line".to_string()),
+                }
+            });
             match read {
-                Ok(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
+                Ok(e164) => {
+                    numbers.insert(e164);
+                }
                 // The list is sensitive: name the line, never the content.
                 Err(reason) => {
                     invalid += 1;
