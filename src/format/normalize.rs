@@ -222,10 +222,11 @@ pub fn interpret(
     if text.is_empty() {
         return Err(NormalizeError::Empty);
     }
+    let shape = Shape::of(text);
     // Thin spaces, tabs and other white space from word processors and
     // exports separate digit groups as a space does.
     let spaced;
-    let text = if text.chars().any(|c| c.is_whitespace() && c != ' ') {
+    let text = if shape.odd_space {
         spaced = text
             .chars()
             .map(|c| if c.is_whitespace() { ' ' } else { c })
@@ -234,7 +235,7 @@ pub fn interpret(
     } else {
         text
     };
-    if let Some(parts) = several_numbers(text) {
+    if let Some(parts) = several_numbers(text, shape.digits) {
         // `+1 212 555 0134, +1 212 555 0172`: each number is read and looked
         // up; one that does not read makes the whole cell a problem, so no
         // number in it is skipped silently.
@@ -250,8 +251,10 @@ pub fn interpret(
         }
         return Ok(readings);
     }
-    refuse_non_numbers(text, options)?;
-    let bare = bare_international(text);
+    refuse_non_numbers(text, options, shape)?;
+    let bare = (shape.digits == shape.chars)
+        .then(|| bare_international(text))
+        .flatten();
     if is_international(text) || regions.is_empty() {
         let (e164, number) = match parse_fixed_point(text, None) {
             Err(NormalizeError::NeedsRegion) if bare.is_some() => {
@@ -360,13 +363,47 @@ pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> 
     found
 }
 
+/// What one pass over a field tells (most fields are short ASCII).
+#[derive(Clone, Copy)]
+struct Shape {
+    chars: usize,
+    digits: usize,
+    letters: bool,
+    /// White space other than the plain space (tab, thin space, NBSP).
+    odd_space: bool,
+}
+
+impl Shape {
+    fn of(text: &str) -> Shape {
+        let mut shape = Shape {
+            chars: 0,
+            digits: 0,
+            letters: false,
+            odd_space: false,
+        };
+        for c in text.chars() {
+            shape.chars += 1;
+            if c.is_ascii() {
+                shape.digits += usize::from(c.is_ascii_digit());
+                shape.letters |= c.is_ascii_alphabetic();
+                shape.odd_space |= c.is_ascii_whitespace() && c != ' ';
+            } else {
+                shape.digits += usize::from(c.is_numeric());
+                shape.letters |= c.is_alphabetic();
+                shape.odd_space |= c.is_whitespace();
+            }
+        }
+        shape
+    }
+}
+
 /// The parts of a field that holds several numbers (`a, b`, `a / b`,
 /// `a or b`), when every part has at least 7 digits: an extension (`, ext
 /// 12`) or a date (`2026/11/29`) is not a second number.
-fn several_numbers(text: &str) -> Option<Vec<&str>> {
+fn several_numbers(text: &str, digits_in_text: usize) -> Option<Vec<&str>> {
     let digits = |p: &str| p.chars().filter(|c| c.is_numeric()).count();
     // Most cells hold one number: two need 14 digits at least.
-    if digits(text) < 14 {
+    if digits_in_text < 14 {
         return None;
     }
     let mut parts = vec![text];
@@ -413,12 +450,16 @@ fn strip_tel(text: &str) -> &str {
 }
 
 /// Refuses what only libphonenumber's leniency would turn into a number.
-fn refuse_non_numbers(text: &str, options: ReadOptions) -> Result<(), NormalizeError> {
-    if !text.chars().any(char::is_numeric) {
+fn refuse_non_numbers(
+    text: &str,
+    options: ReadOptions,
+    shape: Shape,
+) -> Result<(), NormalizeError> {
+    if shape.digits == 0 {
         return Err(NormalizeError::NoDigits);
     }
     // Most cells hold digits and punctuation only: skip the letter rules.
-    if text.chars().any(char::is_alphabetic) {
+    if shape.letters {
         if looks_scientific(text) {
             return Err(NormalizeError::ScientificNotation);
         }
