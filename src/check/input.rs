@@ -1213,4 +1213,42 @@ mod tests {
         );
         assert_eq!(rows[0].line, 3);
     }
+
+    #[test]
+    fn workbooks_and_binary_files_are_refused_and_utf16_without_bom_is_read() {
+        for (bytes, says) in [
+            (&b"PK\x03\x04\x14\x00\x06\x00rest of a zip"[..], ".xlsx"),
+            (
+                &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1][..],
+                ".xls",
+            ),
+            (&b"a\x00\x00\x00b\x00c"[..], "binary"),
+        ] {
+            let error = open(bytes, &InputOptions::default())
+                .err()
+                .expect("refused");
+            assert!(error.to_string().contains(says), "{error}");
+        }
+        let utf16: Vec<u8> = "Name,Phone\r\nAna,+1 313 555 0101\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let reader = open(&utf16, &InputOptions::default()).unwrap();
+        assert_eq!(reader.layout().encoding, "UTF-16LE (detected: no BOM)");
+        let rows: Vec<Row> = reader.map(Result::unwrap).collect();
+        assert_eq!(rows[0].cells[0].value, Ok("+1 313 555 0101".into()));
+    }
+
+    #[test]
+    fn a_first_line_of_data_is_not_echoed() {
+        let error = open(
+            b"Alice Smith,alice@corp.example,,Fleet\n",
+            &InputOptions::default(),
+        )
+        .err()
+        .expect("no phone column");
+        let text = error.to_string();
+        assert!(!text.contains("alice"), "{text}");
+        assert!(text.contains("4 fields, not shown"), "{text}");
+    }
 }
