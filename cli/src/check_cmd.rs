@@ -427,6 +427,7 @@ pub fn check(
         });
         summary.encoding_problem = decode.warning();
         summary.warnings.extend(decode.multiline_warning());
+        summary.warnings.extend(decode.unchecked_numbers_warning());
         for w in layout
             .warnings
             .iter()
@@ -494,20 +495,30 @@ pub fn check(
         )));
     }
     let matched = !outcome.matches.is_empty();
+    let why = || {
+        let warned = outcome.sources.iter().any(|s| {
+            !s.warnings.is_empty() || s.layout.as_ref().is_some_and(|l| !l.warnings.is_empty())
+        });
+        match (outcome.invalid.len(), warned) {
+            (0, _) => "the inputs have warnings (numbers may have gone unread)".to_string(),
+            (n, false) => format!("{n} cell(s) are not phone numbers"),
+            (n, true) => format!("{n} cell(s) are not phone numbers and the inputs have warnings"),
+        }
+    };
     Ok(match (matched, args.strict && !outcome.complete()) {
         (false, false) => 0,
         (true, false) => 1,
         (false, true) => {
             eprintln!(
-                "hushlist: --strict: {} cell(s) are not phone numbers (listed in the report); no match among the rest",
-                outcome.invalid.len()
+                "hushlist: --strict: {} (listed in the report); no match among the rest",
+                why()
             );
             3
         }
         (true, true) => {
             eprintln!(
-                "hushlist: --strict: {} cell(s) are not phone numbers (listed in the report); possible matches among the rest",
-                outcome.invalid.len()
+                "hushlist: --strict: {} (listed in the report); possible matches among the rest",
+                why()
             );
             4
         }

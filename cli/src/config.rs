@@ -83,6 +83,13 @@ pub fn load() -> Result<FileConfig, String> {
         return Ok(FileConfig::default());
     };
     if !path.exists() {
+        // A file named on purpose and absent is a mistake, not a default.
+        if std::env::var_os("HUSHLIST_CONFIG").is_some_and(|v| !v.is_empty()) {
+            return Err(format!(
+                "HUSHLIST_CONFIG names {}, which does not exist",
+                path.display()
+            ));
+        }
         return Ok(FileConfig::default());
     }
     // A FIFO or device is refused rather than waited on.

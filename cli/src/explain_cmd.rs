@@ -158,6 +158,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
         let mut layout = layout;
         layout.warnings.extend(decode.warning());
         layout.warnings.extend(decode.multiline_warning());
+        layout.warnings.extend(decode.unchecked_numbers_warning());
         layouts.push((name, layout, digest.hex()));
     }
     let text = match args.format {

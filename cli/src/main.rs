@@ -25,7 +25,8 @@ use std::process::ExitCode;
 const EXIT_CODES: &str = "\
 Exit codes:
   check:          0 no listed number, 1 at least one possible match, 2 error (nothing
-                  concluded); with --strict, when some cells were not numbers:
+                  concluded); with --strict, when some cells were not numbers
+                  or an input had a warning (numbers may have gone unread):
                   3 no match among the rest, 4 possible matches among the rest
   explain:        0 success, 2 error
   verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error

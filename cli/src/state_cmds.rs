@@ -291,7 +291,12 @@ impl StatusReport {
             s.push_str(&format!("  key {}  {introduced}{revoked}\n", k.key_id));
         }
         match &self.installed {
-            None => s.push_str("installed  nothing yet: run `hushlist update`\n"),
+            None if self.sources.is_empty() => {
+                s.push_str("installed  nothing yet: run `hushlist import DIR`\n")
+            }
+            None => s.push_str(
+                "installed  nothing yet: run `hushlist update` (or `hushlist import DIR`)\n",
+            ),
             Some(InstalledReport::Invalid { sequence, error }) => s.push_str(&format!(
                 "installed  #{sequence} FAILS VERIFICATION: {error}\n"
             )),

@@ -175,3 +175,86 @@ fn shapes_that_hid_numbers_are_found_or_named() {
         r.stdout
     );
 }
+
+/// The second round: numbers in columns no header word names, floats and a
+/// dropped `+` with spaces, two numbers on two lines of one cell, and a
+/// doubtful second number in a cell. Each is found, or named, and
+/// `--strict` no longer calls such a run complete.
+#[test]
+fn unnamed_columns_floats_and_cells_with_two_numbers() {
+    let lab = Lab::new();
+    lab.publish(
+        "pub",
+        "+13135550142\n+4930000020110\n+447700900462\n+12135550165\n",
+        &[],
+    )
+    .expect(0);
+    let home = lab.path("home.csv");
+    std::fs::write(
+        &home,
+        "Name,Mobile,Home,Notes\nA,+1 313 555 0101,+1 313 555 0142,hello\nB,,(313) 555-0110,x\n",
+    )
+    .unwrap();
+    let r = lab.check("pub", &["--strict", s(&home)]).expect(3);
+    assert!(
+        r.stdout
+            .contains("not checked, yet shaped like phone numbers: \"Home\" (2 of 2 filled cells)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("the inputs have warnings"),
+        "{}",
+        r.stderr
+    );
+
+    let exports = lab.path("exports.csv");
+    std::fs::write(
+        &exports,
+        "Name,Phone\nA,493000002011.0\nB,44 7700 900462\nC,\"020 7946 0011\r\n(213) 555-0165\"\n",
+    )
+    .unwrap();
+    let r = lab
+        .check("pub", &["--region", "DE", "--format", "json", s(&exports)])
+        .expect(1);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<&str> = report["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["e164"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        ["+447700900462", "+12135550165"],
+        "the + dropped with spaces, and the second line of a cell"
+    );
+    // The float is read as its digits: a valid German number, not +49...0.
+    let r = lab
+        .check("pub", &["--region", "DE", "-n", "493000002011.0"])
+        .expect(0);
+    assert!(r.stdout.contains("1 checked"), "{}", r.stdout);
+
+    // A doubtful second number in a cell is listed, not hidden by the first.
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let r = run(
+        &hushlist(),
+        &[
+            "check",
+            "--key",
+            s(&key),
+            "--snapshot",
+            s(&snap),
+            "--region",
+            "GB",
+            "-n",
+            "020 7946 0011 / (213) 555-0108",
+        ],
+    )
+    .expect(0);
+    assert!(
+        r.stdout.contains("DOUBTFUL NUMBERS") && r.stdout.contains("+442135550108"),
+        "{}",
+        r.stdout
+    );
+}

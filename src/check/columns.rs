@@ -44,6 +44,10 @@ const PHONE_WORDS: &[&str] = &[
     "phoneno",
     "telno",
     "telnr",
+    "whatsapp",
+    "ddi",
+    "pager",
+    "beeper",
     // German
     "telefon",
     "telefonnummer",
@@ -128,7 +132,16 @@ const PHONE_WORDS: &[&str] = &[
 ];
 
 /// Word sequences that name a phone column only together ("điện thoại").
-const PHONE_PHRASES: &[&[&str]] = &[&["dien", "thoai"], &["no", "hp"], &["nomor", "hp"]];
+const PHONE_PHRASES: &[&[&str]] = &[
+    &["dien", "thoai"],
+    &["no", "hp"],
+    &["nomor", "hp"],
+    &["contact", "number"],
+    &["contact", "no"],
+    &["direct", "dial"],
+    &["direct", "line"],
+    &["whats", "app"],
+];
 
 /// Substrings for scripts written without spaces.
 const PHONE_SUBSTRINGS: &[&str] = &[
@@ -350,6 +363,12 @@ mod tests {
             "Tel.",
             "Telephone",
             "MSISDN",
+            "Contact Number",
+            "Contact No.",
+            "WhatsApp",
+            "Direct Dial",
+            "DDI",
+            "Pager",
             "Telefon",
             "Rufnummer",
             "Handy",

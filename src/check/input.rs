@@ -16,6 +16,7 @@ use super::columns::{self, classify, ColumnKind};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Longest physical line accepted.
@@ -222,6 +223,9 @@ pub struct RowReader {
     /// Records whose quoted fields hold line breaks, shared with
     /// [`DecodeProblem`] handles.
     multiline: Arc<Mutex<Multiline>>,
+    /// Per column not checked: cells shaped like phone numbers, and cells
+    /// filled, shared with [`DecodeProblem`] handles.
+    unchecked: Arc<Unchecked>,
     region_index: Option<usize>,
     pending: Option<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
@@ -502,6 +506,7 @@ impl RowReader {
             region_index: None,
             undecodable: Arc::new(Mutex::new(None)),
             multiline: Arc::default(),
+            unchecked: Arc::default(),
             pending: None,
             record: csv::ByteRecord::new(),
             newlines,
@@ -518,6 +523,19 @@ impl RowReader {
         let is_header = is_header(&fields, options);
         reader.choose_columns(&fields, is_header, options)?;
         if is_header {
+            let read: Vec<usize> = reader
+                .layout
+                .columns
+                .iter()
+                .map(|c| c.index)
+                .chain(reader.region_index)
+                .collect();
+            reader.unchecked = Arc::new(Unchecked {
+                columns: (0..fields.len())
+                    .filter(|i| !read.contains(i))
+                    .map(|i| (i, fields[i].clone(), AtomicU64::new(0), AtomicU64::new(0)))
+                    .collect(),
+            });
             reader.layout.headers = Some(fields);
         } else {
             reader.pending = Some(reader.row(line, fields));
@@ -715,6 +733,7 @@ impl RowReader {
         DecodeProblem {
             line: Arc::clone(&self.undecodable),
             multiline: Arc::clone(&self.multiline),
+            unchecked: Arc::clone(&self.unchecked),
             encoding: self.layout.encoding.clone(),
         }
     }
@@ -792,6 +811,14 @@ impl RowReader {
     }
 
     fn row(&self, line: u64, fields: Vec<String>) -> Row {
+        for (index, _, shaped, filled) in &self.unchecked.columns {
+            if let Some(field) = fields.get(*index).filter(|f| !f.trim().is_empty()) {
+                filled.fetch_add(1, Ordering::Relaxed);
+                if phone_shaped(field) {
+                    shaped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
         if fields.iter().any(|f| f.contains('\u{fffd}')) {
             self.undecodable
                 .lock()
@@ -850,6 +877,28 @@ impl RowReader {
     }
 }
 
+/// Columns not checked, each with its index, name, cells shaped like a phone
+/// number and cells filled.
+#[derive(Default)]
+struct Unchecked {
+    columns: Vec<(usize, String, AtomicU64, AtomicU64)>,
+}
+
+/// `+44 20 7946 0958`, `(313) 555-0142`, `4917600000101`: 7 to 15 digits
+/// and only what numbers are written with. Used to warn, never to choose.
+fn phone_shaped(field: &str) -> bool {
+    let field = field.trim();
+    let mut digits = 0;
+    for b in field.bytes() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b' ' | b'+' | b'-' | b'(' | b')' | b'.' | b'/' => {}
+            _ => return false,
+        }
+    }
+    (7..=15).contains(&digits)
+}
+
 /// Records spanning several lines: the first, and how many.
 #[derive(Default)]
 struct Multiline {
@@ -863,10 +912,36 @@ struct Multiline {
 pub struct DecodeProblem {
     line: Arc<Mutex<Option<u64>>>,
     multiline: Arc<Mutex<Multiline>>,
+    unchecked: Arc<Unchecked>,
     encoding: String,
 }
 
 impl DecodeProblem {
+    /// A warning for the report, when columns that are not checked hold
+    /// values shaped like phone numbers in at least half their filled cells
+    /// (`Contact Number`, `WhatsApp`, a `Fax` that is really a mobile).
+    pub fn unchecked_numbers_warning(&self) -> Option<String> {
+        let found: Vec<String> = self
+            .unchecked
+            .columns
+            .iter()
+            .filter_map(|(_, name, shaped, filled)| {
+                let (shaped, filled) = (
+                    shaped.load(Ordering::Relaxed),
+                    filled.load(Ordering::Relaxed),
+                );
+                (shaped > 0 && shaped * 2 >= filled)
+                    .then(|| format!("{name:?} ({shaped} of {filled} filled cells)"))
+            })
+            .collect();
+        (!found.is_empty()).then(|| {
+            format!(
+                "not checked, yet shaped like phone numbers: {}; name them with --column to check them",
+                found.join(", ")
+            )
+        })
+    }
+
     /// A warning for the report, when quoted fields held line breaks: legal
     /// in CSV (addresses, notes), but also what a quote left open does to
     /// the lines after it, which are then read as text, not rows.

@@ -254,7 +254,12 @@ impl Outcome {
 
     /// Whether every non-empty cell was a number (nothing left unchecked).
     pub fn complete(&self) -> bool {
+        // Warnings about an input (rows read as text inside a quoted field,
+        // phone columns not checked) mean numbers may have gone unread.
         self.invalid.is_empty()
+            && self.sources.iter().all(|s| {
+                s.warnings.is_empty() && s.layout.as_ref().is_none_or(|l| l.warnings.is_empty())
+            })
     }
 
     /// The summary of `source`, added when first seen.
@@ -397,24 +402,42 @@ impl Outcome {
                     // valid: the row's own region's when it names one (a valid
                     // reading elsewhere does not make a UK row's number sound),
                     // else any reading's.
-                    let sound = readings.iter().any(|(r, _, _)| {
-                        r.valid
-                            && (result.row_region.is_none()
-                                || r.region.is_none()
-                                || r.region == result.row_region)
-                    });
-                    if !sound {
+                    // Each number of the cell (one, or several in `a, b`)
+                    // is judged on its own readings.
+                    let sound_of = |part: usize| {
+                        readings.iter().any(|(r, _, _)| {
+                            r.part == part
+                                && r.valid
+                                && (result.row_region.is_none()
+                                    || r.region.is_none()
+                                    || r.region == result.row_region)
+                        })
+                    };
+                    let parts = readings.iter().map(|(r, _, _)| r.part).max().unwrap_or(0) + 1;
+                    let sound: Vec<bool> = (0..parts).map(sound_of).collect();
+                    if sound.contains(&false) {
                         self.possible_only += 1;
                     }
-                    // A doubtful cell with no match is listed once, under the
+                    // A doubtful number with no match is listed once, under the
                     // reading that should apply (the hint names the others).
-                    let any_hit = readings.iter().any(|(_, hit, _)| *hit);
-                    let primary = readings
-                        .iter()
-                        .position(|(r, _, _)| {
-                            result.row_region.is_some() && r.region == result.row_region
+                    let any_hit: Vec<bool> = (0..parts)
+                        .map(|p| readings.iter().any(|(r, hit, _)| r.part == p && *hit))
+                        .collect();
+                    let primary: Vec<usize> = (0..parts)
+                        .map(|p| {
+                            let of_part =
+                                |(_, (r, _, _)): &(usize, &(Interpretation, bool, Option<u64>))| {
+                                    r.part == p
+                                };
+                            let mut of = readings.iter().enumerate().filter(of_part);
+                            of.clone()
+                                .find(|(_, (r, _, _))| {
+                                    result.row_region.is_some() && r.region == result.row_region
+                                })
+                                .or_else(|| of.next())
+                                .map_or(0, |(i, _)| i)
                         })
-                        .unwrap_or(0);
+                        .collect();
                     for (i, (reading, hit, new_item)) in readings.into_iter().enumerate() {
                         self.lookups += 1;
                         match (new_item, checker.cache.as_mut()) {
@@ -426,7 +449,8 @@ impl Outcome {
                             (None, _) => self.cached += 1,
                         }
                         if hit {
-                            let note = reading_note(&input(), &reading, sound, options);
+                            let note =
+                                reading_note(&input(), &reading, sound[reading.part], options);
                             add(
                                 &mut self.matches,
                                 &mut self.match_index,
@@ -434,7 +458,10 @@ impl Outcome {
                                 note,
                                 occurrence(),
                             );
-                        } else if !sound && !any_hit && i == primary {
+                        } else if !sound[reading.part]
+                            && !any_hit[reading.part]
+                            && i == primary[reading.part]
+                        {
                             let known = self.warning_index.contains_key(&reading.e164);
                             let note = if known {
                                 None
@@ -676,6 +703,7 @@ pub fn check_input(
     summary.sha256 = Some(digest.hex());
     summary.encoding_problem = decode.warning();
     summary.warnings.extend(decode.multiline_warning());
+    summary.warnings.extend(decode.unchecked_numbers_warning());
     Ok(outcome)
 }
 

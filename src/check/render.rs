@@ -757,8 +757,13 @@ entitled to privacy: this report is confidential.</p>
     if outcome.invalid.is_empty() {
         let _ = writeln!(
             s,
-            "<p>Every non-empty cell held a phone number ({} empty cells).</p>",
-            outcome.empty
+            "<p>Every non-empty cell of the columns checked held a phone number ({} empty cells){}.</p>",
+            outcome.empty,
+            if outcome.complete() {
+                ""
+            } else {
+                "; see the warnings about the inputs above"
+            }
         );
     } else {
         let _ = writeln!(

@@ -207,6 +207,9 @@ pub struct Interpretation {
     /// Digits alone read as an international number with its `+` restored
     /// (`4917600000101`: an MSISDN, or a spreadsheet that dropped the `+`).
     pub plus_added: bool,
+    /// Which number of the field this reads, counted from 0, when a field
+    /// holds several (`a, b`); 0 otherwise.
+    pub part: usize,
 }
 
 /// Every reading of `input` under the given default regions, as a client checks
@@ -223,6 +226,22 @@ pub fn interpret(
         return Err(NormalizeError::Empty);
     }
     let shape = Shape::of(text);
+    if let Some(parts) = several_numbers(text, shape.digits) {
+        // `+1 212 555 0134, +1 212 555 0172`: each number is read and looked
+        // up; one that does not read makes the whole cell a problem, so no
+        // number in it is skipped silently.
+        let mut readings: Vec<Interpretation> = Vec::new();
+        for (i, part) in parts.into_iter().enumerate() {
+            let read =
+                interpret(part, regions, options).map_err(|_| NormalizeError::SeveralNumbers)?;
+            for r in read {
+                if readings.iter().all(|seen| seen.e164 != r.e164) {
+                    readings.push(Interpretation { part: i, ..r });
+                }
+            }
+        }
+        return Ok(readings);
+    }
     // Thin spaces, tabs and other white space from word processors and
     // exports separate digit groups as a space does.
     let spaced;
@@ -235,26 +254,18 @@ pub fn interpret(
     } else {
         text
     };
-    if let Some(parts) = several_numbers(text, shape.digits) {
-        // `+1 212 555 0134, +1 212 555 0172`: each number is read and looked
-        // up; one that does not read makes the whole cell a problem, so no
-        // number in it is skipped silently.
-        let mut readings: Vec<Interpretation> = Vec::new();
-        for part in parts {
-            let read =
-                interpret(part, regions, options).map_err(|_| NormalizeError::SeveralNumbers)?;
-            for r in read {
-                if readings.iter().all(|seen| seen.e164 != r.e164) {
-                    readings.push(r);
-                }
-            }
+    // A spreadsheet's number with every digit kept (`493000002011.0`,
+    // `1.3135550123E+10`) is those digits.
+    let recovered;
+    let (text, shape) = match spreadsheet_integer(text) {
+        Some(digits) => {
+            recovered = digits;
+            (recovered.as_str(), Shape::of(&recovered))
         }
-        return Ok(readings);
-    }
+        None => (text, shape),
+    };
     refuse_non_numbers(text, options, shape)?;
-    let bare = (shape.digits == shape.chars)
-        .then(|| bare_international(text))
-        .flatten();
+    let bare = bare_international(text);
     if is_international(text) || regions.is_empty() {
         let (e164, number) = match parse_fixed_point(text, None) {
             Err(NormalizeError::NeedsRegion) if bare.is_some() => {
@@ -267,6 +278,7 @@ pub fn interpret(
             plus_added: !is_international(text),
             e164,
             region: None,
+            part: 0,
         }]);
     }
     let mut readings: Vec<Interpretation> = Vec::new();
@@ -280,6 +292,7 @@ pub fn interpret(
                         e164,
                         region: Some(region),
                         plus_added: false,
+                        part: 0,
                     });
                 }
             }
@@ -298,6 +311,7 @@ pub fn interpret(
             e164,
             region: None,
             plus_added: true,
+            part: 0,
         });
     }
     match first_error {
@@ -310,10 +324,13 @@ pub fn interpret(
 }
 
 /// The international reading of a field of digits alone, 8 to 15 of them
-/// not starting with 0 (an MSISDN, or a spreadsheet that dropped the `+`),
-/// when that reading is a possible number. Possible, not valid: listed
-/// numbers in new or fictional ranges are only possible, and missing one
-/// costs more than a lookup.
+/// not starting with 0 (an MSISDN, or a number whose `+` a spreadsheet
+/// dropped), when that reading is a possible number. Possible, not valid:
+/// listed numbers in new or fictional ranges are only possible, and missing
+/// one costs more than a lookup. Digits in groups (`44 7700 900462`,
+/// `49-176-00000101`) count when the first group is a country calling code:
+/// a national number's area code rarely is, so most national numbers cost no
+/// second parse.
 fn bare_international(text: &str) -> Option<(String, PhoneNumber)> {
     // ASCII and full-width digits (`４９１７６…`), as exports hold them.
     let digit = |c: char| match c {
@@ -321,12 +338,32 @@ fn bare_international(text: &str) -> Option<(String, PhoneNumber)> {
         '\u{ff10}'..='\u{ff19}' => Some(c as u32 - 0xff10),
         _ => None,
     };
-    let values: Option<Vec<u32>> = text.chars().map(digit).collect();
-    let values = values?;
+    let mut values = Vec::with_capacity(16);
+    let mut first_group = None;
+    for c in text.chars() {
+        match (digit(c), c) {
+            (Some(v), _) => values.push(v),
+            (None, ' ' | '-' | '.') if !values.is_empty() => {
+                first_group.get_or_insert(values.len());
+            }
+            _ => return None,
+        }
+    }
     if !(8..=15).contains(&values.len()) || values[0] == 0 {
         return None;
     }
-    parse_fixed_point(&format!("+{text}"), None).ok()
+    if let Some(len) = first_group {
+        let code = values[..len].iter().fold(0, |n, v| n * 10 + v);
+        if len > 3
+            || PHONE_NUMBER_UTIL
+                .get_region_for_country_code(code as i32)
+                .is_none()
+        {
+            return None;
+        }
+    }
+    let digits: String = values.iter().map(|v| char::from(b'0' + *v as u8)).collect();
+    parse_fixed_point(&format!("+{digits}"), None).ok()
 }
 
 /// Whether `number` is in an allocated range. libphonenumber's own answer first
@@ -361,6 +398,32 @@ pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> 
         .collect();
     found.sort_by_key(|(r, _)| r.to_string());
     found
+}
+
+/// The digits of a number a spreadsheet wrote as a float without losing
+/// any: `493000002011.0` (or `,0`), `1.3135550123E+10` (as many decimals as
+/// the exponent). `4.47701E+11` lost digits and is refused elsewhere.
+fn spreadsheet_integer(text: &str) -> Option<String> {
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some((whole, zeros)) = text.split_once(['.', ',']) {
+        if whole.len() >= 7
+            && all_digits(whole)
+            && !zeros.is_empty()
+            && zeros.bytes().all(|b| b == b'0')
+        {
+            return Some(whole.to_string());
+        }
+    }
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let (first, decimals) = mantissa.split_once(['.', ','])?;
+    (first.len() == 1
+        && all_digits(first)
+        && all_digits(decimals)
+        && all_digits(exponent)
+        && exponent.parse::<usize>().ok()? == decimals.len()
+        && decimals.len() >= 6)
+        .then(|| format!("{first}{decimals}"))
 }
 
 /// What one pass over a field tells (most fields are short ASCII).
