@@ -265,11 +265,10 @@ pub fn interpret(
         None => (text, shape),
     };
     refuse_non_numbers(text, options, shape)?;
-    let bare = bare_international(text);
     if is_international(text) || regions.is_empty() {
         let (e164, number) = match parse_fixed_point(text, None) {
-            Err(NormalizeError::NeedsRegion) if bare.is_some() => {
-                bare.clone().expect("just checked")
+            Err(NormalizeError::NeedsRegion) => {
+                bare_international(text, &[]).ok_or(NormalizeError::NeedsRegion)?
             }
             other => other?,
         };
@@ -304,7 +303,8 @@ pub fn interpret(
     // Digits alone may also be an international number without its `+`: a
     // national reading can be valid too (4917600000101 is a valid German
     // number under DE), so both are looked up, never one chosen.
-    if let Some((e164, number)) = bare.filter(|(e164, _)| readings.iter().all(|r| &r.e164 != e164))
+    if let Some((e164, number)) = bare_international(text, &readings)
+        .filter(|(e164, _)| readings.iter().all(|r| &r.e164 != e164))
     {
         readings.push(Interpretation {
             valid: is_valid(&number, None),
@@ -331,7 +331,7 @@ pub fn interpret(
 /// `49-176-00000101`) count when the first group is a country calling code:
 /// a national number's area code rarely is, so most national numbers cost no
 /// second parse.
-fn bare_international(text: &str) -> Option<(String, PhoneNumber)> {
+fn bare_international(text: &str, read: &[Interpretation]) -> Option<(String, PhoneNumber)> {
     // ASCII and full-width digits (`４９１７６…`), as exports hold them.
     let digit = |c: char| match c {
         '0'..='9' => Some(c as u32 - '0' as u32),
@@ -362,8 +362,14 @@ fn bare_international(text: &str) -> Option<(String, PhoneNumber)> {
             return None;
         }
     }
-    let digits: String = values.iter().map(|v| char::from(b'0' + *v as u8)).collect();
-    parse_fixed_point(&format!("+{digits}"), None).ok()
+    let plus: String = std::iter::once('+')
+        .chain(values.iter().map(|v| char::from(b'0' + *v as u8)))
+        .collect();
+    // `1-212-556-0164` read under US is already +12125560164: no second parse.
+    if read.iter().any(|r| r.e164 == plus) {
+        return None;
+    }
+    parse_fixed_point(&plus, None).ok()
 }
 
 /// Whether `number` is in an allocated range. libphonenumber's own answer first
@@ -466,7 +472,14 @@ impl Shape {
 fn several_numbers(text: &str, digits_in_text: usize) -> Option<Vec<&str>> {
     let digits = |p: &str| p.chars().filter(|c| c.is_numeric()).count();
     // Most cells hold one number: two need 14 digits at least.
-    if digits_in_text < 14 {
+    if digits_in_text < 14
+        || !text.bytes().any(|b| {
+            matches!(
+                b,
+                b',' | b';' | b'/' | b'|' | b'\n' | b'\r' | b'&' | b'o' | b'a' | b'u'
+            )
+        })
+    {
         return None;
     }
     let mut parts = vec![text];
