@@ -254,6 +254,12 @@ pub fn interpret(
     } else {
         text
     };
+    // A trailing label in parentheses (`+1 313 555 0188 (mobile)`) names
+    // the number's kind; it is not part of it.
+    let (text, shape) = match strip_label(text) {
+        Some(number) => (number, Shape::of(number)),
+        None => (text, shape),
+    };
     // A spreadsheet's number with every digit kept (`493000002011.0`,
     // `1.3135550123E+10`) is those digits.
     let recovered;
@@ -353,14 +359,12 @@ fn bare_international(text: &str, read: &[Interpretation]) -> Option<(String, Ph
         return None;
     }
     if let Some(len) = first_group {
-        let code = values[..len].iter().fold(0, |n, v| n * 10 + v);
-        if len > 3
-            || PHONE_NUMBER_UTIL
-                .get_region_for_country_code(code as i32)
-                .is_none()
-        {
+        // At most 3 digits before folding them: a long group could overflow.
+        if len > 3 {
             return None;
         }
+        let code = values[..len].iter().fold(0, |n, v| n * 10 + v);
+        PHONE_NUMBER_UTIL.get_region_for_country_code(code as i32)?;
     }
     let plus: String = std::iter::once('+')
         .chain(values.iter().map(|v| char::from(b'0' + *v as u8)))
@@ -404,6 +408,17 @@ pub fn valid_elsewhere(input: &str, except: &[Region]) -> Vec<(Region, String)> 
         .collect();
     found.sort_by_key(|(r, _)| r.to_string());
     found
+}
+
+/// The text before a trailing `(label)` of letters and spaces only.
+fn strip_label(text: &str) -> Option<&str> {
+    let inner = text.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let label = &inner[open + 1..];
+    let letters = label.chars().filter(|c| c.is_alphabetic()).count();
+    (letters >= 2 && label.chars().all(|c| c.is_alphabetic() || c == ' '))
+        .then(|| text[..open].trim_end())
+        .filter(|rest| !rest.is_empty())
 }
 
 /// The digits of a number a spreadsheet wrote as a float without losing
@@ -484,7 +499,7 @@ fn several_numbers(text: &str, digits_in_text: usize) -> Option<Vec<&str>> {
     }
     let mut parts = vec![text];
     for sep in [
-        ",", ";", "/", "|", "\n", " or ", " oder ", " ou ", " o ", " and ", " und ", " & ",
+        ",", ";", "/", "|", "\n", "\r", " or ", " oder ", " ou ", " o ", " and ", " und ", " & ",
     ] {
         parts = parts.iter().flat_map(|p| p.split(sep)).collect();
     }
@@ -696,6 +711,16 @@ mod tests {
         assert_eq!(read("V-20000", &["DE"]), Err(NormalizeError::Letters));
         assert_eq!(read("n/a", &["DE"]), Err(NormalizeError::NoDigits));
         assert_eq!(
+            read("+1 313 555 0188 (mobile)", &[]),
+            Ok(vec![("+13135550188".into(), true)]),
+            "a trailing label is not part of the number"
+        );
+        assert_eq!(
+            read("+44 (0)20 7946 0958", &[]),
+            Ok(vec![("+442079460958".into(), true)]),
+            "a (0) trunk digit is not a label"
+        );
+        assert_eq!(
             read(
                 "+1 212 555 0134, (313) 555-0142 / +44 20 7946 0958",
                 &["US"]
@@ -791,6 +816,16 @@ mod tests {
         );
         let wide = interpret("４９１７６０００００１０１", &[], ReadOptions::default()).unwrap();
         assert_eq!(wide[0].e164, "+4917600000101", "full-width digits");
+        // A long first group before a separator is not a country code (and
+        // its digits do not overflow anything).
+        for text in [
+            "447700900462.",
+            "4294967296-1",
+            "４９３０００００２０１１０.0",
+        ] {
+            let r = interpret(text, &regions, ReadOptions::default());
+            assert!(r.iter().flatten().all(|r| !r.plus_added), "{text}: {r:?}");
+        }
         // Not digits alone, a leading 0, or too few digits: national only.
         for text in [
             "(313) 555-0101",
