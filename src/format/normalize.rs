@@ -355,7 +355,8 @@ fn bare_international(text: &str, read: &[Interpretation]) -> Option<(String, Ph
             _ => return None,
         }
     }
-    if !(8..=15).contains(&values.len()) || values[0] == 0 {
+    // Separators between groups only: not before the first, not after the last.
+    if !(8..=15).contains(&values.len()) || values[0] == 0 || text.ends_with([' ', '-', '.']) {
         return None;
     }
     if let Some(len) = first_group {
@@ -822,6 +823,8 @@ mod tests {
             "447700900462.",
             "4294967296-1",
             "４９３０００００２０１１０.0",
+            "44 7700 900462-",
+            "49-176-00000101.",
         ] {
             let r = interpret(text, &regions, ReadOptions::default());
             assert!(r.iter().flatten().all(|r| !r.plus_added), "{text}: {r:?}");
