@@ -7,7 +7,7 @@ use clap::{Args, Parser, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, Row, RowReader};
 use hushlist::check::render::{self, RunInfo};
 use hushlist::check::report::SnapshotFacts;
-use hushlist::check::{regions_text, CheckOptions, Checker, Outcome};
+use hushlist::check::{regions_text, CheckOptions, Checker, Outcome, SourceSummary};
 use hushlist::client::key_cache::{self, KeyCache};
 use hushlist::format::normalize::{NormalizeError, ReadOptions, Region};
 use std::io::{self, BufReader, IsTerminal};
@@ -425,15 +425,8 @@ pub fn check(
         } else {
             digest.hex()
         });
-        summary.encoding_problem = decode.warning();
-        summary.warnings.extend(decode.multiline_warning());
-        summary.warnings.extend(decode.unchecked_numbers_warning());
-        for w in layout
-            .warnings
-            .iter()
-            .chain(&summary.encoding_problem)
-            .chain(&summary.warnings)
-        {
+        summary.note_reading(&decode);
+        for w in summary.all_warnings() {
             eprintln!("hushlist: warning: {name}: {w}");
         }
         if let Some(bar) = bar {
@@ -496,9 +489,7 @@ pub fn check(
     }
     let matched = !outcome.matches.is_empty();
     let why = || {
-        let warned = outcome.sources.iter().any(|s| {
-            !s.warnings.is_empty() || s.layout.as_ref().is_some_and(|l| !l.warnings.is_empty())
-        });
+        let warned = outcome.sources.iter().any(SourceSummary::warned);
         match (outcome.invalid.len(), warned) {
             (0, _) => "the inputs have warnings (numbers may have gone unread)".to_string(),
             (n, false) => format!("{n} cell(s) are not phone numbers"),

@@ -3,25 +3,20 @@
 mod common;
 use common::*;
 
+/// `check` against `pub/` without the `--region US` that `Lab::check` adds.
+fn check_no_default_region(lab: &Lab, extra: &[&str]) -> Run {
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let mut args = vec!["check", "--key", s(&key), "--snapshot", s(&snap)];
+    args.extend_from_slice(extra);
+    run(&hushlist(), &args)
+}
+
 #[test]
 fn a_run_that_checks_nothing_is_not_a_clean_result() {
     let lab = Lab::new();
     lab.publish("pub", LISTED, &[]).expect(0);
-    let (key, snap) = (lab.public(), lab.path("pub"));
     // A national number without a region: not a number, so nothing was checked.
-    let r = run(
-        &hushlist(),
-        &[
-            "check",
-            "--key",
-            s(&key),
-            "--snapshot",
-            s(&snap),
-            "-n",
-            "313 555 0142",
-        ],
-    )
-    .expect(2);
+    let r = check_no_default_region(&lab, &["-n", "313 555 0142"]).expect(2);
     assert!(r.stdout.starts_with("NOTHING CHECKED"), "{}", r.stdout);
     assert!(r.stderr.contains("nothing was checked"), "{}", r.stderr);
 }
@@ -236,20 +231,9 @@ fn unnamed_columns_floats_and_cells_with_two_numbers() {
     assert!(r.stdout.contains("1 checked"), "{}", r.stdout);
 
     // A doubtful second number in a cell is listed, not hidden by the first.
-    let (key, snap) = (lab.public(), lab.path("pub"));
-    let r = run(
-        &hushlist(),
-        &[
-            "check",
-            "--key",
-            s(&key),
-            "--snapshot",
-            s(&snap),
-            "--region",
-            "GB",
-            "-n",
-            "020 7946 0011 / (213) 555-0108",
-        ],
+    let r = check_no_default_region(
+        &lab,
+        &["--region", "GB", "-n", "020 7946 0011 / (213) 555-0108"],
     )
     .expect(0);
     assert!(

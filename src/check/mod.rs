@@ -179,6 +179,32 @@ pub struct SourceSummary {
     pub warnings: Vec<String>,
 }
 
+impl SourceSummary {
+    /// Takes what reading the input found besides its cells: undecodable
+    /// bytes, records over several lines, unchecked columns of phone-shaped
+    /// values.
+    pub fn note_reading(&mut self, read: &input::DecodeProblem) {
+        self.encoding_problem = read.warning();
+        self.warnings.extend(read.multiline_warning());
+        self.warnings.extend(read.unchecked_numbers_warning());
+    }
+
+    /// Every warning about this input, as reports show them.
+    pub fn all_warnings(&self) -> impl Iterator<Item = &String> {
+        self.layout
+            .iter()
+            .flat_map(|l| &l.warnings)
+            .chain(&self.encoding_problem)
+            .chain(&self.warnings)
+    }
+
+    /// Whether numbers in it may have gone unread (a quoted field over
+    /// several lines, phone columns not checked): `--strict` counts it.
+    pub fn warned(&self) -> bool {
+        !self.warnings.is_empty() || self.layout.as_ref().is_some_and(|l| !l.warnings.is_empty())
+    }
+}
+
 /// Totals and findings of a check run.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -256,10 +282,7 @@ impl Outcome {
     pub fn complete(&self) -> bool {
         // Warnings about an input (rows read as text inside a quoted field,
         // phone columns not checked) mean numbers may have gone unread.
-        self.invalid.is_empty()
-            && self.sources.iter().all(|s| {
-                s.warnings.is_empty() && s.layout.as_ref().is_none_or(|l| l.warnings.is_empty())
-            })
+        self.invalid.is_empty() && !self.sources.iter().any(SourceSummary::warned)
     }
 
     /// The summary of `source`, added when first seen.
@@ -425,16 +448,17 @@ impl Outcome {
                         .collect();
                     let primary: Vec<usize> = (0..parts)
                         .map(|p| {
-                            let of_part =
-                                |(_, (r, _, _)): &(usize, &(Interpretation, bool, Option<u64>))| {
-                                    r.part == p
-                                };
-                            let mut of = readings.iter().enumerate().filter(of_part);
-                            of.clone()
+                            let of_part = || {
+                                readings
+                                    .iter()
+                                    .enumerate()
+                                    .filter(move |(_, (r, _, _))| r.part == p)
+                            };
+                            of_part()
                                 .find(|(_, (r, _, _))| {
                                     result.row_region.is_some() && r.region == result.row_region
                                 })
-                                .or_else(|| of.next())
+                                .or_else(|| of_part().next())
                                 .map_or(0, |(i, _)| i)
                         })
                         .collect();
@@ -701,9 +725,7 @@ pub fn check_input(
     )?;
     let summary = outcome.source_mut(source);
     summary.sha256 = Some(digest.hex());
-    summary.encoding_problem = decode.warning();
-    summary.warnings.extend(decode.multiline_warning());
-    summary.warnings.extend(decode.unchecked_numbers_warning());
+    summary.note_reading(&decode);
     Ok(outcome)
 }
 

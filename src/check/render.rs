@@ -195,12 +195,7 @@ fn source_lines(s: &SourceSummary) -> Vec<String> {
                     "  region column: {r} is not in this file; its rows use the default regions"
                 ));
             }
-            for w in l
-                .warnings
-                .iter()
-                .chain(&s.encoding_problem)
-                .chain(&s.warnings)
-            {
+            for w in s.all_warnings() {
                 lines.push(format!("  WARNING: {w}"));
             }
         }
