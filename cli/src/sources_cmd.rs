@@ -3,6 +3,7 @@
 
 use crate::{print, Failure};
 use clap::Subcommand;
+use hushlist::client::sources::{redact, SourceError, SourceUrl};
 use hushlist::client::state::{self, State};
 use std::path::Path;
 
@@ -39,21 +40,29 @@ pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, 
             first,
             allow_http,
         } => {
-            if url.starts_with("http://") && !allow_http {
-                return Err(Failure::error(format!(
-                    "{url}: an http:// source needs --allow-http (prefer https://)"
-                )));
-            }
-            if url.starts_with("http://") {
-                eprintln!("hushlist: warning: {url} is plain HTTP: signatures still decide, but the path can see and withhold the list");
-            }
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(Failure::error(format!(
-                    "{url}: sources must be https:// (or, with --allow-http, http://) URLs"
-                )));
+            // A permission given once holds for the state: the transport
+            // reads it from the configuration on every update.
+            let allowed = allow_http || config.allow_http;
+            let source = SourceUrl::parse(&url, allowed).map_err(|e| {
+                Failure::error(match e {
+                    SourceError::HttpNotAllowed { .. } => {
+                        format!("{e}; prefer https://, or pass --allow-http to accept it knowingly")
+                    }
+                    e => e.to_string(),
+                })
+            })?;
+            if source.is_plain_http() {
+                eprintln!(
+                    "hushlist: warning: {} is plain HTTP: signatures still decide, but the path can see and withhold the list",
+                    source.shown()
+                );
+                config.allow_http = true;
             }
             if config.sources.contains(&url) {
-                return Err(Failure::error(format!("{url} is already a source")));
+                return Err(Failure::error(format!(
+                    "{} is already a source",
+                    source.shown()
+                )));
             }
             if first {
                 config.sources.insert(0, url);
@@ -64,10 +73,11 @@ pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, 
         }
         SourcesCommand::Remove { url } => {
             let before = config.sources.len();
-            config.sources.retain(|s| *s != url);
+            config.sources.retain(|s| *s != url && redact(s) != url);
             if config.sources.len() == before {
                 return Err(Failure::error(format!(
-                    "{url} is not a source (see `hushlist sources list`)"
+                    "{} is not a source (see `hushlist sources list`)",
+                    redact(&url)
                 )));
             }
             state.save_config(&config)?;
@@ -80,7 +90,7 @@ pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, 
             .sources
             .iter()
             .enumerate()
-            .map(|(i, s)| format!("{}. {s}\n", i + 1))
+            .map(|(i, s)| format!("{}. {}\n", i + 1, redact(s)))
             .collect()
     };
     print(&text)?;

@@ -3,6 +3,7 @@
 use crate::{print, Failure, VerifyFormat};
 use clap::Parser;
 use hushlist::check::report::SnapshotFacts;
+use hushlist::client::sources::{redact, SourceUrl};
 use hushlist::client::state::{self, Config, State};
 use hushlist::client::update::{Options, UpdateError};
 use hushlist::published;
@@ -56,22 +57,17 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
     let root = state::resolve_dir(state_dir)?;
     let key = published::read_public_key(&args.key)?;
     for url in &args.urls {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(Failure::error(format!(
-                "{url}: sources must be http:// or https:// URLs"
-            )));
-        }
-        if url.starts_with("http://") {
-            if !args.allow_http {
-                return Err(Failure::error(format!(
-                    "{url}: an http:// source is not encrypted or authenticated; use https://, \
-                     or pass --allow-http to accept it knowingly"
-                )));
-            }
+        let source = SourceUrl::parse(url, args.allow_http).map_err(|e| {
+            Failure::error(format!(
+                "{e}; use https://, or pass --allow-http to accept it knowingly"
+            ))
+        })?;
+        if source.is_plain_http() {
             eprintln!(
-                "hushlist: warning: {url} is plain http:// (--allow-http): signatures still decide \
+                "hushlist: warning: {} is plain http:// (--allow-http): signatures still decide \
                  what is installed, but anyone on the path sees what is fetched and can withhold \
-                 updates until the installed snapshot expires"
+                 updates until the installed snapshot expires",
+                source.shown()
             );
         }
     }
@@ -95,7 +91,12 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
             "initialized {}\n  pinned key {}\n  sources    {}\nnext: hushlist update\n",
             root.display(),
             key.id(),
-            config.sources.join(", ")
+            config
+                .sources
+                .iter()
+                .map(|url| redact(url))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     Ok(0)

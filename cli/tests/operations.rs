@@ -129,3 +129,99 @@ fn man_pages_cover_every_subcommand_and_option() {
     }
     assert!(!dir.path().join("hushlist-help.1").exists());
 }
+
+/// Issue 15/16: `sources add --allow-http` exited 0 without recording the
+/// permission, so the next `update` asked for the flag the user had just given.
+#[test]
+fn an_http_source_added_with_allow_http_is_updated_from() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let server = Server::start(static_files(lab.path("pub")));
+    let key = lab.public();
+    client(&lab, &["init", "--key", s(&key)]).expect(0);
+    let url = server.url();
+    let refused = client(&lab, &["sources", "add", &url]).expect(2);
+    assert!(
+        refused.stderr.contains("--allow-http"),
+        "{}",
+        refused.stderr
+    );
+    client(&lab, &["sources", "add", &url, "--allow-http"]).expect(0);
+    let r = client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(0);
+    assert!(r.stdout.contains("installed snapshot #1"), "{}", r.stdout);
+}
+
+/// Issue 16 item 13: a password in a source URL is never shown, neither by
+/// `sources list` nor in an update's error.
+#[test]
+fn a_password_in_a_source_url_is_never_shown() {
+    let lab = Lab::new();
+    let key = lab.public();
+    let secret_url = "http://reader:s3cretPW@127.0.0.1:9/list";
+    let r = client(
+        &lab,
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            secret_url,
+            "--allow-http",
+        ],
+    )
+    .expect(0);
+    assert!(!r.stdout.contains("s3cretPW"), "{}", r.stdout);
+    assert!(!r.stderr.contains("s3cretPW"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("http://reader:***@127.0.0.1:9/list"),
+        "{}",
+        r.stdout
+    );
+    let r = client(&lab, &["sources", "list"]).expect(0);
+    assert_eq!(r.stdout, "1. http://reader:***@127.0.0.1:9/list\n");
+    let r = client(&lab, &["update", "--timeout", "2", "--retries", "0"]).expect(2);
+    assert!(!r.stderr.contains("s3cretPW"), "{}", r.stderr);
+    // The password still reaches the request: removing by the listed form works.
+    client(
+        &lab,
+        &["sources", "remove", "http://reader:***@127.0.0.1:9/list"],
+    )
+    .expect(0);
+}
+
+/// Issue 16 item 10: with `STATE/snapshots` a symbolic link, `update`'s prune
+/// deleted every entry of the link's target. It now refuses to write or delete
+/// through the link, and says so.
+#[cfg(unix)]
+#[test]
+fn update_never_deletes_through_a_linked_snapshots_directory() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let server = Server::start(static_files(lab.path("pub")));
+    let key = lab.public();
+    client(
+        &lab,
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            &server.url(),
+            "--allow-http",
+        ],
+    )
+    .expect(0);
+    client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(0);
+    let elsewhere = lab.path("elsewhere");
+    fs::rename(lab.path("state/snapshots"), &elsewhere).unwrap();
+    fs::write(elsewhere.join("victim.txt"), "not hushlist's").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, lab.path("state/snapshots")).unwrap();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let r = client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(2);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert!(
+        elsewhere.join("victim.txt").exists(),
+        "deleted through the link"
+    );
+    assert!(elsewhere.join("00000001").exists());
+}

@@ -4,6 +4,7 @@
 
 pub mod key_cache;
 pub mod private;
+pub mod sources;
 pub mod state;
 pub mod transport;
 pub mod update;

@@ -114,6 +114,10 @@ pub enum StateError {
         /// What is wrong.
         reason: String,
     },
+    /// `snapshots/` is a symbolic link or not a directory: copies are
+    /// written and old ones deleted only inside the state directory itself.
+    #[error("{}: not a directory of the state's own (a symbolic link or another kind of file); refusing to write or delete through it", .0.display())]
+    SnapshotsNotOwn(PathBuf),
     /// Reading or writing failed.
     #[error(transparent)]
     Files(#[from] Error),
@@ -325,8 +329,10 @@ impl State {
     /// Writes a verified publication into `snapshots/`, complete and synced,
     /// and returns the directory name. The caller then points `status.json` at it.
     pub fn stage(&self, sequence: u64, files: &[(String, Vec<u8>)]) -> Result<String, StateError> {
-        let snapshots = self.root.join("snapshots");
-        fs::create_dir_all(&snapshots).map_err(io_err(&snapshots))?;
+        let snapshots = self.snapshots_dir()?;
+        if fs::symlink_metadata(&snapshots).is_err() {
+            fs::create_dir(&snapshots).map_err(io_err(&snapshots))?;
+        }
         let name = format!("{sequence:08}");
         let staging = snapshots.join(format!(".staging-{}", std::process::id()));
         let _ = fs::remove_dir_all(&staging);
@@ -348,10 +354,24 @@ impl State {
         Ok(name)
     }
 
+    /// `STATE/snapshots`, refused when it is a symbolic link or not a
+    /// directory: a link there would make `prune` delete whatever it points at.
+    /// Missing is fine (it is created by `stage`).
+    fn snapshots_dir(&self) -> Result<PathBuf, StateError> {
+        let snapshots = self.root.join("snapshots");
+        match fs::symlink_metadata(&snapshots) {
+            Ok(m) if !m.file_type().is_dir() => Err(StateError::SnapshotsNotOwn(snapshots)),
+            _ => Ok(snapshots),
+        }
+    }
+
     /// Removes snapshot copies other than the installed one, and leftovers of
     /// interrupted runs.
     pub fn prune(&self, keep: &str) {
-        let Ok(entries) = fs::read_dir(self.root.join("snapshots")) else {
+        let Ok(snapshots) = self.snapshots_dir() else {
+            return;
+        };
+        let Ok(entries) = fs::read_dir(snapshots) else {
             return;
         };
         for entry in entries.flatten() {

@@ -130,6 +130,7 @@ pub use http::{HttpOptions, HttpTransport, Progress};
 #[cfg(feature = "http")]
 mod http {
     use super::{FetchError, Fetched, Transport};
+    use crate::client::sources::SourceUrl;
     use std::io::Read;
     use std::path::PathBuf;
     use std::time::{Duration, Instant};
@@ -219,6 +220,8 @@ mod http {
     /// A mirror reached over HTTP(S), with the system proxy honoured.
     pub struct HttpTransport {
         base: String,
+        /// The base as output shows it: any password in it hidden.
+        shown: String,
         client: reqwest::blocking::Client,
         options: HttpOptions,
     }
@@ -226,17 +229,7 @@ mod http {
     impl HttpTransport {
         /// A transport for the published directory at `base` (http:// or https://).
         pub fn new(base: &str, options: HttpOptions) -> Result<Self, String> {
-            if !(base.starts_with("https://") || base.starts_with("http://")) {
-                return Err(format!(
-                    "{base}: only http:// and https:// sources are supported"
-                ));
-            }
-            if base.starts_with("http://") && !options.allow_http {
-                return Err(format!(
-                    "{base}: an http:// source needs an explicit --allow-http (signatures still \
-                     decide, but anyone on the path sees and can block what is fetched)"
-                ));
-            }
+            let source = SourceUrl::parse(base, options.allow_http).map_err(|e| e.to_string())?;
             // reqwest is built without a TLS provider of its own: use ring,
             // unless the embedding program installed another one.
             if rustls::crypto::CryptoProvider::get_default().is_none() {
@@ -251,7 +244,7 @@ mod http {
                     // the path hide new statements and snapshots.
                     let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
                     if from_https && attempt.url().scheme() != "https" {
-                        let to = attempt.url().to_string();
+                        let to = crate::client::sources::redact(attempt.url().as_str());
                         attempt.error(Downgraded(to))
                     } else if attempt.previous().len() > 5 {
                         attempt.error(TooManyRedirects)
@@ -269,7 +262,8 @@ mod http {
             }
             let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
             Ok(HttpTransport {
-                base: base.trim_end_matches('/').to_string(),
+                base: source.as_str().to_string(),
+                shown: source.shown(),
                 client,
                 options,
             })
@@ -297,6 +291,8 @@ mod http {
                 } else if e.is_redirect() {
                     FetchError::Redirects { name: name.into() }
                 } else {
+                    // reqwest's message names the URL, password included.
+                    let e = e.without_url();
                     let mut message = e.to_string();
                     let mut source = std::error::Error::source(&e);
                     while let Some(s) = source {
@@ -407,7 +403,7 @@ mod http {
 
     impl Transport for HttpTransport {
         fn describe(&self) -> String {
-            self.base.clone()
+            self.shown.clone()
         }
 
         fn fetch(&self, name: &str, max: u64, etag: Option<&str>) -> Result<Fetched, FetchError> {
