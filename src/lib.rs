@@ -45,5 +45,5 @@ pub mod verify;
 pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;
-pub use list::{List, OpenError};
+pub use list::{KeyCacheChoice, List, OpenError, PreparedChecker};
 pub use verify::{Keyring, Policy};

@@ -5,7 +5,9 @@ use crate::check::input::InputError;
 use crate::check::input::Row;
 use crate::check::report::SnapshotFacts;
 use crate::check::{check_input, CheckOptions, Checker, Outcome};
+use crate::client::key_cache::{self, KeyCache};
 use crate::client::state::{self, State, StateError};
+use crate::format::number_key::Kdf;
 use crate::format::time;
 use crate::published::{self, Opened};
 use crate::verify::{Keyring, Policy};
@@ -26,6 +28,30 @@ pub enum OpenError {
     /// The state holds no installed snapshot yet.
     #[error("no snapshot installed yet: run `hushlist update` (an air-gapped site: `hushlist import DIR`)")]
     NothingInstalled,
+}
+
+/// Which per-number key cache a check uses: it pays only for slow hashes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyCacheChoice {
+    /// The default location (`$XDG_CACHE_HOME/hushlist/keys`), the CLI's.
+    #[default]
+    Default,
+    /// A cache directory of the caller's.
+    At(std::path::PathBuf),
+    /// No cache: every reading is hashed.
+    None,
+}
+
+/// A checker and what choosing its cache said (a cache that could not be
+/// opened is a warning, never a failure: the check runs without it).
+pub struct PreparedChecker<'a> {
+    /// The checker.
+    pub checker: Checker<'a>,
+    /// The cache used, if any.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Why a cache that was asked for is not used.
+    pub warning: Option<String>,
 }
 
 /// A snapshot whose signature, digest, structure, freshness and filter fill
@@ -62,6 +88,41 @@ impl List {
         Self::open_with(&dir, &state.keyring()?, policy)
     }
 
+    /// Opens what is given and takes the rest from the state in `state_dir`
+    /// (`None`: the default state directory): the keys pinned there when no
+    /// key file is given, the installed snapshot when no path is given. When
+    /// the state is used at all, so is its clock check, or a clock set back
+    /// would revive an expired installed snapshot.
+    pub fn resolve(
+        state_dir: Option<&Path>,
+        public_key: Option<&Path>,
+        path: Option<&Path>,
+        policy: Policy,
+    ) -> Result<Self, OpenError> {
+        let state = if public_key.is_none() || path.is_none() {
+            let state = State::open(&state::resolve_dir(state_dir)?)?;
+            State::clock_not_behind(&state.status()?, policy.now)?;
+            Some(state)
+        } else {
+            None
+        };
+        let keys = match (public_key, &state) {
+            (Some(key), _) => Keyring::pinned(published::read_public_key(key)?),
+            (None, Some(state)) => state.keyring()?,
+            (None, None) => unreachable!("the state is opened when no key is given"),
+        };
+        let installed;
+        let path = match (path, &state) {
+            (Some(path), _) => path,
+            (None, Some(state)) => {
+                installed = state.installed_dir()?.ok_or(OpenError::NothingInstalled)?;
+                &installed
+            }
+            (None, None) => unreachable!("the state is opened when no path is given"),
+        };
+        Self::open_with(path, &keys, policy)
+    }
+
     /// The verified files.
     pub fn opened(&self) -> &Opened {
         &self.opened
@@ -85,6 +146,42 @@ impl List {
     /// A checker for this list, for programs that drive rows themselves.
     pub fn checker(&self) -> Checker<'_> {
         Checker::new(&self.opened.snapshot.snapshot).expect("parameters verified on open")
+    }
+
+    /// A checker with the key cache `choice` names. The cache is used only
+    /// when the snapshot's hash is slow; opening it prunes the caches of other
+    /// snapshots in the same directory.
+    pub fn checker_with_cache(&self, choice: &KeyCacheChoice) -> PreparedChecker<'_> {
+        let snapshot = &self.opened.snapshot.snapshot;
+        let checker = self.checker();
+        let dir = match choice {
+            _ if snapshot.header.kdf == Kdf::Blake3 => None,
+            KeyCacheChoice::Default => key_cache::default_dir(),
+            KeyCacheChoice::At(dir) => Some(dir.clone()),
+            KeyCacheChoice::None => None,
+        };
+        let Some(dir) = dir else {
+            return PreparedChecker {
+                checker,
+                cache_dir: None,
+                warning: None,
+            };
+        };
+        match KeyCache::open(&dir, snapshot) {
+            Ok(cache) => PreparedChecker {
+                checker: checker.with_cache(cache),
+                cache_dir: Some(dir),
+                warning: None,
+            },
+            Err(e) => PreparedChecker {
+                checker,
+                warning: Some(format!(
+                    "key cache {} unusable ({e}); checking without it",
+                    dir.display()
+                )),
+                cache_dir: None,
+            },
+        }
     }
 
     /// Checks each string as one number (source `--number`, lines counted from 1).

@@ -6,10 +6,9 @@ use crate::{open, print, Failure};
 use clap::{Args, Parser, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, Row, RowReader};
 use hushlist::check::render::{self, RunInfo};
-use hushlist::check::report::SnapshotFacts;
-use hushlist::check::{regions_text, CheckOptions, Checker, Outcome, SourceSummary};
-use hushlist::client::key_cache::{self, KeyCache};
+use hushlist::check::{regions_text, CheckOptions, Outcome, SourceSummary};
 use hushlist::format::normalize::{NormalizeError, ReadOptions, Region};
+use hushlist::KeyCacheChoice;
 use std::io::{self, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -349,31 +348,26 @@ pub fn check(
 
     // Verify before reading a single number: a refused snapshot checks nothing.
     // Exit 1 means "possible match" here, so a refusal is an error (2).
-    let opened = open(
+    let list = open(
         state_dir,
         args.key.as_deref(),
         args.snapshot.as_deref(),
         args.allow_stale,
     )
     .map_err(|e| Failure { code: 2, ..e })?;
-    for w in opened.warnings() {
+    for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
-    let snapshot = &opened.snapshot.snapshot;
-    let mut checker = Checker::new(snapshot).map_err(Failure::error)?;
-    // The cache pays only for slow hashes; opening it also prunes other snapshots' caches.
-    let slow_hash = snapshot.header.kdf != hushlist::format::number_key::Kdf::Blake3;
-    if slow_hash && !args.no_cache && config.cache != Some(false) {
-        if let Some(dir) = key_cache::default_dir() {
-            match KeyCache::open(&dir, snapshot) {
-                Ok(cache) => checker = checker.with_cache(cache),
-                Err(e) => eprintln!(
-                    "hushlist: warning: key cache {} unusable ({e}); checking without it",
-                    dir.display()
-                ),
-            }
-        }
+    let cache = if args.no_cache || config.cache == Some(false) {
+        KeyCacheChoice::None
+    } else {
+        KeyCacheChoice::Default
+    };
+    let prepared = list.checker_with_cache(&cache);
+    if let Some(w) = &prepared.warning {
+        eprintln!("hushlist: warning: {w}");
     }
+    let mut checker = prepared.checker;
 
     let mut outcome = Outcome::default();
     let numbers = args
@@ -442,7 +436,7 @@ pub fn check(
             );
         }
     }
-    let facts = SnapshotFacts::of(&opened);
+    let facts = list.facts();
     let run = RunInfo {
         generated_at: hushlist::format::time::rfc3339(hushlist::format::time::now()),
         host: host_name(),

@@ -13,11 +13,11 @@ mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hushlist::check::report::SnapshotFacts;
-use hushlist::client::state::{self, State, StateError};
+use hushlist::client::state::StateError;
 use hushlist::format::filter::MaxFpRate;
 use hushlist::published::{self, Opened};
-use hushlist::verify::Keyring;
 use hushlist::verify::Policy;
+use hushlist::{List, OpenError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -221,58 +221,40 @@ pub fn open(
     key: Option<&Path>,
     path: Option<&Path>,
     allow_stale: bool,
-) -> Result<Opened, Failure> {
-    let now = hushlist::format::time::now();
-    let policy = policy(now, allow_stale);
-    // The state is needed for whatever was not given explicitly; when it is
-    // used, so is its clock check, or a clock set back would revive an
-    // expired installed snapshot.
-    let state = if key.is_none() || path.is_none() {
-        let state = State::open(&state::resolve_dir(state_dir)?)?;
-        State::clock_not_behind(&state.status()?, now)?;
-        Some(state)
-    } else {
-        None
-    };
-    let keys = match (key, &state) {
-        (Some(key), _) => Keyring::pinned(published::read_public_key(key)?),
-        (None, Some(state)) => state.keyring()?,
-        (None, None) => unreachable!("state is opened when no key is given"),
-    };
-    let installed;
-    let path = match (path, &state) {
-        (Some(path), _) => path,
-        (None, Some(state)) => {
-            installed = state.installed_dir()?.ok_or_else(|| {
-                Failure::error(
-                    "no snapshot installed yet: run `hushlist update` (an air-gapped site: `hushlist import DIR`), or give --snapshot",
-                )
-            })?;
-            &installed
+) -> Result<List, Failure> {
+    let policy = policy(hushlist::format::time::now(), allow_stale);
+    Ok(List::resolve(state_dir, key, path, policy)?)
+}
+
+impl From<OpenError> for Failure {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::Files(e) => e.into(),
+            OpenError::State(e) => e.into(),
+            e @ OpenError::NothingInstalled => Failure::error(format!("{e}, or give --snapshot")),
+            e => Failure::error(e),
         }
-        (None, None) => unreachable!("state is opened when no snapshot is given"),
-    };
-    Ok(published::open(path, &keys, policy)?)
+    }
 }
 
 fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
-    let opened = open(
+    let list = open(
         state_dir,
         args.key.as_deref(),
         args.path.as_deref(),
         args.allow_stale,
     );
-    match (opened, args.format) {
+    match (list.as_ref().map(List::opened), args.format) {
         (Ok(opened), VerifyFormat::Text) => {
-            let mut text = SnapshotFacts::of(&opened).to_text();
-            for line in trust_lines(&opened) {
+            let mut text = SnapshotFacts::of(opened).to_text();
+            for line in trust_lines(opened) {
                 text.push_str(&line);
                 text.push('\n');
             }
             print(&text).map(|_| 0)
         }
         (Ok(opened), VerifyFormat::Json) => {
-            let mut v = serde_json::to_value(SnapshotFacts::of(&opened)).expect("serializes");
+            let mut v = serde_json::to_value(SnapshotFacts::of(opened)).expect("serializes");
             v["valid"] = true.into();
             v["rotations"] = opened
                 .rotations
@@ -293,7 +275,8 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
             ))
             .map(|_| 0)
         }
-        (Err(failure), VerifyFormat::Json) => {
+        (Err(_), VerifyFormat::Json) => {
+            let Err(failure) = list else { unreachable!() };
             let v = serde_json::json!({"valid": false, "error": failure.message});
             print(&format!(
                 "{}\n",
@@ -301,7 +284,7 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
             ))?;
             Err(failure)
         }
-        (Err(failure), VerifyFormat::Text) => Err(failure),
+        (Err(_), VerifyFormat::Text) => list.map(|_| 0),
     }
 }
 

@@ -34,13 +34,14 @@ pub fn prewarm(
     config: &FileConfig,
     args: PrewarmArgs,
 ) -> Result<u8, Failure> {
-    let opened = open(
+    let list = open(
         state_dir,
         args.key.as_deref(),
         args.snapshot.as_deref(),
         false,
     )
     .map_err(|e| Failure { code: 2, ..e })?;
+    let opened = list.opened();
     let header = &opened.snapshot.snapshot.header;
     if header.next_kdf == Kdf::Blake3 {
         return print("the next salt epoch uses the fast hash: nothing to prewarm\n").map(|_| 0);
