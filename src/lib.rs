@@ -40,10 +40,12 @@ pub mod format;
 mod list;
 pub mod publish;
 pub mod published;
+pub mod publisher;
 pub mod verify;
 
 pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;
 pub use list::{KeyCacheChoice, List, OpenError, PreparedChecker};
+pub use publisher::{Publisher, PublisherError};
 pub use verify::{Keyring, Policy};

@@ -6,13 +6,11 @@
 //! sees half a file.
 
 use crate::format::comment::FileKind;
-use crate::format::filter::{MAX_FILTER_BYTES, SECTION_HEADER_LEN};
 use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::{
     KdfLimits, KeyError, PublicKey, SecretKey, SecretKeyFile, MAX_SIGNATURE_FILE_LEN,
 };
-use crate::format::snapshot::{HEADER_LEN, MAX_CONTACT_LEN};
 use crate::publish::Publication;
 use crate::verify::{
     self, Followed, Keyring, Policy, VerifiedManifest, VerifiedSnapshot, VerifyError,
@@ -25,15 +23,9 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Appended to a file's name to name its detached signature.
 pub const SIGNATURE_SUFFIX: &str = ".minisig";
-/// Largest snapshot file the format allows: the header, the largest contact
-/// and the largest filter.
-pub const MAX_SNAPSHOT_LEN: u64 =
-    (HEADER_LEN + MAX_CONTACT_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
-/// Largest snapshot file a client reads unless told otherwise (64 MiB: a list
-/// of about 9 million numbers at the default false-positive rate of 1e-12,
-/// far more than a real list needs); [`crate::verify::Policy::max_snapshot_len`]
-/// raises it up to [`MAX_SNAPSHOT_LEN`].
-pub const DEFAULT_MAX_SNAPSHOT_LEN: u64 = 64 << 20;
+// The snapshot size limits belong to the verification policy; named here too
+// for the programs that read published directories.
+pub use crate::verify::{DEFAULT_MAX_SNAPSHOT_LEN, MAX_SNAPSHOT_LEN};
 /// Largest key file read.
 const MAX_KEY_FILE_LEN: u64 = 4096;
 

@@ -12,7 +12,7 @@ use crate::format::normalize;
 
 mod keyring;
 use crate::format::signature::{KeyId, SignatureError, SignatureFile};
-use crate::format::snapshot::{FormatError, Snapshot};
+use crate::format::snapshot::{FormatError, Snapshot, HEADER_LEN, MAX_CONTACT_LEN};
 use crate::format::time::{parse_rfc3339, rfc3339};
 pub use keyring::{parse_statement, Followed, KeyRecord, Keyring, MAX_ROTATIONS};
 
@@ -27,6 +27,16 @@ pub const MAX_FUTURE_SKEW_SECS: i64 = 600;
 /// year and a day. A stolen key's snapshot cannot outlive this, and neither
 /// can a freeze.
 pub const MAX_VALIDITY_SECS: i64 = 366 * 86_400;
+
+/// Largest snapshot file the format allows: the header, the largest contact
+/// and the largest filter.
+pub const MAX_SNAPSHOT_LEN: u64 =
+    (HEADER_LEN + MAX_CONTACT_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
+/// Largest snapshot file a client reads unless told otherwise (64 MiB: a list
+/// of about 9 million numbers at the default false-positive rate of 1e-12,
+/// far more than a real list needs); [`Policy::max_snapshot_len`] raises it
+/// up to [`MAX_SNAPSHOT_LEN`].
+pub const DEFAULT_MAX_SNAPSHOT_LEN: u64 = 64 << 20;
 
 /// How strict to be, and what time it is.
 #[derive(Clone, Copy, Debug)]
@@ -44,13 +54,13 @@ pub struct Policy {
 impl Policy {
     /// The safe defaults at time `now`: nothing stale, a maximum
     /// false-positive rate of 1e-4, snapshots up to
-    /// [`crate::published::DEFAULT_MAX_SNAPSHOT_LEN`].
+    /// [`DEFAULT_MAX_SNAPSHOT_LEN`].
     pub fn at(now: i64) -> Self {
         Policy {
             now,
             allow_stale: false,
             max_fp_rate: MaxFpRate::default(),
-            max_snapshot_len: crate::published::DEFAULT_MAX_SNAPSHOT_LEN,
+            max_snapshot_len: DEFAULT_MAX_SNAPSHOT_LEN,
         }
     }
 }

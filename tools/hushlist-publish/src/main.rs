@@ -2,21 +2,18 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
-use hushlist::client::key_cache::KeyCache;
 use hushlist::format::filter::DEFAULT_FP_RATE;
-use hushlist::format::json::MAX_JSON_INTEGER;
-use hushlist::format::normalize::{interpret, ReadOptions, Region};
+use hushlist::format::normalize::{ReadOptions, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
-use hushlist::format::rotation::{rotation_file_name, sign_rotation};
-use hushlist::format::signature::{PublicKey, SecretKey};
-use hushlist::format::snapshot::{Contact, Header};
+use hushlist::format::signature::SecretKey;
+use hushlist::format::snapshot::Contact;
 use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
-use hushlist::publish::{
-    build_snapshot, build_snapshot_cached, sign_publication, BuildParams, SaltEpoch,
-};
 use hushlist::published::{self, KeyProtection};
-use hushlist::verify::Keyring;
-use hushlist::verify::{Policy, MAX_VALIDITY_SECS};
+use hushlist::publisher::{
+    list_entry, os_random, EntryProblem, EpochChoice, EpochDecision, NextPlan, Publisher,
+    PublisherError,
+};
+use hushlist::verify::MAX_VALIDITY_SECS;
 use std::collections::BTreeSet;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
@@ -177,12 +174,6 @@ struct BuildArgs {
     show_rows: bool,
 }
 
-fn random<const N: usize>() -> Result<[u8; N], String> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness from the OS: {e}"))?;
-    Ok(bytes)
-}
-
 /// The passphrase, from `--passphrase-file`, else the environment, else the
 /// terminal (asked twice when `confirm`). Says where it came from.
 fn passphrase(
@@ -304,36 +295,7 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         .transpose()
         .map_err(|e| e.to_string())?;
 
-    // Chain to the newest snapshot file here, if any; it must be ours. The
-    // newest file, not the manifest: a run interrupted between writing the two
-    // then heals on the next build instead of blocking it.
-    let newest = published::snapshot_files(&args.out)
-        .map_err(|e| e.to_string())?
-        .pop();
-    let (sequence, previous, latest) = match newest.map(|(_, path)| path) {
-        Some(path) => {
-            let policy = Policy {
-                allow_stale: true,
-                ..Policy::at(now())
-            };
-            let ring = directory_keyring(&args.out, &key)?;
-            let latest = published::open_snapshot_file_with(&path, &ring.keys, policy)
-                .map_err(|e| format!("cannot chain to the existing publication: {e}"))?;
-            check_signing_order(&args.out, &ring, policy)?;
-            if latest.snapshot.snapshot.header.sequence >= MAX_JSON_INTEGER {
-                return Err(format!(
-                    "snapshot #{} is the last sequence a manifest can carry (2^53 - 1)",
-                    latest.snapshot.snapshot.header.sequence
-                ));
-            }
-            (
-                latest.snapshot.snapshot.header.sequence + 1,
-                latest.snapshot.digest,
-                Some(latest.snapshot.snapshot.header),
-            )
-        }
-        None => (1, [0u8; 32], None),
-    };
+    let publisher = Publisher::open(&args.out, key).map_err(|e| e.to_string())?;
     let epoch_length = parse_duration(&args.salt_epoch)?;
     if !(86_400..=400 * 86_400).contains(&epoch_length) {
         return Err(format!(
@@ -341,7 +303,7 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
             args.salt_epoch
         ));
     }
-    let contact = contact(&args, latest.as_ref())?;
+    let contact = contact(&args)?;
 
     let name = args.input.display().to_string();
     let input: Box<dyn io::BufRead + Send> = if args.input.as_os_str() == "-" {
@@ -364,27 +326,25 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         rows += 1;
         for cell in &row.cells {
             let read = match &cell.value {
-                Ok(v) => interpret(
+                Ok(v) => list_entry(
                     v,
                     &regions,
                     ReadOptions {
                         allow_letters: args.allow_letters,
                     },
                 )
-                .map_err(|e| e.to_string()),
+                .map_err(|e| match e {
+                    EntryProblem::DigitsAlone if regions.is_empty() => {
+                        "digits alone: write the number with + (or give --region for a national number)".to_string()
+                    }
+                    EntryProblem::DigitsAlone => format!(
+                        "digits alone, and not a number of --region {}: write the number with +",
+                        regions.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                    e => e.to_string(),
+                }),
                 Err(reason) => Err(reason.clone()),
             };
-            // A list entry is one number, read one way: the client's extra
-            // readings (digits alone as +digits, several numbers in a cell)
-            // would publish numbers nobody listed.
-            let read = read.and_then(|readings| {
-                let national: Vec<_> = readings.iter().filter(|r| !r.plus_added).collect();
-                match national.as_slice() {
-                    [one] => Ok(one.e164.clone()),
-                    [] => Err("digits alone: write the number with + (or give --region for a national number)".to_string()),
-                    _ => Err("holds several numbers: put one number per line".to_string()),
-                }
-            });
             match read {
                 Ok(e164) => {
                     numbers.insert(e164);
@@ -414,47 +374,48 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
     let created = now();
-    let (current_kdf, salt, epoch, epoch_note) =
-        salt_epoch(latest.as_ref(), args.new_epoch, kdf, created, epoch_length)?;
-    let params = BuildParams {
-        sequence,
+    let plan = NextPlan {
+        kdf,
+        fp_rate: args.fp_rate,
         created,
         expires: created + valid_for,
-        previous,
-        kdf: current_kdf,
-        salt,
-        fp_rate: args.fp_rate,
-        epoch,
+        epoch_length,
+        new_epoch: args.new_epoch,
         contact,
+        key_cache: args.key_cache.as_deref(),
     };
-    let (snapshot, cache_note) = match &args.key_cache {
-        None => (
-            build_snapshot(&numbers, &params).map_err(|e| e.to_string())?,
-            String::new(),
+    let next = publisher
+        .next(&numbers, plan, &mut os_random)
+        .map_err(|e| match e {
+            PublisherError::CacheInsidePublication(dir) => format!(
+                "--key-cache {}: inside the published directory, it would publish the list's keys",
+                dir.display()
+            ),
+            e => e.to_string(),
+        })?;
+    if let Some(from) = next.contact_carried_over {
+        println!("publisher contact carried over from snapshot #{from}");
+    }
+    let c = &next.params.contact;
+    if c.name.is_empty() || c.contact.is_empty() {
+        eprintln!(
+            "hushlist-publish: warning: no publisher name or contact given (--publisher-name, \
+             --publisher-contact or --publisher-config): reports cannot tell people whom to call \
+             to confirm a match"
+        );
+    }
+    let path = next.write(&args.out).map_err(|e| e.to_string())?;
+    let (params, snapshot, publication) = (&next.params, &next.snapshot, &next.publication);
+    let sequence = params.sequence;
+    let epoch_note = epoch_note(&next.epoch, kdf);
+    let cache_note = match &next.cache {
+        None => String::new(),
+        Some((hits, file)) => format!(
+            "\n  key cache: {hits} of {} numbers already hashed for this salt ({})",
+            numbers.len(),
+            file.display()
         ),
-        Some(dir) => {
-            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-            if absolute(dir).starts_with(absolute(&args.out)) {
-                return Err(format!(
-                    "--key-cache {}: inside the published directory, it would publish the list's keys",
-                    dir.display()
-                ));
-            }
-            let next = (params.epoch.next_kdf, params.epoch.next_salt);
-            let mut cache = KeyCache::open_salt(dir, (params.kdf, params.salt), next)
-                .map_err(|e| format!("--key-cache {}: {e}", dir.display()))?;
-            let (snapshot, hits) =
-                build_snapshot_cached(&numbers, &params, &mut cache).map_err(|e| e.to_string())?;
-            let note = format!(
-                "\n  key cache: {hits} of {} numbers already hashed for this salt ({})",
-                numbers.len(),
-                cache.path().display()
-            );
-            (snapshot, note)
-        }
     };
-    let publication = sign_publication(&snapshot, &key);
-    let path = published::write_publication(&args.out, &publication).map_err(|e| e.to_string())?;
     let valid = rows.saturating_sub(invalid);
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
@@ -462,7 +423,7 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         args.out.display(),
         numbers.len(),
         valid.saturating_sub(numbers.len() as u64),
-        current_kdf.name(),
+        params.kdf.name(),
         snapshot.filter.bits(),
         snapshot.filter.hashes(),
         rfc3339(params.expires),
@@ -481,112 +442,56 @@ fn kdf_text(kdf: Kdf) -> String {
     }
 }
 
-/// Chooses the salt: the previous snapshot's within its epoch (clients' key
-/// caches carry over), the one it announced once its epoch is over (clients
-/// may have hashed for it ahead), a fresh one for a first snapshot or on
-/// request. A newly drawn next salt is announced with the hash parameters
-/// given. Returns the current hash function, salt, epoch and what was chosen.
-fn salt_epoch(
-    latest: Option<&Header>,
-    new_epoch: bool,
-    kdf: Kdf,
-    now: i64,
-    length: i64,
-) -> Result<(Kdf, [u8; 32], SaltEpoch, String), String> {
-    let fresh_next = |start: i64| -> Result<SaltEpoch, String> {
-        Ok(SaltEpoch::starting(start, length, kdf, random()?))
+/// What the salt-epoch choice was, in the words the build prints.
+fn epoch_note(choice: &EpochChoice, asked: Kdf) -> String {
+    let e = &choice.epoch;
+    let next = format!(
+        "next salt from {} ({}), announced in this snapshot",
+        rfc3339(e.next_start),
+        kdf_text(e.next_kdf)
+    );
+    let mut note = match choice.decision {
+        EpochDecision::Kept { from } => format!(
+            "salt epoch: same salt as snapshot #{from} (since {}, {}); {next}",
+            rfc3339(e.start),
+            kdf_text(choice.kdf)
+        ),
+        EpochDecision::Switched { from } => format!(
+            "salt epoch: switched to the salt announced in snapshot #{from} ({}); {next}",
+            kdf_text(choice.kdf)
+        ),
+        EpochDecision::First => format!("salt epoch: new salt (first snapshot); {next}"),
+        _ => format!("salt epoch: new salt (--new-epoch); {next}"),
     };
-    let next_note = |e: &SaltEpoch| {
-        format!(
-            "next salt from {} ({}), announced in this snapshot",
-            rfc3339(e.next_start),
-            kdf_text(e.next_kdf)
-        )
-    };
-    match latest {
-        Some(h) if !new_epoch && now < h.next_epoch_start => {
-            let epoch = SaltEpoch {
-                start: h.epoch_start,
-                next_start: h.next_epoch_start,
-                next_kdf: h.next_kdf,
-                next_salt: h.next_salt,
-            };
-            let mut note = format!(
-                "salt epoch: same salt as snapshot #{} (since {}, {}); {}",
-                h.sequence,
-                rfc3339(h.epoch_start),
-                kdf_text(h.kdf),
-                next_note(&epoch)
-            );
-            if kdf != h.kdf && kdf != h.next_kdf {
-                note.push_str(&format!(
-                    "\n  note: the hash parameters given ({}) are announced at the next switch, as clients \
-                     hash for the announced ones; --new-epoch applies them now",
-                    kdf_text(kdf)
-                ));
-            }
-            Ok((h.kdf, h.salt, epoch, note))
-        }
-        Some(h) if !new_epoch => {
-            // Keep the schedule when the switch is on time; restart it after a gap.
-            let start = if now < h.next_epoch_start.saturating_add(length) {
-                h.next_epoch_start
-            } else {
-                now
-            };
-            let mut epoch = fresh_next(start)?;
-            while epoch.next_salt == h.next_salt {
-                epoch.next_salt = random()?;
-            }
-            let note = format!(
-                "salt epoch: switched to the salt announced in snapshot #{} ({}); {}",
-                h.sequence,
-                kdf_text(h.next_kdf),
-                next_note(&epoch)
-            );
-            Ok((h.next_kdf, h.next_salt, epoch, note))
-        }
-        _ => {
-            let salt = random()?;
-            let mut epoch = fresh_next(now)?;
-            while epoch.next_salt == salt {
-                epoch.next_salt = random()?;
-            }
-            let why = if latest.is_some() {
-                "--new-epoch"
-            } else {
-                "first snapshot"
-            };
-            let note = format!("salt epoch: new salt ({why}); {}", next_note(&epoch));
-            Ok((kdf, salt, epoch, note))
-        }
+    if choice.deferred {
+        note.push_str(&format!(
+            "\n  note: the hash parameters given ({}) are announced at the next switch, as clients \
+             hash for the announced ones; --new-epoch applies them now",
+            kdf_text(asked)
+        ));
     }
+    note
 }
 
-/// The publisher's contact: the config file, overridden by flags; or, when
-/// neither is given, the previous snapshot's (said so).
-fn contact(args: &BuildArgs, latest: Option<&Header>) -> Result<Contact, String> {
+/// The publisher's contact: the config file, overridden by flags; `None` when
+/// neither is given (the publisher then carries the previous snapshot's over,
+/// and says so).
+fn contact(args: &BuildArgs) -> Result<Option<Contact>, String> {
     let given = args.publisher_config.is_some()
         || args.publisher_name.is_some()
         || args.publisher_contact.is_some()
         || args.confirm_url.is_some()
         || args.confirm_text.is_some();
-    let mut c = match (&args.publisher_config, latest) {
-        (Some(path), _) => {
+    if !given {
+        return Ok(None);
+    }
+    let mut c = match &args.publisher_config {
+        Some(path) => {
             let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             serde_json::from_slice::<Contact>(&text)
                 .map_err(|e| format!("{}: not a publisher contact: {e}", path.display()))?
         }
-        (None, Some(h)) if !given => {
-            if !h.contact.is_empty() {
-                println!(
-                    "publisher contact carried over from snapshot #{}",
-                    h.sequence
-                );
-            }
-            h.contact.clone()
-        }
-        _ => Contact::default(),
+        None => Contact::default(),
     };
     let set = |field: &mut String, value: &Option<String>| {
         if let Some(v) = value {
@@ -598,14 +503,7 @@ fn contact(args: &BuildArgs, latest: Option<&Header>) -> Result<Contact, String>
     set(&mut c.confirm_url, &args.confirm_url);
     set(&mut c.confirm_text, &args.confirm_text);
     c.validate()?;
-    if c.name.is_empty() || c.contact.is_empty() {
-        eprintln!(
-            "hushlist-publish: warning: no publisher name or contact given (--publisher-name, \
-             --publisher-contact or --publisher-config): reports cannot tell people whom to call \
-             to confirm a match"
-        );
-    }
-    Ok(c)
+    Ok(Some(c))
 }
 
 fn contact_summary(c: &Contact) -> String {
@@ -623,104 +521,6 @@ fn contact_summary(c: &Contact) -> String {
     parts.join(", ")
 }
 
-/// The keys of a directory's publication history, verified from the
-/// publisher's own key: the rotation statements are followed from it (those
-/// before it must chain to the statement that introduced it), never from a
-/// key a planted statement names. `key` must be current after all the
-/// statements: publishing with a key the directory never introduced, or
-/// revoked, would break every client.
-struct DirectoryKeys {
-    /// Every key of the history, oldest first.
-    keys: Keyring,
-    /// Their ids in chain order.
-    order: Vec<String>,
-    /// How many of them came before the publisher's own key.
-    before_own: usize,
-    /// Statements applied.
-    applied: u64,
-}
-
-fn directory_keyring(dir: &Path, key: &SecretKey) -> Result<DirectoryKeys, String> {
-    let own = key.public_key();
-    let (current, followed) = published::follow_rotations_noted(dir, &Keyring::pinned(own.clone()))
-        .map_err(|e| {
-            format!(
-                "{e} (the key history does not verify from key {})",
-                key.id()
-            )
-        })?;
-    current.find(key.id()).map_err(|e| {
-        format!(
-            "key {} is not a current key of {}: {e} (use rotate-key to introduce it)",
-            key.id(),
-            dir.display()
-        )
-    })?;
-    let mut every: Vec<PublicKey> = Vec::new();
-    let parse = |line: &str| PublicKey::from_text(line).map_err(|e| e.to_string());
-    for step in followed.iter().filter(|s| s.before_pin) {
-        if every.is_empty() {
-            every.push(parse(&step.old_key)?);
-        }
-        if step.new_key != own.to_base64() {
-            every.push(parse(&step.new_key)?);
-        }
-    }
-    let before_own = every.len();
-    every.push(own);
-    for step in followed.iter().filter(|s| !s.before_pin) {
-        every.push(parse(&step.new_key)?);
-    }
-    Ok(DirectoryKeys {
-        order: every.iter().map(|k| k.id().to_string()).collect(),
-        keys: Keyring::history(every, current.applied),
-        before_own,
-        applied: current.applied,
-    })
-}
-
-/// Keys sign a directory in chain order: once the publisher's own key (or a
-/// later one) has signed a snapshot, no key from before it may sign a later
-/// one. A snapshot claiming a key from before the publisher's own is verified
-/// in full (only statements the publisher cannot judge vouch for that key);
-/// the others are verified from the publisher's own key when chained to.
-fn check_signing_order(dir: &Path, ring: &DirectoryKeys, policy: Policy) -> Result<(), String> {
-    let mut highest: Option<(usize, u64)> = None;
-    for (seq, path) in published::snapshot_files(dir).map_err(|e| e.to_string())? {
-        let sig = published::read_capped(&published::signature_path(&path), 4096)
-            .map_err(|e| e.to_string())?;
-        let claimed =
-            hushlist::format::signature::SignatureFile::parse(&String::from_utf8_lossy(&sig))
-                .map(|s| s.key_id.to_string())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        let at = ring
-            .order
-            .iter()
-            .position(|k| *k == claimed)
-            .ok_or_else(|| {
-                format!(
-                "cannot chain: snapshot #{seq} is signed by key {claimed}, which the key history \
-                 verified from this key does not contain (a planted file?)"
-            )
-            })?;
-        if at < ring.before_own {
-            published::open_snapshot_file_with(&path, &ring.keys, policy)
-                .map_err(|e| format!("cannot chain: {e}"))?;
-        }
-        if let Some((prev, prev_seq)) = highest.filter(|(prev, _)| at < *prev) {
-            return Err(format!(
-                "cannot chain: snapshot #{seq} is signed by key {claimed}, which precedes key {} \
-                 that signed snapshot #{prev_seq} (a planted rotation statement or snapshot?)",
-                ring.order[prev]
-            ));
-        }
-        if highest.is_none_or(|(prev, _)| at >= prev) {
-            highest = Some((at, seq));
-        }
-    }
-    Ok(())
-}
-
 fn rotate_key(
     key: PathBuf,
     new_key: PathBuf,
@@ -730,24 +530,15 @@ fn rotate_key(
 ) -> Result<(), String> {
     let key = read_key(&key, passphrase_file)?;
     let new = published::read_public_key(&new_key).map_err(|e| e.to_string())?;
-    if new.id() == key.id() {
-        return Err("the new key is the current key".into());
-    }
-    let ring = directory_keyring(&out, &key)?;
-    let number = ring.applied + 1;
-    let (json, signature) = sign_rotation(&key, &new, number, now(), revoke_old);
-    let path = out.join(rotation_file_name(number));
-    published::write_atomic(
-        &published::signature_path(&path),
-        signature.as_bytes(),
-        0o644,
-    )
-    .map_err(|e| e.to_string())?;
-    published::write_atomic(&path, &json, 0o644).map_err(|e| e.to_string())?;
+    let key_id = key.id().to_string();
+    let rotated = Publisher::open(&out, key)
+        .and_then(|p| p.rotate(&new, revoke_old, now()))
+        .map_err(|e| e.to_string())?;
+    let path = rotated.path;
     println!(
         "wrote {}: key {} introduces key {}{}\nbuild the next snapshot with the new secret key",
         path.display(),
-        key.id(),
+        key_id,
         new.id(),
         if revoke_old {
             ", and revokes the old key"

@@ -1,0 +1,78 @@
+//! A publisher's nightly job in Rust, over `hushlist::Publisher` alone: read
+//! the list (one number per line, national numbers in the given region),
+//! build the next snapshot chained to the directory's newest, keep or switch
+//! the salt as the epoch schedule says, sign, and write atomically.
+//!
+//! ```sh
+//! cargo run --example cron_publish -- fixtures/keys/demo-TEST-ONLY.key \
+//!     fixtures/demo-list.csv US /tmp/site
+//! ```
+//! (The demo key is a test key, unencrypted; a real job reads an encrypted
+//! key with `published::read_secret_key_with` and a passphrase from its
+//! secret store.)
+
+use hushlist::format::normalize::ReadOptions;
+use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
+use hushlist::format::time;
+use hushlist::publisher::{list_entry, os_random, NextPlan};
+use hushlist::{published, Publisher, Region};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const DAY: i64 = 86_400;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [key, list, region, out] = &args[..] else {
+        eprintln!("usage: cron_publish SECRET_KEY LIST REGION OUT_DIR");
+        std::process::exit(2);
+    };
+    let key = published::read_secret_key(Path::new(key))?;
+    let regions = [Region::parse(region)?];
+
+    // One number per cell, read one way; a bad line is named, never shown.
+    let mut numbers = BTreeSet::new();
+    for (i, line) in std::fs::read_to_string(list)?.lines().enumerate() {
+        if i == 0 && !line.chars().any(|c| c.is_ascii_digit()) {
+            continue; // a header
+        }
+        match list_entry(line, &regions, ReadOptions::default()) {
+            Ok(e164) => {
+                numbers.insert(e164);
+            }
+            Err(problem) => eprintln!("{list}:{}: skipped, {problem}", i + 1),
+        }
+    }
+    let numbers: Vec<String> = numbers.into_iter().collect();
+
+    let out = Path::new(out);
+    let publisher = Publisher::open(out, key)?;
+    let now = time::now();
+    let next = publisher.next(
+        &numbers,
+        NextPlan {
+            kdf: Kdf::Argon2id {
+                m_kib: DEFAULT_ARGON2_M_KIB,
+                t: DEFAULT_ARGON2_T,
+                p: DEFAULT_ARGON2_P,
+            },
+            fp_rate: hushlist::format::filter::DEFAULT_FP_RATE,
+            created: now,
+            expires: now + 30 * DAY,
+            epoch_length: 30 * DAY,
+            new_epoch: false,
+            contact: None, // carried over from the newest snapshot
+            key_cache: None,
+        },
+        &mut os_random,
+    )?;
+    let path = next.write(out)?;
+    println!(
+        "published snapshot #{} ({} entries, salt epoch: {:?}) to {}",
+        next.params.sequence,
+        numbers.len(),
+        next.epoch.decision,
+        path.display()
+    );
+    Ok(())
+}
