@@ -1,16 +1,19 @@
-//! A publisher's nightly job in Rust, over `hushlist::Publisher` alone: read
-//! the list (one number per line, national numbers in the given region),
+//! A publisher's nightly job in Rust, over `hushlist::Publisher`: read the
+//! list (a CSV's phone columns, or one number per line; national numbers in
+//! the given region),
 //! build the next snapshot chained to the directory's newest, keep or switch
 //! the salt as the epoch schedule says, sign, and write atomically.
 //!
 //! ```sh
-//! cargo run --example cron_publish -- fixtures/keys/demo-TEST-ONLY.key \
-//!     fixtures/demo-list.csv US /tmp/site
+//! install -m 600 fixtures/keys/demo-TEST-ONLY.key /tmp/demo.key  # git keeps no 0600
+//! cargo run --example cron_publish -- /tmp/demo.key fixtures/demo-list.csv US /tmp/site
+//! hushlist verify --key fixtures/keys/demo-TEST-ONLY.pub /tmp/site
 //! ```
 //! (The demo key is a test key, unencrypted; a real job reads an encrypted
 //! key with `published::read_secret_key_with` and a passphrase from its
 //! secret store.)
 
+use hushlist::check::input::{InputOptions, RowReader};
 use hushlist::format::normalize::ReadOptions;
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::time;
@@ -30,17 +33,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = published::read_secret_key(Path::new(key))?;
     let regions = [Region::parse(region)?];
 
-    // One number per cell, read one way; a bad line is named, never shown.
+    // The phone columns of the list (found by their headers, as the tools
+    // do); one number per cell, read one way; a bad cell is named by its
+    // line, never shown.
+    let file = std::io::BufReader::new(std::fs::File::open(list)?);
     let mut numbers = BTreeSet::new();
-    for (i, line) in std::fs::read_to_string(list)?.lines().enumerate() {
-        if i == 0 && !line.chars().any(|c| c.is_ascii_digit()) {
-            continue; // a header
-        }
-        match list_entry(line, &regions, ReadOptions::default()) {
-            Ok(e164) => {
-                numbers.insert(e164);
+    for row in RowReader::new(Box::new(file), &InputOptions::default())? {
+        let row = row?;
+        for cell in &row.cells {
+            let read = match &cell.value {
+                Ok(text) => {
+                    list_entry(text, &regions, ReadOptions::default()).map_err(|e| e.to_string())
+                }
+                Err(reason) => Err(reason.clone()),
+            };
+            match read {
+                Ok(e164) => {
+                    numbers.insert(e164);
+                }
+                Err(problem) => eprintln!("{list}:{}: skipped, {problem}", row.line),
             }
-            Err(problem) => eprintln!("{list}:{}: skipped, {problem}", i + 1),
         }
     }
     let numbers: Vec<String> = numbers.into_iter().collect();

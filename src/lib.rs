@@ -23,11 +23,15 @@
 //!
 //! The modules follow the data flow. [`format`](mod@format) is the pure core (normalization,
 //! number keys, filter, snapshot, signatures, manifest, rotation statements);
-//! [`verify`] runs the named verification steps over bytes; [`published`] reads
-//! and writes published directories; [`publish`] builds and signs snapshots;
-//! [`client`] keeps a company's local state and updates it (HTTP behind the
-//! `http` feature); [`check`] reads inventories, looks numbers up and renders
-//! reports; [`audit`] walks a directory's whole history. Nothing here prints,
+//! [`files`] is the bottom layer for private files and directories (owner-only,
+//! no links followed); [`verify`] runs the named verification steps over bytes
+//! and holds the policy and its limits; [`published`] reads and writes
+//! published directories; [`publish`] builds and signs snapshots, and
+//! [`Publisher`] decides what the next publication is (chain, salt epoch, key
+//! history); [`key_cache`] keeps per-number keys between runs, for checks and
+//! builds alike; [`client`] keeps a company's local state and updates it (HTTP
+//! behind the `http` feature); [`check`] reads inventories, looks numbers up
+//! and renders reports; [`audit`] walks a directory's whole history. Nothing here prints,
 //! parses command lines or draws progress bars: the `hushlist` and
 //! `hushlist-publish` programs do that on top.
 #![forbid(unsafe_code)]
@@ -36,7 +40,9 @@
 pub mod audit;
 pub mod check;
 pub mod client;
+pub mod files;
 pub mod format;
+pub mod key_cache;
 mod list;
 pub mod publish;
 pub mod published;

@@ -1,7 +1,6 @@
 //! Building and signing a publication: snapshot, manifest and their signatures.
 //! Pure: randomness and time come in as parameters, bytes go out.
 
-use crate::client::key_cache::KeyCache;
 use crate::format::comment::{FileKind, SignedFacts};
 use crate::format::filter::{self, Filter, FilterError};
 use crate::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
@@ -10,6 +9,7 @@ use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
 use crate::format::signature::SecretKey;
 use crate::format::snapshot::{Contact, Header, Snapshot};
 use crate::format::time::rfc3339;
+use crate::key_cache::KeyCache;
 use rayon::prelude::*;
 
 /// Everything that defines a snapshot besides its numbers.

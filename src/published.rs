@@ -138,7 +138,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 /// Reads a whole file, refusing one larger than `max` before reading it.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
     // A FIFO or device would hang the reader or never end: regular files only.
-    let file = crate::client::private::open_regular(path).map_err(|e| Error::Io {
+    let file = crate::files::open_regular(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e.into(),
     })?;

@@ -14,13 +14,13 @@
 //! 4. the salt epoch is chosen ([`choose_salt_epoch`], pure);
 //! 5. the snapshot is built and signed; [`Next::write`] writes it atomically.
 
-use crate::client::key_cache::KeyCache;
 use crate::format::json::MAX_JSON_INTEGER;
 use crate::format::normalize::{interpret, ReadOptions, Region};
 use crate::format::number_key::{Kdf, KEY_LEN};
 use crate::format::rotation::{rotation_file_name, sign_rotation};
 use crate::format::signature::{PublicKey, SecretKey, SignatureFile};
 use crate::format::snapshot::{Contact, Header, Snapshot};
+use crate::key_cache::KeyCache;
 use crate::publish::{
     build_snapshot, build_snapshot_cached, sign_publication, BuildError, BuildParams, Publication,
     SaltEpoch,

@@ -108,7 +108,7 @@ pub struct CheckArgs {
 /// Writes `path` with mode 0600 through a new file renamed over it (never
 /// through a symlink, never truncating its target): reports hold the company's numbers.
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
-    hushlist::client::private::write_private_file(path, text.as_bytes()).map_err(|e| {
+    hushlist::files::write_private_file(path, text.as_bytes()).map_err(|e| {
         // The error may name the temporary file beside the target; the
         // target is what the user gave.
         let why = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -181,7 +181,7 @@ impl InputArgs {
             return Ok(("-".into(), Box::new(BufReader::new(io::stdin())), None));
         }
         // Refuses FIFOs and devices without blocking on them.
-        let f = hushlist::client::private::open_regular(file).map_err(Failure::error)?;
+        let f = hushlist::files::open_regular(file).map_err(Failure::error)?;
         let meta = f
             .metadata()
             .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;

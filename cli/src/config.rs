@@ -93,7 +93,7 @@ pub fn load() -> Result<FileConfig, String> {
         return Ok(FileConfig::default());
     }
     // A FIFO or device is refused rather than waited on.
-    let mut file = hushlist::client::private::open_regular(&path).map_err(|e| e.to_string())?;
+    let mut file = hushlist::files::open_regular(&path).map_err(|e| e.to_string())?;
     let mut text = String::new();
     std::io::Read::read_to_string(&mut file, &mut text)
         .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -9,10 +9,10 @@ use clap::Parser;
 use hushlist::check::input::RowReader;
 use hushlist::check::regions::RegionValues;
 use hushlist::check::row_first;
-use hushlist::client::key_cache;
 use hushlist::format::normalize::{interpret, ReadOptions};
 use hushlist::format::number_key::Kdf;
 use hushlist::format::time::rfc3339;
+use hushlist::key_cache;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

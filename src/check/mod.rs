@@ -16,13 +16,13 @@ pub mod regions;
 pub mod render;
 pub mod report;
 
-use crate::client::key_cache::KeyCache;
 use crate::format::filter::{self, Filter};
 use crate::format::normalize::{
     interpret, valid_elsewhere, Interpretation, ReadOptions, Region, METADATA_VERSION,
 };
 use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher};
 use crate::format::snapshot::Snapshot;
+use crate::key_cache::KeyCache;
 use input::{InputError, InputOptions, Layout, Row, RowReader};
 use rayon::prelude::*;
 use serde::Serialize;

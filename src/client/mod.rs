@@ -1,9 +1,8 @@
 //! A company's client: the local state (pinned keys, installed snapshot, what
 //! has been seen), the transports that fetch published files, the update that
-//! verifies and installs them, and the cache of per-number keys used by checks.
+//! verifies and installs them. (The key cache, which the publisher uses too,
+//! is [`crate::key_cache`]; private files are [`crate::files`].)
 
-pub mod key_cache;
-pub mod private;
 pub mod sources;
 pub mod state;
 pub mod transport;

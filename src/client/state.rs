@@ -13,7 +13,7 @@
 //! by rewriting `status.json` after the new copy is complete on disk, so a crash
 //! at any moment leaves the last good snapshot installed.
 
-use crate::client::private::{self, PrivateError};
+use crate::files::{self, PrivateError};
 use crate::format::manifest::is_plain_file_name;
 use crate::format::signature::PublicKey;
 use crate::published::{self, write_atomic, Error};
@@ -171,7 +171,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StateError + '_ {
 const MAX_STATE_FILE_LEN: u64 = 1 << 20;
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StateError> {
-    private::check_private_file(path)?;
+    files::check_private_file(path)?;
     let bytes = published::read_capped(path, MAX_STATE_FILE_LEN)?;
     serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
@@ -191,8 +191,8 @@ impl State {
         if root.join("keyring.json").exists() {
             return Err(StateError::AlreadyInitialized(root.to_path_buf()));
         }
-        private::create_private_dir(root)?;
-        private::create_private_dir(&root.join("snapshots"))?;
+        files::create_private_dir(root)?;
+        files::create_private_dir(&root.join("snapshots"))?;
         let state = State {
             root: root.to_path_buf(),
         };
@@ -211,7 +211,7 @@ impl State {
         if !root.join("keyring.json").exists() {
             return Err(StateError::NotInitialized(root.to_path_buf()));
         }
-        private::check_private_dir(root)?;
+        files::check_private_dir(root)?;
         Ok(State {
             root: root.to_path_buf(),
         })
@@ -225,7 +225,7 @@ impl State {
     /// Takes the update lock, failing at once if another run holds it.
     pub fn lock(&self) -> Result<Lock, StateError> {
         let path = self.root.join("lock");
-        private::check_private_file(&path)?;
+        files::check_private_file(&path)?;
         let mut options = OpenOptions::new();
         options.create(true).truncate(false).write(true);
         #[cfg(unix)]
@@ -255,7 +255,7 @@ impl State {
     /// The trusted keys.
     pub fn keyring(&self) -> Result<Keyring, StateError> {
         let path = self.root.join("keyring.json");
-        private::check_private_file(&path)?;
+        files::check_private_file(&path)?;
         let bytes = published::read_capped(&path, MAX_STATE_FILE_LEN)?;
         Keyring::from_json(&bytes).map_err(|reason| StateError::Corrupt { path, reason })
     }

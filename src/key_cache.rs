@@ -86,7 +86,7 @@ impl KeyCache {
         current: (Kdf, [u8; KEY_LEN]),
         keep: (Kdf, [u8; KEY_LEN]),
     ) -> io::Result<Self> {
-        crate::client::private::create_private_dir(dir)?;
+        crate::files::create_private_dir(dir)?;
         let id = cache_id(current.0, &current.1);
         let keep = [file_name(&id), file_name(&cache_id(keep.0, &keep.1))];
         let name = file_name(&id);
