@@ -6,10 +6,11 @@ use crate::config::FileConfig;
 use crate::{print, Failure, VerifyFormat};
 use clap::Parser;
 use hushlist::check::input::{InputOptions, Layout, Row, RowReader};
-use hushlist::check::regions::region_from_value;
+use hushlist::check::reading::{read_cell, row_regions, CellReading};
+use hushlist::check::regions::RegionValues;
+use hushlist::check::regions_text;
 use hushlist::check::render::visible;
-use hushlist::check::{regions_text, row_first};
-use hushlist::format::normalize::{interpret, ReadOptions, Region};
+use hushlist::format::normalize::{ReadOptions, Region};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -35,16 +36,17 @@ fn explain_row(
     layout: Option<&Layout>,
     row: &Row,
     regions: &[Region],
+    values: &RegionValues,
     read: ReadOptions,
     out: &mut Vec<Line>,
 ) {
-    let (row_regions, region_note) = match &row.region {
-        None => (regions.to_vec(), String::new()),
-        Some(text) => match region_from_value(text) {
-            Ok(r) => (row_first(r, regions), format!(" (row says {text:?})")),
-            Err(e) => (regions.to_vec(), format!(" ({e}; defaults used)")),
-        },
+    let read_regions = row_regions(row.region.as_deref(), regions, values);
+    let region_note = match (&row.region, &read_regions.unknown) {
+        (None, _) => String::new(),
+        (Some(_), Some(e)) => format!(" ({e}; defaults used)"),
+        (Some(text), None) => format!(" (row says {text:?})"),
     };
+    let row_regions = read_regions.regions;
     if let Some(problem) = &row.problem {
         out.push(Line {
             source: source.to_string(),
@@ -61,21 +63,18 @@ fn explain_row(
             .map(|c| c.name.clone())
             .unwrap_or_else(|| "number".into());
         let raw = cell.value.clone().unwrap_or_default();
-        let result = match &cell.value {
-            Err(reason) => json!({"error": reason}),
-            Ok(text) if text.trim().is_empty() => json!({"empty": true}),
-            Ok(text) => match interpret(text, &row_regions, read) {
-                Err(e) => json!({"error": e.to_string()}),
-                Ok(readings) => json!(readings
-                    .iter()
-                    .map(|r| json!({
-                        "e164": r.e164,
-                        "region": r.region.map(|r| r.to_string()),
-                        "valid": r.valid,
-                        "plus_added": r.plus_added,
-                    }))
-                    .collect::<Vec<_>>()),
-            },
+        let result = match read_cell(&cell.value, &row_regions, read) {
+            CellReading::NotANumber(reason) => json!({"error": reason}),
+            CellReading::Empty => json!({"empty": true}),
+            CellReading::Numbers(readings) => json!(readings
+                .iter()
+                .map(|r| json!({
+                    "e164": r.e164,
+                    "region": r.region.map(|r| r.to_string()),
+                    "valid": r.valid,
+                    "plus_added": r.plus_added,
+                }))
+                .collect::<Vec<_>>()),
         };
         out.push(Line {
             source: source.to_string(),
@@ -132,6 +131,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
     let read = ReadOptions {
         allow_letters: args.input.allow_letters,
     };
+    let values = RegionValues::new();
     let mut lines = Vec::new();
     let mut layouts = Vec::new();
     for (i, n) in args.input.numbers.iter().enumerate() {
@@ -140,6 +140,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
             None,
             &Row::single(i as u64 + 1, n),
             &regions,
+            &values,
             read,
             &mut lines,
         );
@@ -153,7 +154,15 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
         let decode = reader.decode_problem();
         for row in reader {
             let row = row.map_err(|e| Failure::error(format!("{name}: {e}")))?;
-            explain_row(&name, Some(&layout), &row, &regions, read, &mut lines);
+            explain_row(
+                &name,
+                Some(&layout),
+                &row,
+                &regions,
+                &values,
+                read,
+                &mut lines,
+            );
         }
         let mut layout = layout;
         layout.warnings.extend(decode.warning());

@@ -7,9 +7,9 @@ use crate::config::FileConfig;
 use crate::{open, print, Failure};
 use clap::Parser;
 use hushlist::check::input::RowReader;
+use hushlist::check::reading::{read_cell, row_regions, CellReading};
 use hushlist::check::regions::RegionValues;
-use hushlist::check::row_first;
-use hushlist::format::normalize::{interpret, ReadOptions};
+use hushlist::format::normalize::ReadOptions;
 use hushlist::format::number_key::Kdf;
 use hushlist::format::time::rfc3339;
 use hushlist::key_cache;
@@ -55,16 +55,18 @@ pub fn prewarm(
         allow_letters: args.input.allow_letters,
     };
     let region_values = RegionValues::new();
-    let mut bad_cells = 0u64;
     let (mut numbers, mut invalid) = (BTreeSet::new(), 0u64);
-    let mut add =
-        |text: &str, row_regions: &[hushlist::Region]| match interpret(text, row_regions, read) {
-            // Every reading check would look up.
-            Ok(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
-            Err(_) => invalid += 1,
-        };
+    let mut unknown_regions = 0u64;
+    let mut add = |value: &Result<String, String>, regions: &[hushlist::Region]| match read_cell(
+        value, regions, read,
+    ) {
+        // Every reading check would look up.
+        CellReading::Numbers(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
+        CellReading::NotANumber(_) => invalid += 1,
+        CellReading::Empty => {}
+    };
     for n in &args.input.numbers {
-        add(n, &regions);
+        add(&Ok(n.clone()), &regions);
     }
     for file in &args.input.files {
         let (name, input, _) = InputArgs::open_file(file)?;
@@ -72,20 +74,20 @@ pub fn prewarm(
             RowReader::new(input, &options).map_err(|e| Failure::error(format!("{name}: {e}")))?;
         for row in reader {
             let row = row.map_err(|e| Failure::error(format!("{name}: {e}")))?;
-            let row_regions = match row.region.as_deref().map(|t| region_values.read(t)) {
-                Some(Ok(r)) => row_first(r, &regions),
-                _ => regions.clone(),
-            };
+            let row_regions = row_regions(row.region.as_deref(), &regions, &region_values);
+            unknown_regions += u64::from(row_regions.unknown.is_some());
             for cell in &row.cells {
-                match &cell.value {
-                    Ok(text) if !text.trim().is_empty() => add(text, &row_regions),
-                    Ok(_) => {}
-                    Err(_) => bad_cells += 1,
-                }
+                add(&cell.value, &row_regions.regions);
             }
         }
     }
-    let invalid = invalid + bad_cells;
+    if unknown_regions > 0 {
+        eprintln!(
+            "hushlist: warning: {unknown_regions} row(s) name no region in their region column; \
+             read under the default regions ({}), as check reads them",
+            hushlist::check::regions_text(&regions)
+        );
+    }
     let numbers: Vec<String> = numbers.into_iter().collect();
     let done = key_cache::prewarm_next(&dir, &opened.snapshot.snapshot, &numbers)
         .map_err(|e| Failure::error(format!("key cache {}: {e}", dir.display())))?;

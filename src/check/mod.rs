@@ -12,6 +12,7 @@
 
 pub mod columns;
 pub mod input;
+pub mod reading;
 pub mod regions;
 pub mod render;
 pub mod report;
@@ -25,6 +26,7 @@ use crate::format::snapshot::Snapshot;
 use crate::key_cache::KeyCache;
 use input::{InputError, InputOptions, Layout, Row, RowReader};
 use rayon::prelude::*;
+use reading::CellReading;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -631,38 +633,30 @@ fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> 
 
 fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
     // Read once: the row's own region, or why its cell names none.
-    let read = row
-        .region
-        .as_ref()
-        .map(|text| checker.region_values.read(text).map_err(|e| e.to_string()));
-    let row_region = read.as_ref().and_then(|r| r.as_ref().ok().copied());
-    let (regions, region_problem): (std::borrow::Cow<'_, [Region]>, _) = match read {
-        None => (std::borrow::Cow::Borrowed(&options.regions[..]), None),
-        Some(Ok(r)) => (row_first(r, &options.regions).into(), None),
-        Some(Err(e)) => (
-            std::borrow::Cow::Borrowed(&options.regions[..]),
-            Some(format!(
-                "{e}; used {}",
-                if options.regions.is_empty() {
-                    "no region (only international numbers can be read)".to_string()
-                } else {
-                    regions_text(&options.regions)
-                }
-            )),
-        ),
-    };
+    let row_regions = reading::row_regions(
+        row.region.as_deref(),
+        &options.regions,
+        &checker.region_values,
+    );
+    let region_problem = row_regions.unknown.as_ref().map(|e| {
+        format!(
+            "{e}; used {}",
+            if options.regions.is_empty() {
+                "no region (only international numbers can be read)".to_string()
+            } else {
+                regions_text(&options.regions)
+            }
+        )
+    });
+    let row_region = row_regions.own;
     let cells = row
         .cells
         .iter()
-        .map(|cell| {
-            let text = match &cell.value {
-                Ok(text) if text.trim().is_empty() => return CellResult::Empty,
-                Ok(text) => text,
-                Err(reason) => return CellResult::NotANumber(reason.clone()),
-            };
-            match interpret(text, &regions, options.read) {
-                Err(e) => CellResult::NotANumber(e.to_string()),
-                Ok(readings) => CellResult::Numbers {
+        .map(
+            |cell| match reading::read_cell(&cell.value, &row_regions.regions, options.read) {
+                CellReading::Empty => CellResult::Empty,
+                CellReading::NotANumber(reason) => CellResult::NotANumber(reason),
+                CellReading::Numbers(readings) => CellResult::Numbers {
                     readings: readings
                         .into_iter()
                         .map(|r| {
@@ -672,8 +666,8 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
                         })
                         .collect(),
                 },
-            }
-        })
+            },
+        )
         .collect();
     RowResult {
         cells,
@@ -682,14 +676,7 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
     }
 }
 
-/// The row's own region first, then the default regions: a national number on
-/// a "Deutschland" row may still be a UK mobile (07700 900461 is valid in both),
-/// and only reading it under every listed region can find it.
-pub fn row_first(row: Region, defaults: &[Region]) -> Vec<Region> {
-    let mut regions = vec![row];
-    regions.extend(defaults.iter().filter(|r| **r != row));
-    regions
-}
+pub use reading::row_first;
 
 /// `DE, GB, US`.
 pub fn regions_text(regions: &[Region]) -> String {
