@@ -26,7 +26,7 @@ pub enum OpenError {
     #[error(transparent)]
     State(#[from] StateError),
     /// The state holds no installed snapshot yet.
-    #[error("no snapshot installed yet: run `hushlist update` (an air-gapped site: `hushlist import DIR`)")]
+    #[error("no snapshot installed yet: the state has pinned keys but no verified snapshot")]
     NothingInstalled,
 }
 

@@ -231,7 +231,9 @@ impl From<OpenError> for Failure {
         match e {
             OpenError::Files(e) => e.into(),
             OpenError::State(e) => e.into(),
-            e @ OpenError::NothingInstalled => Failure::error(format!("{e}, or give --snapshot")),
+            e @ OpenError::NothingInstalled => Failure::error(format!(
+                "{e}; run `hushlist update` (an air-gapped site: `hushlist import DIR`), or give --snapshot"
+            )),
             e => Failure::error(e),
         }
     }
