@@ -17,7 +17,7 @@ use hushlist::check::input::{InputOptions, RowReader};
 use hushlist::format::normalize::ReadOptions;
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::time;
-use hushlist::publisher::{list_entry, os_random, NextPlan};
+use hushlist::publisher::{list_entry, os_random, EpochDecision, NextPlan};
 use hushlist::{published, Publisher, Region};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -79,11 +79,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut os_random,
     )?;
     let path = next.write(out)?;
+    let epoch = match next.epoch.decision {
+        EpochDecision::Kept { from } => format!("same salt as snapshot #{from}"),
+        EpochDecision::Switched { from } => format!("switched to the salt #{from} announced"),
+        EpochDecision::First => "new salt (first snapshot)".to_string(),
+        _ => "new salt".to_string(),
+    };
     println!(
-        "published snapshot #{} ({} entries, salt epoch: {:?}) to {}",
+        "published snapshot #{} ({} entries; salt epoch: {epoch}) to {}",
         next.params.sequence,
         numbers.len(),
-        next.epoch.decision,
         path.display()
     );
     Ok(())

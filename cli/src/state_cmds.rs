@@ -379,7 +379,7 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
     };
     let report = StatusReport {
         state_dir: state.root().display().to_string(),
-        sources: state.config()?.sources,
+        sources: state.config()?.sources.iter().map(|s| redact(s)).collect(),
         trusted_keys: keys.keys().iter().map(|k| k.id().to_string()).collect(),
         keys: keys.records().to_vec(),
         highest_sequence_seen: status.highest_sequence,

@@ -179,6 +179,11 @@ fn a_password_in_a_source_url_is_never_shown() {
     );
     let r = client(&lab, &["sources", "list"]).expect(0);
     assert_eq!(r.stdout, "1. http://reader:***@127.0.0.1:9/list\n");
+    for format in ["text", "json"] {
+        let r = client(&lab, &["status", "--format", format]).expect(0);
+        assert!(!r.stdout.contains("s3cretPW"), "{}", r.stdout);
+        assert!(r.stdout.contains("reader:***@"), "{}", r.stdout);
+    }
     let r = client(&lab, &["update", "--timeout", "2", "--retries", "0"]).expect(2);
     assert!(!r.stderr.contains("s3cretPW"), "{}", r.stderr);
     // The password still reaches the request: removing by the listed form works.

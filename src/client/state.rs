@@ -116,7 +116,7 @@ pub enum StateError {
     },
     /// `snapshots/` is a symbolic link or not a directory: copies are
     /// written and old ones deleted only inside the state directory itself.
-    #[error("{}: not a directory of the state's own (a symbolic link or another kind of file); refusing to write or delete through it", .0.display())]
+    #[error("{}: not a directory of the state's own (a symbolic link or another kind of file); refusing to write or delete through it: put the real directory back in its place (or choose the state directory where it lives)", .0.display())]
     SnapshotsNotOwn(PathBuf),
     /// Reading or writing failed.
     #[error(transparent)]
