@@ -19,6 +19,27 @@ fn highest_seen(lab: &Lab) -> serde_json::Value {
     status["highest_sequence"].clone()
 }
 
+/// A publication served over plain HTTP on 127.0.0.1, and a client state
+/// initialized with it as its one source.
+fn served_client(lab: &Lab) -> Server {
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let server = Server::start(static_files(lab.path("pub")));
+    let key = lab.public();
+    client(
+        lab,
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            &server.url(),
+            "--allow-http",
+        ],
+    )
+    .expect(0);
+    server
+}
+
 #[test]
 fn an_air_gapped_site_pins_a_key_without_a_url_and_imports() {
     let lab = Lab::new();
@@ -76,21 +97,7 @@ fn sources_change_without_losing_what_was_seen() {
 #[test]
 fn a_quiet_update_says_nothing_when_current_and_speaks_when_it_installs() {
     let lab = Lab::new();
-    lab.publish("pub", LISTED, &[]).expect(0);
-    let server = Server::start(static_files(lab.path("pub")));
-    let key = lab.public();
-    client(
-        &lab,
-        &[
-            "init",
-            "--key",
-            s(&key),
-            "--url",
-            &server.url(),
-            "--allow-http",
-        ],
-    )
-    .expect(0);
+    let _server = served_client(&lab);
     let args = ["update", "--quiet", "--timeout", "5", "--retries", "0"];
     let first = client(&lab, &args).expect(0);
     assert!(
@@ -201,21 +208,7 @@ fn a_password_in_a_source_url_is_never_shown() {
 #[test]
 fn update_never_deletes_through_a_linked_snapshots_directory() {
     let lab = Lab::new();
-    lab.publish("pub", LISTED, &[]).expect(0);
-    let server = Server::start(static_files(lab.path("pub")));
-    let key = lab.public();
-    client(
-        &lab,
-        &[
-            "init",
-            "--key",
-            s(&key),
-            "--url",
-            &server.url(),
-            "--allow-http",
-        ],
-    )
-    .expect(0);
+    let _server = served_client(&lab);
     client(&lab, &["update", "--timeout", "5", "--retries", "0"]).expect(0);
     let elsewhere = lab.path("elsewhere");
     fs::rename(lab.path("state/snapshots"), &elsewhere).unwrap();
