@@ -30,7 +30,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: cron_publish SECRET_KEY LIST REGION OUT_DIR");
         std::process::exit(2);
     };
-    let key = published::read_secret_key(Path::new(key))?;
+    let kdf = Kdf::Argon2id {
+        m_kib: DEFAULT_ARGON2_M_KIB,
+        t: DEFAULT_ARGON2_T,
+        p: DEFAULT_ARGON2_P,
+    };
+    publish(Path::new(key), list, region, Path::new(out), kdf)
+}
+
+/// Publishes `list` to `out` as the next snapshot, hashed with `kdf`.
+pub fn publish(
+    key: &Path,
+    list: &str,
+    region: &str,
+    out: &Path,
+    kdf: Kdf,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let key = published::read_secret_key(key)?;
     let regions = [Region::parse(region)?];
 
     // The phone columns of the list (found by their headers, as the tools
@@ -57,17 +73,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
 
-    let out = Path::new(out);
     let publisher = Publisher::open(out, key)?;
     let now = time::now();
     let next = publisher.next(
         &numbers,
         NextPlan {
-            kdf: Kdf::Argon2id {
-                m_kib: DEFAULT_ARGON2_M_KIB,
-                t: DEFAULT_ARGON2_T,
-                p: DEFAULT_ARGON2_P,
-            },
+            kdf,
             fp_rate: hushlist::format::filter::DEFAULT_FP_RATE,
             created: now,
             expires: now + 30 * DAY,

@@ -21,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let list = List::open(snapshot, key)?;
 
     // 2. Check every row of the inventory: one call.
-    let options = CheckOptions {
-        regions: vec![Region::parse("US")?],
-        ..CheckOptions::default()
-    };
+    let options = CheckOptions::default().with_regions([Region::parse("US")?]);
     let file = std::io::BufReader::new(std::fs::File::open(inventory)?);
     let outcome = list.check_reader(file, inventory, &options)?;
 

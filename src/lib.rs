@@ -9,8 +9,8 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let list = List::open("site/", "hushlist.pub")?; // signature, digest, expiry, fill
-//! let options = CheckOptions { regions: vec![Region::parse("US")?], ..Default::default() };
-//! let outcome = list.check_numbers(["(313) 555-0101", "+44 20 7946 0958"], &options);
+//! let options = CheckOptions::default().with_regions([Region::parse("US")?]);
+//! let outcome = list.check_numbers(["(313) 555-0101", "+44 20 7946 0958"], &options)?;
 //! for finding in &outcome.matches {
 //!     println!("possible match: {} on {} row(s)", finding.e164, finding.occurrences.len());
 //! }
@@ -49,9 +49,11 @@ pub mod published;
 pub mod publisher;
 pub mod verify;
 
+pub use check::run::{CheckError, CheckRun, KeyCacheChoice, Progress};
 pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;
-pub use list::{KeyCacheChoice, List, OpenError, PreparedChecker};
+pub use list::{List, OpenError};
+pub use published::Files;
 pub use publisher::{Publisher, PublisherError};
 pub use verify::{Keyring, Policy};

@@ -1,15 +1,12 @@
 //! The entry point for programs that embed hushlist: a verified list, ready to
 //! check numbers against.
 
-use crate::check::input::InputError;
-use crate::check::input::Row;
 use crate::check::report::SnapshotFacts;
-use crate::check::{check_input, CheckOptions, Checker, Outcome};
+use crate::check::run::{CheckError, CheckRun};
+use crate::check::{CheckOptions, Checker, Outcome};
 use crate::client::state::{self, State, StateError};
-use crate::format::number_key::Kdf;
 use crate::format::time;
-use crate::key_cache::{self, KeyCache};
-use crate::published::{self, Opened};
+use crate::published::{self, Files, Opened};
 use crate::verify::{Keyring, Policy};
 use std::io::BufRead;
 use std::path::Path;
@@ -28,30 +25,6 @@ pub enum OpenError {
     /// The state holds no installed snapshot yet.
     #[error("no snapshot installed yet: the state has pinned keys but no verified snapshot")]
     NothingInstalled,
-}
-
-/// Which per-number key cache a check uses: it pays only for slow hashes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyCacheChoice {
-    /// The default location (`$XDG_CACHE_HOME/hushlist/keys`), the CLI's.
-    #[default]
-    Default,
-    /// A cache directory of the caller's.
-    At(std::path::PathBuf),
-    /// No cache: every reading is hashed.
-    None,
-}
-
-/// A checker and what choosing its cache said (a cache that could not be
-/// opened is a warning, never a failure: the check runs without it).
-pub struct PreparedChecker<'a> {
-    /// The checker.
-    pub checker: Checker<'a>,
-    /// The cache used, if any.
-    pub cache_dir: Option<std::path::PathBuf>,
-    /// Why a cache that was asked for is not used.
-    pub warning: Option<String>,
 }
 
 /// A snapshot whose signature, digest, structure, freshness and filter fill
@@ -75,6 +48,16 @@ impl List {
     pub fn open_with(path: &Path, keys: &Keyring, policy: Policy) -> Result<Self, OpenError> {
         Ok(List {
             opened: published::open(path, keys, policy)?,
+        })
+    }
+
+    /// Verifies a publication held in memory (manifest, snapshot, their
+    /// signatures and any rotation statements): for a caller that fetches
+    /// the files itself, or a page with no file system. The same steps as
+    /// [`List::open_with`], in the same order.
+    pub fn from_bytes(files: Files, keys: &Keyring, policy: Policy) -> Result<Self, OpenError> {
+        Ok(List {
+            opened: published::open_files(files, keys, policy)?,
         })
     }
 
@@ -143,66 +126,32 @@ impl List {
         self.opened.snapshot.key_id.to_string()
     }
 
-    /// A checker for this list, for programs that drive rows themselves.
+    /// A checker for this list, for programs that look numbers up one by
+    /// one themselves ([`crate::check::Checker::check`]).
     pub fn checker(&self) -> Checker<'_> {
         Checker::new(&self.opened.snapshot.snapshot).expect("parameters verified on open")
     }
 
-    /// A checker with the key cache `choice` names. The cache is used only
-    /// when the snapshot's hash is slow; opening it prunes the caches of other
-    /// snapshots in the same directory.
-    pub fn checker_with_cache(&self, choice: &KeyCacheChoice) -> PreparedChecker<'_> {
-        let snapshot = &self.opened.snapshot.snapshot;
-        let checker = self.checker();
-        let dir = match choice {
-            _ if snapshot.header.kdf == Kdf::Blake3 => None,
-            KeyCacheChoice::Default => key_cache::default_dir(),
-            KeyCacheChoice::At(dir) => Some(dir.clone()),
-            KeyCacheChoice::None => None,
-        };
-        let Some(dir) = dir else {
-            return PreparedChecker {
-                checker,
-                cache_dir: None,
-                warning: None,
-            };
-        };
-        match KeyCache::open(&dir, snapshot) {
-            Ok(cache) => PreparedChecker {
-                checker: checker.with_cache(cache),
-                cache_dir: Some(dir),
-                warning: None,
-            },
-            Err(e) => PreparedChecker {
-                checker,
-                warning: Some(format!(
-                    "key cache {} unusable ({e}); checking without it",
-                    dir.display()
-                )),
-                cache_dir: None,
-            },
-        }
+    /// Starts a check run: add inputs with [`CheckRun::numbers`] and
+    /// [`CheckRun::reader`], then take the [`Outcome`] with
+    /// [`CheckRun::finish`]. Progress and cancellation are set on the run.
+    pub fn start_check(&self, options: &CheckOptions) -> Result<CheckRun<'_>, CheckError> {
+        CheckRun::new(&self.opened.snapshot.snapshot, options)
     }
 
     /// Checks each string as one number (source `--number`, lines counted from 1).
-    pub fn check_numbers<I, S>(&self, numbers: I, options: &CheckOptions) -> Outcome
+    pub fn check_numbers<I, S>(
+        &self,
+        numbers: I,
+        options: &CheckOptions,
+    ) -> Result<Outcome, CheckError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut checker = self.checker();
-        let mut outcome = Outcome::default();
-        outcome
-            .check_rows(
-                &mut checker,
-                options,
-                "--number",
-                None,
-                input_rows(numbers),
-                &mut |_| {},
-            )
-            .expect("rows from strings never fail");
-        outcome
+        let mut run = self.start_check(options)?;
+        run.numbers(numbers)?;
+        Ok(run.finish())
     }
 
     /// Checks every row of a CSV, TSV or plain list, labelled `source` in findings.
@@ -211,28 +160,9 @@ impl List {
         reader: impl BufRead + Send + 'static,
         source: &str,
         options: &CheckOptions,
-    ) -> Result<Outcome, InputError> {
-        check_input(
-            &self.opened.snapshot.snapshot,
-            Box::new(reader),
-            source,
-            options,
-        )
+    ) -> Result<Outcome, CheckError> {
+        let mut run = self.start_check(options)?;
+        run.reader(Box::new(reader), source)?;
+        Ok(run.finish())
     }
-}
-
-/// Rows from plain strings, one number each, numbered from 1.
-// Collected first: the rows are read on another thread, and the caller's
-// iterator need not be `Send`.
-fn input_rows<I, S>(numbers: I) -> std::vec::IntoIter<Result<Row, InputError>>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    numbers
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| Ok(Row::single(i as u64 + 1, n.as_ref())))
-        .collect::<Vec<_>>()
-        .into_iter()
 }

@@ -650,3 +650,99 @@ pub fn open(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error
         open_snapshot_file(path, keys, policy)
     }
 }
+
+/// A published directory's files held in memory: what a caller with its own
+/// HTTP, or a page that fetched them, has. Rotation statements come in order
+/// (`rotation-000001.json` first), each with its signature.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    /// `manifest.json`.
+    pub manifest: Vec<u8>,
+    /// `manifest.json.minisig`.
+    pub manifest_signature: String,
+    /// The snapshot the manifest names.
+    pub snapshot: Vec<u8>,
+    /// Its `.minisig`.
+    pub snapshot_signature: String,
+    /// The rotation statements and their signatures.
+    pub rotations: Vec<(Vec<u8>, String)>,
+}
+
+impl From<Publication> for Files {
+    fn from(p: Publication) -> Self {
+        Files {
+            manifest: p.manifest,
+            manifest_signature: p.manifest_signature,
+            snapshot: p.snapshot,
+            snapshot_signature: p.snapshot_signature,
+            rotations: Vec::new(),
+        }
+    }
+}
+
+/// Verifies a publication held in memory exactly as [`open_directory`]
+/// verifies one on disk: rotations, manifest, snapshot, then that the two
+/// agree. Errors name the file each part would be on disk.
+pub fn open_files(files: Files, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+    let mut ring = keys.clone();
+    let rotations = ring.follow(
+        |n| {
+            let statement = files.rotations.get(n as usize - 1).cloned();
+            match &statement {
+                Some((data, _)) if data.len() > MAX_ROTATION_LEN => Err(Error::Verify {
+                    path: PathBuf::from(rotation_file_name(n)),
+                    source: VerifyError::Manifest(format!(
+                        "rotation statement of {} bytes is larger than the {MAX_ROTATION_LEN}-byte limit",
+                        data.len()
+                    )),
+                }),
+                _ => Ok(statement),
+            }
+        },
+        |n, source| Error::Verify {
+            path: PathBuf::from(rotation_file_name(n)),
+            source,
+        },
+        |_| Ok(()),
+    )?;
+    let manifest_path = PathBuf::from(MANIFEST_FILE);
+    if files.manifest.len() > MAX_MANIFEST_LEN {
+        return Err(Error::Verify {
+            path: manifest_path,
+            source: VerifyError::Manifest(format!(
+                "{} bytes is larger than the {MAX_MANIFEST_LEN}-byte limit for a manifest",
+                files.manifest.len()
+            )),
+        });
+    }
+    let manifest = verify_at(
+        &manifest_path,
+        verify::verify_manifest(&files.manifest, &files.manifest_signature, &ring, policy),
+    )?;
+    verify_at(
+        &manifest_path,
+        verify::check_not_future("manifest", manifest.facts.created, policy),
+    )?;
+    let snapshot_path = PathBuf::from(&manifest.manifest.snapshot.file);
+    let limit = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+    let size = files.snapshot.len() as u64;
+    if size > limit {
+        return Err(Error::SnapshotTooLarge {
+            path: snapshot_path,
+            size,
+            max: limit,
+        });
+    }
+    let snapshot = verify_at(
+        &snapshot_path,
+        verify::verify_snapshot_vec(files.snapshot, &files.snapshot_signature, &ring, policy),
+    )?;
+    verify_at(&snapshot_path, verify::check_binding(&manifest, &snapshot))?;
+    Ok(Opened {
+        path: snapshot_path,
+        snapshot,
+        manifest: Some(manifest),
+        rotations,
+        keys: ring,
+    })
+}

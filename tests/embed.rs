@@ -16,15 +16,72 @@ fn demo() -> List {
     .expect("the demo publication verifies")
 }
 
+/// A list of `numbers` with the fast hash, signed by a new key and verified
+/// from memory: no file is written.
+fn blake3_list(numbers: &[&str]) -> List {
+    use hushlist::format::number_key::Kdf;
+    use hushlist::format::signature::SecretKey;
+    use hushlist::publish::{build_snapshot, sign_publication, BuildParams, SaltEpoch};
+    let now = hushlist::format::time::now();
+    let numbers: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+    let params = BuildParams {
+        sequence: 1,
+        created: now - 60,
+        expires: now + 86_400,
+        previous: [0; 32],
+        kdf: Kdf::Blake3,
+        salt: [9; 32],
+        epoch: SaltEpoch::starting(now - 60, 30 * 86_400, Kdf::Blake3, [8; 32]),
+        contact: Default::default(),
+        fp_rate: 1e-9,
+    };
+    let key = SecretKey::generate().unwrap();
+    let publication = sign_publication(&build_snapshot(&numbers, &params).unwrap(), &key);
+    let keys = hushlist::Keyring::pinned(key.public_key());
+    List::from_bytes(publication.into(), &keys, hushlist::Policy::at(now)).unwrap()
+}
+
+#[test]
+fn from_bytes_verifies_in_memory_and_refuses_a_changed_byte() {
+    let list = blake3_list(&["+13135550101"]);
+    assert_eq!(list.facts().sequence, 1);
+    let demo = std::fs::read(fixtures().join("demo-published/snapshot-00000001.hushlist")).unwrap();
+    let read = |name: &str| std::fs::read(fixtures().join("demo-published").join(name)).unwrap();
+    let text = |name: &str| String::from_utf8(read(name)).unwrap();
+    let mut files = hushlist::Files {
+        manifest: read("manifest.json"),
+        manifest_signature: text("manifest.json.minisig"),
+        snapshot: demo,
+        snapshot_signature: text("snapshot-00000001.hushlist.minisig"),
+        rotations: Vec::new(),
+    };
+    let key =
+        hushlist::published::read_public_key(&fixtures().join("keys/demo-TEST-ONLY.pub")).unwrap();
+    let keys = hushlist::Keyring::pinned(key);
+    let policy = hushlist::Policy::at(hushlist::format::time::now());
+    assert!(List::from_bytes(files.clone(), &keys, policy).is_ok());
+    let last = files.snapshot.len() - 1;
+    files.snapshot[last] ^= 1;
+    match List::from_bytes(files, &keys, policy) {
+        Err(OpenError::Files(e)) => {
+            assert!(e.is_verification_failure(), "{e}");
+            assert!(
+                e.to_string().starts_with("snapshot-00000001.hushlist: "),
+                "{e}"
+            );
+        }
+        other => panic!("a changed byte must be refused, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_program_checks_strings_and_an_inventory_in_a_few_calls() {
     let list = demo();
-    let options = CheckOptions {
-        regions: vec![Region::parse("US").unwrap()],
-        ..CheckOptions::default()
-    };
+    let options = CheckOptions::default().with_regions([Region::parse("US").unwrap()]);
     // Ben Okafor's phone from the demo inventory is listed; 555-0199 is not.
-    let outcome = list.check_numbers(["313.555.0142", "(313) 555-0199", "not a phone"], &options);
+    let outcome = list
+        .check_numbers(["313.555.0142", "(313) 555-0199", "not a phone"], &options)
+        .unwrap();
     assert_eq!((outcome.rows, outcome.checked), (3, 2));
     let hits: Vec<_> = outcome.matches.iter().map(|f| f.e164.as_str()).collect();
     assert_eq!(hits, ["+13135550142"]);
@@ -72,17 +129,110 @@ fn the_key_cache_is_the_callers_choice_and_is_used_only_for_slow_hashes() {
     let slow = list.opened().snapshot.snapshot.header.kdf != Kdf::Blake3;
     let cache = tempfile::tempdir().unwrap();
     let at = cache.path().join("keys");
-    let prepared = list.checker_with_cache(&KeyCacheChoice::At(at.clone()));
-    assert_eq!(prepared.cache_dir.as_deref(), slow.then_some(at.as_path()));
-    assert!(prepared.warning.is_none(), "{:?}", prepared.warning);
-    let none = list.checker_with_cache(&KeyCacheChoice::None);
-    assert!(none.cache_dir.is_none() && none.warning.is_none());
-    // A cache that cannot be opened is a warning, and the check goes on.
+    let with = |choice| CheckOptions::default().with_key_cache(choice);
+    let run = list
+        .start_check(&with(KeyCacheChoice::At(at.clone())))
+        .unwrap();
+    assert_eq!(run.cache_dir(), slow.then_some(at.as_path()));
+    assert!(run.notices().is_empty(), "{:?}", run.notices());
+    let none = list.start_check(&with(KeyCacheChoice::None)).unwrap();
+    assert!(none.cache_dir().is_none() && none.notices().is_empty());
+    // A cache that cannot be opened is a notice, and the check goes on.
     if slow {
         let blocked = cache.path().join("file");
         std::fs::write(&blocked, "not a directory").unwrap();
-        let prepared = list.checker_with_cache(&KeyCacheChoice::At(blocked.join("keys")));
-        assert!(prepared.cache_dir.is_none());
-        assert!(prepared.warning.unwrap().contains("unusable"));
+        let mut run = list
+            .start_check(&with(KeyCacheChoice::At(blocked.join("keys"))))
+            .unwrap();
+        assert!(run.cache_dir().is_none());
+        assert!(run.notices()[0].contains("unusable"));
+        run.numbers(["+1 313 555 0142"]).unwrap();
+        assert_eq!(run.finish().checked, 1);
     }
+}
+
+#[test]
+fn a_run_reports_progress_stops_when_cancelled_and_uses_its_own_threads() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let list = blake3_list(&["+13135560007"]);
+    let options = CheckOptions::default()
+        .with_regions([Region::parse("US").unwrap()])
+        .with_threads(1);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let raise = cancel.clone();
+    let mut run = list
+        .start_check(&options)
+        .unwrap()
+        .on_progress(move |p| {
+            log.lock().unwrap().push(p.clone());
+            raise.store(true, Ordering::Relaxed);
+        })
+        .cancel_on(cancel);
+    // More rows than one batch, so the flag raised after the first batch
+    // stops the run before the rows end.
+    let rows: String = (0..10_000).map(|i| format!("(313) 556-{i:04}\n")).collect();
+    let error = run
+        .reader(Box::new(std::io::Cursor::new(rows.into_bytes())), "many")
+        .expect_err("a raised flag stops the run");
+    match error {
+        hushlist::CheckError::Cancelled { rows } => assert!(rows > 0 && rows < 10_000, "{rows}"),
+        other => panic!("expected a cancellation, got {other}"),
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "one report, then the stop: {seen:?}");
+    assert_eq!(seen[0].source, "many");
+    assert_eq!(run.outcome().rows, seen[0].rows, "what was checked is kept");
+    assert_eq!(
+        run.outcome().matches.len(),
+        1,
+        "the first batch's match is kept"
+    );
+}
+
+#[test]
+fn a_list_is_an_owning_handle_that_threads_can_share() {
+    fn send_sync<T: Send + Sync + 'static>(_: &T) {}
+    let list = std::sync::Arc::new(demo());
+    send_sync(&list);
+    let shared = list.clone();
+    let outcome = std::thread::spawn(move || {
+        shared
+            .check_numbers(
+                ["313.555.0142"],
+                &CheckOptions::default().with_regions([Region::parse("US").unwrap()]),
+            )
+            .unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(outcome.matches.len(), 1);
+}
+
+#[test]
+fn an_outcome_serializes_with_problem_kinds_a_program_can_branch_on() {
+    use hushlist::check::ProblemKind;
+    use hushlist::format::normalize::NormalizeError;
+    let list = blake3_list(&["+13135550101"]);
+    let outcome = list
+        .check_numbers(
+            ["+1 313 555 0101", "313 555 0101", "2026-11-29"],
+            &CheckOptions::default(),
+        )
+        .unwrap();
+    let kinds: Vec<ProblemKind> = outcome.invalid.iter().map(|p| p.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProblemKind::NotANumber(NormalizeError::NeedsRegion),
+            ProblemKind::NotANumber(NormalizeError::Date)
+        ]
+    );
+    let json = serde_json::to_value(&outcome).unwrap();
+    assert_eq!(json["invalid"][0]["kind"], "needs_region");
+    assert_eq!(json["invalid"][1]["kind"], "date");
+    assert_eq!(json["matches"][0]["e164"], "+13135550101");
+    assert_eq!(json["checked"], 1);
 }

@@ -63,7 +63,9 @@ fn a_publisher_chains_keeps_the_salt_rotates_and_clients_follow() {
     let options = CheckOptions::default();
     let list = List::open_with(&site, &pinned, Policy::at(now)).unwrap();
     assert_eq!(list.facts().sequence, 2);
-    let outcome = list.check_numbers(["+1 313 555 0101", "+44 20 7946 0958"], &options);
+    let outcome = list
+        .check_numbers(["+1 313 555 0101", "+44 20 7946 0958"], &options)
+        .unwrap();
     let hits: Vec<_> = outcome.matches.iter().map(|f| f.e164.as_str()).collect();
     assert_eq!(
         hits,

@@ -4,9 +4,9 @@
 use crate::config::FileConfig;
 use crate::{open, print, Failure};
 use clap::{Args, Parser, ValueEnum};
-use hushlist::check::input::{ColumnSpec, InputOptions, Row, RowReader};
+use hushlist::check::input::{ColumnSpec, InputOptions};
 use hushlist::check::render::{self, RunInfo};
-use hushlist::check::{regions_text, CheckOptions, Outcome, SourceSummary};
+use hushlist::check::{regions_text, CheckOptions, ProblemKind, SourceSummary};
 use hushlist::format::normalize::{NormalizeError, ReadOptions, Region};
 use hushlist::KeyCacheChoice;
 use std::io::{self, BufReader, IsTerminal};
@@ -331,20 +331,22 @@ pub fn check(
         (None, None) => CheckFormat::Table,
     };
     let regions = args.input.regions(config)?;
-    if let Some(jobs) = args.jobs.or(config.jobs) {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-            .map_err(|e| Failure::error(format!("--jobs: {e}")))?;
-    }
     let input_options = args.input.input_options(config);
-    let options = CheckOptions {
-        regions: regions.clone(),
-        input: input_options.clone(),
-        read: ReadOptions {
+    let mut options = CheckOptions::default()
+        .with_regions(regions.clone())
+        .with_input(input_options.clone())
+        .with_read(ReadOptions {
             allow_letters: args.input.allow_letters,
-        },
-    };
+        })
+        .with_redact(args.redact)
+        .with_key_cache(if args.no_cache || config.cache == Some(false) {
+            KeyCacheChoice::None
+        } else {
+            KeyCacheChoice::Default
+        });
+    if let Some(jobs) = args.jobs.or(config.jobs) {
+        options = options.with_threads(jobs);
+    }
 
     // Verify before reading a single number: a refused snapshot checks nothing.
     // Exit 1 means "possible match" here, so a refusal is an error (2).
@@ -358,75 +360,34 @@ pub fn check(
     for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
-    let cache = if args.no_cache || config.cache == Some(false) {
-        KeyCacheChoice::None
-    } else {
-        KeyCacheChoice::Default
-    };
-    let prepared = list.checker_with_cache(&cache);
-    if let Some(w) = &prepared.warning {
+    let mut run = list
+        .start_check(&options)
+        .map_err(|e| Failure::error(format!("--jobs: {e}")))?;
+    for w in run.notices() {
         eprintln!("hushlist: warning: {w}");
     }
-    let mut checker = prepared.checker;
-
-    let mut outcome = Outcome::default();
-    let numbers = args
-        .input
-        .numbers
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Ok(Row::single(i as u64 + 1, n)));
-    if !args.input.numbers.is_empty() {
-        outcome
-            .check_rows(
-                &mut checker,
-                &options,
-                "--number",
-                None,
-                numbers,
-                &mut |_| {},
-            )
-            .map_err(Failure::error)?;
-    }
+    run.numbers(&args.input.numbers).map_err(Failure::error)?;
+    // One bar per file, moved by the run's progress reports.
+    let bar: std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>> = Default::default();
+    let shown = bar.clone();
+    let mut run = run.on_progress(move |p| {
+        if let Some(bar) = shown.lock().expect("not poisoned").as_ref() {
+            bar.set_position(p.source_rows);
+        }
+    });
     for file in &args.input.files {
         let (name, input, len) = InputArgs::open_file(file)?;
-        let reader = RowReader::new(input, &input_options)
-            .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-        let layout = reader.layout().clone();
-        let digest = reader.digest();
-        let decode = reader.decode_problem();
-        let bar = progress(len.and_then(|_| count_lines(file)), &name);
-        let rows_before = outcome.rows;
-        outcome
-            .check_rows(
-                &mut checker,
-                &options,
-                &name,
-                Some(&layout),
-                reader,
-                &mut |o| {
-                    if let Some(bar) = &bar {
-                        bar.set_position(o.rows - rows_before);
-                    }
-                },
-            )
-            .map_err(|e| Failure::error(format!("{name}: {e}")))?;
-        let summary = outcome.source_mut(&name);
-        // The digest of a short input (one number on stdin) gives the number
-        // back to anyone who tries candidates: a redacted report leaves it out.
-        summary.sha256 = Some(if args.redact {
-            "redacted".into()
-        } else {
-            digest.hex()
-        });
-        summary.note_reading(&decode);
-        for w in summary.all_warnings() {
-            eprintln!("hushlist: warning: {name}: {w}");
-        }
-        if let Some(bar) = bar {
+        *bar.lock().expect("not poisoned") = progress(len.and_then(|_| count_lines(file)), &name);
+        run.reader(input, &name).map_err(Failure::error)?;
+        if let Some(bar) = bar.lock().expect("not poisoned").take() {
             bar.finish_and_clear();
         }
+        let summary = run.outcome().sources.iter().find(|s| s.name == name);
+        for w in summary.into_iter().flat_map(|s| s.all_warnings()) {
+            eprintln!("hushlist: warning: {name}: {w}");
+        }
     }
+    let outcome = run.finish();
 
     if let Some(spec) = &input_options.region_column {
         let files = outcome.sources.iter().filter_map(|s| s.layout.as_ref());
@@ -471,7 +432,7 @@ pub fn check(
             && outcome
                 .invalid
                 .iter()
-                .any(|p| p.reason == NormalizeError::NeedsRegion.to_string());
+                .any(|p| p.kind == ProblemKind::NotANumber(NormalizeError::NeedsRegion));
         return Err(Failure::error(format!(
             "nothing was checked: every cell was empty or not a number (listed in the report){}",
             if needs_region {

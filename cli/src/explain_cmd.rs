@@ -64,7 +64,7 @@ fn explain_row(
             .unwrap_or_else(|| "number".into());
         let raw = cell.value.clone().unwrap_or_default();
         let result = match read_cell(&cell.value, &row_regions, read) {
-            CellReading::NotANumber(reason) => json!({"error": reason}),
+            CellReading::NotANumber(kind, reason) => json!({"error": reason, "kind": kind}),
             CellReading::Empty => json!({"empty": true}),
             CellReading::Numbers(readings) => json!(readings
                 .iter()

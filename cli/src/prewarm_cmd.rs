@@ -62,7 +62,7 @@ pub fn prewarm(
     ) {
         // Every reading check would look up.
         CellReading::Numbers(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),
-        CellReading::NotANumber(_) => invalid += 1,
+        CellReading::NotANumber(..) => invalid += 1,
         CellReading::Empty => {}
     };
     for n in &args.input.numbers {

@@ -8,7 +8,7 @@
 //! and doubtful numbers are grouped by E.164 with every row that holds them.
 //!
 //! Programs usually reach this through [`crate::List`], which verifies the
-//! snapshot first; [`check_input`] and [`Checker`] are the steps underneath.
+//! snapshot first and starts a [`run::CheckRun`]; [`Checker`] is the step underneath.
 
 pub mod columns;
 pub mod input;
@@ -16,20 +16,21 @@ pub mod reading;
 pub mod regions;
 pub mod render;
 pub mod report;
+pub mod run;
 
 use crate::format::filter::{self, Filter};
 use crate::format::normalize::{
-    interpret, valid_elsewhere, Interpretation, ReadOptions, Region, METADATA_VERSION,
+    interpret, valid_elsewhere, Interpretation, NormalizeError, ReadOptions, Region,
+    METADATA_VERSION,
 };
 use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher};
 use crate::format::snapshot::Snapshot;
 use crate::key_cache::KeyCache;
-use input::{InputError, InputOptions, Layout, Row, RowReader};
+use input::{InputError, InputOptions, Layout, Row};
 use rayon::prelude::*;
 use reading::CellReading;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::BufRead;
 
 /// Rows hashed together with a fast hash; enough to keep every core busy.
 const FAST_BATCH_ROWS: usize = 4096;
@@ -138,6 +139,27 @@ pub struct Finding {
     pub occurrences: Vec<Occurrence>,
 }
 
+/// What kind of problem a [`Problem`] is: what a program branches on (the
+/// `reason` beside it is for people). Serialized as one snake_case word:
+/// `row`, `unreadable`, `unknown_region`, or the reason a cell is not a
+/// number (`needs_region`, `letters`, `date`, `too_short`...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The whole row could not be read as a record.
+    Row,
+    /// The row has no readable text in this column (a missing field, bytes
+    /// the encoding cannot decode).
+    Unreadable,
+    /// The row's region cell names no region this tool knows; the default
+    /// regions were used.
+    UnknownRegion,
+    /// The cell's text is not a phone number, for this reason.
+    #[serde(untagged)]
+    NotANumber(NormalizeError),
+}
+
 /// A cell or row that could not be checked as it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -149,6 +171,8 @@ pub struct Problem {
     pub column: String,
     /// The cell as written.
     pub input: String,
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// What is wrong, and what happened instead.
     pub reason: String,
     /// All the row's fields.
@@ -207,8 +231,9 @@ impl SourceSummary {
     }
 }
 
-/// Totals and findings of a check run.
-#[derive(Clone, Debug, Default)]
+/// Totals and findings of a check run. Serializes (with serde) to what a
+/// binding hands its caller; the reports in [`render`] are for people and tools.
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Outcome {
     /// Every input, in order.
     pub sources: Vec<SourceSummary>,
@@ -237,12 +262,17 @@ pub struct Outcome {
     pub invalid: Vec<Problem>,
     /// Row regions that were not understood (the default regions were used).
     pub region_problems: Vec<Problem>,
+    #[serde(skip)]
     match_index: HashMap<String, usize>,
+    #[serde(skip)]
     warning_index: HashMap<String, usize>,
 }
 
-/// How to read and check rows.
+/// How to read and check rows. Built from the default with the `with_*`
+/// methods, so new options never break a caller:
+/// `CheckOptions::default().with_regions([Region::parse("US")?])`.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct CheckOptions {
     /// Regions for numbers in national format (each reading is checked),
     /// unless a row names its own.
@@ -251,12 +281,56 @@ pub struct CheckOptions {
     pub input: InputOptions,
     /// Letters and other reading rules.
     pub read: ReadOptions,
+    /// Hashing threads; `None`: rayon's default pool (one per core).
+    pub threads: Option<usize>,
+    /// Which per-number key cache to use (slow hashes only).
+    pub key_cache: run::KeyCacheChoice,
+    /// Leave out what gives inputs back (their SHA-256): reports may leave the company.
+    pub redact: bool,
+}
+
+impl CheckOptions {
+    /// The default regions for national numbers.
+    pub fn with_regions(mut self, regions: impl IntoIterator<Item = Region>) -> Self {
+        self.regions = regions.into_iter().collect();
+        self
+    }
+
+    /// How inputs are read (columns, region column, encoding).
+    pub fn with_input(mut self, input: InputOptions) -> Self {
+        self.input = input;
+        self
+    }
+
+    /// The reading rules (letters).
+    pub fn with_read(mut self, read: ReadOptions) -> Self {
+        self.read = read;
+        self
+    }
+
+    /// The number of hashing threads.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// The key cache.
+    pub fn with_key_cache(mut self, choice: run::KeyCacheChoice) -> Self {
+        self.key_cache = choice;
+        self
+    }
+
+    /// Whether to leave out the inputs' digests.
+    pub fn with_redact(mut self, redact: bool) -> Self {
+        self.redact = redact;
+        self
+    }
 }
 
 /// What one cell turned out to be.
 enum CellResult {
     Empty,
-    NotANumber(String),
+    NotANumber(ProblemKind, String),
     Numbers {
         readings: Vec<(Interpretation, bool, Option<u64>)>,
     },
@@ -302,17 +376,18 @@ impl Outcome {
     }
 
     /// Checks every row from `rows`, labelled `source`, adding to the totals;
-    /// `on_batch` runs after each batch (for progress reports). `layout` names
-    /// the columns the rows' cells come from.
-    pub fn check_rows<I>(
+    /// `on_batch` runs after each batch (for progress reports) and says
+    /// whether to go on. `layout` names the columns the rows' cells come
+    /// from. `Ok(false)`: stopped by `on_batch` before the rows ended.
+    pub(crate) fn check_rows<I>(
         &mut self,
         checker: &mut Checker<'_>,
         options: &CheckOptions,
         source: &str,
         layout: Option<&Layout>,
         rows: I,
-        on_batch: &mut dyn FnMut(&Outcome),
-    ) -> Result<(), InputError>
+        on_batch: &mut dyn FnMut(&Outcome) -> bool,
+    ) -> Result<bool, InputError>
     where
         I: Iterator<Item = Result<Row, InputError>> + Send,
     {
@@ -352,9 +427,12 @@ impl Outcome {
                     // A cache that cannot be written only costs speed next time.
                     let _ = cache.flush();
                 }
-                on_batch(self);
+                if !on_batch(self) {
+                    // Dropping the receiver stops the reading thread.
+                    return Ok(false);
+                }
             }
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -377,6 +455,7 @@ impl Outcome {
                 line: row.line,
                 column: "(the whole row)".into(),
                 input: String::new(),
+                kind: ProblemKind::Row,
                 reason: reason.clone(),
                 fields: row.fields.clone(),
             });
@@ -387,6 +466,7 @@ impl Outcome {
                 line: row.line,
                 column: "region".into(),
                 input: row.region.clone().unwrap_or_default(),
+                kind: ProblemKind::UnknownRegion,
                 reason,
                 fields: row.fields.clone(),
             });
@@ -402,13 +482,14 @@ impl Outcome {
                     self.sources[at].empty += 1;
                     self.empty += 1;
                 }
-                CellResult::NotANumber(reason) => {
+                CellResult::NotANumber(kind, reason) => {
                     self.sources[at].not_numbers += 1;
                     self.invalid.push(Problem {
                         source: source.to_string(),
                         line: row.line,
                         column: column_name(cell.column),
                         input: input(),
+                        kind,
                         reason,
                         fields: row.fields.clone(),
                     });
@@ -655,7 +736,7 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
         .map(
             |cell| match reading::read_cell(&cell.value, &row_regions.regions, options.read) {
                 CellReading::Empty => CellResult::Empty,
-                CellReading::NotANumber(reason) => CellResult::NotANumber(reason),
+                CellReading::NotANumber(kind, reason) => CellResult::NotANumber(kind, reason),
                 CellReading::Numbers(readings) => CellResult::Numbers {
                     readings: readings
                         .into_iter()
@@ -687,40 +768,23 @@ pub fn regions_text(regions: &[Region]) -> String {
         .join(", ")
 }
 
-/// Checks every row of one input (CSV, TSV or plain list) against a verified
-/// snapshot: the one call a program needs. `source` labels the findings.
-pub fn check_input(
-    snapshot: &Snapshot,
-    input: Box<dyn BufRead + Send>,
-    source: &str,
-    options: &CheckOptions,
-) -> Result<Outcome, InputError> {
-    let mut checker =
-        Checker::new(snapshot).map_err(|e| InputError::Io(std::io::Error::other(e)))?;
-    let reader = RowReader::new(input, &options.input)?;
-    let layout = reader.layout().clone();
-    let digest = reader.digest();
-    let decode = reader.decode_problem();
-    let mut outcome = Outcome::default();
-    outcome.check_rows(
-        &mut checker,
-        options,
-        source,
-        Some(&layout),
-        reader,
-        &mut |_| {},
-    )?;
-    let summary = outcome.source_mut(source);
-    summary.sha256 = Some(digest.hex());
-    summary.note_reading(&decode);
-    Ok(outcome)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::format::number_key::Kdf;
     use crate::publish::{build_snapshot, BuildParams};
+    use std::io::BufRead;
+
+    fn check_input(
+        snapshot: &Snapshot,
+        input: Box<dyn BufRead + Send>,
+        source: &str,
+        options: &CheckOptions,
+    ) -> Result<Outcome, run::CheckError> {
+        let mut run = run::CheckRun::new(snapshot, options)?;
+        run.reader(input, source)?;
+        Ok(run.finish())
+    }
 
     fn snapshot(numbers: &[&str]) -> Snapshot {
         let numbers: Vec<String> = numbers.iter().map(|s| s.to_string()).collect();

@@ -5,6 +5,7 @@
 //! on every cell.
 
 use super::regions::{RegionValues, UnknownRegionValue};
+use super::ProblemKind;
 use crate::format::normalize::{interpret, Interpretation, ReadOptions, Region};
 use std::borrow::Cow;
 
@@ -59,8 +60,8 @@ pub fn row_first(row: Region, defaults: &[Region]) -> Vec<Region> {
 pub enum CellReading {
     /// Nothing but white space.
     Empty,
-    /// Not a phone number, and why.
-    NotANumber(String),
+    /// Not a phone number: what kind of problem, and why in words.
+    NotANumber(ProblemKind, String),
     /// Every reading a check looks up.
     Numbers(Vec<Interpretation>),
 }
@@ -72,11 +73,11 @@ pub fn read_cell(
     read: ReadOptions,
 ) -> CellReading {
     match value {
-        Err(reason) => CellReading::NotANumber(reason.clone()),
+        Err(reason) => CellReading::NotANumber(ProblemKind::Unreadable, reason.clone()),
         Ok(text) if text.trim().is_empty() => CellReading::Empty,
         Ok(text) => match interpret(text, regions, read) {
             Ok(readings) => CellReading::Numbers(readings),
-            Err(e) => CellReading::NotANumber(e.to_string()),
+            Err(e) => CellReading::NotANumber(ProblemKind::NotANumber(e), e.to_string()),
         },
     }
 }
@@ -112,11 +113,11 @@ mod tests {
         assert_eq!(read_cell(&Ok("  ".into()), &us, read), CellReading::Empty);
         assert!(matches!(
             read_cell(&Ok("reception".into()), &us, read),
-            CellReading::NotANumber(_)
+            CellReading::NotANumber(ProblemKind::NotANumber(_), _)
         ));
         assert_eq!(
             read_cell(&Err("row too short".into()), &us, read),
-            CellReading::NotANumber("row too short".into())
+            CellReading::NotANumber(ProblemKind::Unreadable, "row too short".into())
         );
         match read_cell(&Ok("(313) 555-0101".into()), &us, read) {
             CellReading::Numbers(readings) => assert_eq!(readings[0].e164, "+13135550101"),

@@ -504,6 +504,7 @@ fn problem_json(v: &View<'_>, p: &Problem, number: bool) -> Value {
     json!({
         "source": p.source, "line": p.line, "column": p.column,
         "input": if number { v.number(&p.input) } else { p.input.clone() },
+        "kind": p.kind,
         "reason": p.reason,
     })
 }

@@ -59,7 +59,8 @@ pub struct UnknownRegion(pub String);
 
 /// Why a piece of text is not a phone number. Each message is meant to be shown
 /// next to the offending row so the user can fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NormalizeError {
     /// The field is empty or only white space.
