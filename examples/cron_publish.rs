@@ -13,13 +13,12 @@
 //! key with `published::read_secret_key_with` and a passphrase from its
 //! secret store.)
 
-use hushlist::check::input::{InputOptions, RowReader};
+use hushlist::check::input::InputOptions;
 use hushlist::format::normalize::ReadOptions;
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::time;
-use hushlist::publisher::{list_entry, os_random, EpochDecision, NextPlan};
+use hushlist::publisher::{os_random, read_list, EpochDecision, ListOptions, NextPlan};
 use hushlist::{published, Publisher, Region};
-use std::collections::BTreeSet;
 use std::path::Path;
 
 const DAY: i64 = 86_400;
@@ -47,31 +46,21 @@ pub fn publish(
     kdf: Kdf,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let key = published::read_secret_key(key)?;
-    let regions = [Region::parse(region)?];
 
     // The phone columns of the list (found by their headers, as the tools
     // do); one number per cell, read one way; a bad cell is named by its
     // line, never shown.
     let file = std::io::BufReader::new(std::fs::File::open(list)?);
-    let mut numbers = BTreeSet::new();
-    for row in RowReader::new(Box::new(file), &InputOptions::default())? {
-        let row = row?;
-        for cell in &row.cells {
-            let read = match &cell.value {
-                Ok(text) => {
-                    list_entry(text, &regions, ReadOptions::default()).map_err(|e| e.to_string())
-                }
-                Err(reason) => Err(reason.clone()),
-            };
-            match read {
-                Ok(e164) => {
-                    numbers.insert(e164);
-                }
-                Err(problem) => eprintln!("{list}:{}: skipped, {problem}", row.line),
-            }
-        }
+    let options = ListOptions::new(
+        InputOptions::default(),
+        Some(Region::parse(region)?),
+        ReadOptions::default(),
+    );
+    let read = read_list(Box::new(file), &options)?;
+    for skipped in &read.skipped {
+        eprintln!("{list}:{}: skipped, {}", skipped.line, skipped.problem);
     }
-    let numbers: Vec<String> = numbers.into_iter().collect();
+    let numbers = read.numbers;
 
     let publisher = Publisher::open(out, key)?;
     let now = time::now();

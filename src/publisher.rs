@@ -107,6 +107,50 @@ pub enum PublisherError {
     /// A rotation to the key already in use.
     #[error("the new key is the current key")]
     SameKey,
+    /// A validity window clients would refuse.
+    #[error("{0}")]
+    Validity(String),
+    /// A salt epoch outside the accepted range.
+    #[error("{0}")]
+    SaltEpoch(String),
+}
+
+/// The longest salt epoch: past it, one enumeration of the numbering plan
+/// reveals more than a year of the list's changes (SECURITY.md).
+pub const MAX_EPOCH_SECS: i64 = 400 * 86_400;
+/// The shortest salt epoch: clients re-hash their numbers once per epoch.
+pub const MIN_EPOCH_SECS: i64 = 86_400;
+
+/// Checks a plan's durations before any work: the validity window is
+/// positive, ends before the year 10000, and is no longer than clients
+/// accept unless `fixture` (test fixtures only, which `update` refuses);
+/// the salt epoch is between a day and 400 days.
+pub fn check_durations(
+    now: i64,
+    valid_for: i64,
+    epoch_length: i64,
+    fixture: bool,
+) -> Result<(), PublisherError> {
+    use crate::format::time::MAX_TIME;
+    use crate::verify::MAX_VALIDITY_SECS;
+    if valid_for <= 0 || now.checked_add(valid_for).is_none_or(|t| t > MAX_TIME) {
+        return Err(PublisherError::Validity(
+            "must be positive and end before the year 10000".into(),
+        ));
+    }
+    if valid_for > MAX_VALIDITY_SECS && !fixture {
+        return Err(PublisherError::Validity(format!(
+            "more than {} days, which clients refuse (a stolen key's snapshot \
+             or a frozen mirror must not outlive a year); publish more often instead",
+            MAX_VALIDITY_SECS / 86_400
+        )));
+    }
+    if !(MIN_EPOCH_SECS..=MAX_EPOCH_SECS).contains(&epoch_length) {
+        return Err(PublisherError::SaltEpoch(
+            "must be between 1 day and 400 days".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl From<published::Error> for PublisherError {
@@ -137,6 +181,13 @@ pub enum EntryProblem {
     /// More than one number in the cell.
     #[error("holds several numbers: put one number per line")]
     SeveralNumbers,
+    /// The row has no readable text in the column (a missing field, bytes
+    /// the encoding cannot decode).
+    #[error("{0}")]
+    Unreadable(String),
+    /// The row's region cell names no region this tool knows.
+    #[error("{0}: the row is skipped, as its number cannot be read the way the row asks")]
+    UnknownRegion(String),
 }
 
 /// The one number a list cell stands for. A list entry is one number, read
@@ -562,6 +613,9 @@ fn signing_order(
     }
     Ok(())
 }
+
+mod list;
+pub use list::{read_list, ListOptions, ListRead, Skipped};
 
 #[cfg(test)]
 mod tests;

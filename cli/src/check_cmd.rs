@@ -2,6 +2,7 @@
 //! files and stdin, and report. No network.
 
 use crate::config::FileConfig;
+use crate::exit::Exit;
 use crate::{open, print, Failure};
 use clap::{Args, Parser, ValueEnum};
 use hushlist::check::input::{ColumnSpec, InputOptions};
@@ -319,7 +320,7 @@ pub fn check(
     state_dir: Option<&Path>,
     config: &FileConfig,
     args: CheckArgs,
-) -> Result<u8, Failure> {
+) -> Result<Exit, Failure> {
     if args.input.numbers.is_empty() && args.input.files.is_empty() {
         return Err(Failure::error(
             "nothing to check: give --number N, a FILE, or - to read stdin",
@@ -356,7 +357,10 @@ pub fn check(
         args.snapshot.as_deref(),
         args.allow_stale,
     )
-    .map_err(|e| Failure { code: 2, ..e })?;
+    .map_err(|e| Failure {
+        exit: Exit::Error,
+        ..e
+    })?;
     for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
@@ -451,22 +455,17 @@ pub fn check(
             (n, true) => format!("{n} cell(s) are not phone numbers and the inputs have warnings"),
         }
     };
-    Ok(match (matched, args.strict && !outcome.complete()) {
-        (false, false) => 0,
-        (true, false) => 1,
-        (false, true) => {
-            eprintln!(
-                "hushlist: --strict: {} (listed in the report); no match among the rest",
-                why()
-            );
-            3
-        }
-        (true, true) => {
-            eprintln!(
-                "hushlist: --strict: {} (listed in the report); possible matches among the rest",
-                why()
-            );
-            4
-        }
-    })
+    let exit = Exit::of_check(matched, args.strict && !outcome.complete());
+    match exit {
+        Exit::IncompleteNoMatch => eprintln!(
+            "hushlist: --strict: {} (listed in the report); no match among the rest",
+            why()
+        ),
+        Exit::IncompleteMatch => eprintln!(
+            "hushlist: --strict: {} (listed in the report); possible matches among the rest",
+            why()
+        ),
+        _ => {}
+    }
+    Ok(exit)
 }

@@ -3,6 +3,7 @@
 
 use crate::check_cmd::InputArgs;
 use crate::config::FileConfig;
+use crate::exit::Exit;
 use crate::{print, Failure, VerifyFormat};
 use clap::Parser;
 use hushlist::check::input::{InputOptions, Layout, Row, RowReader};
@@ -120,7 +121,7 @@ fn result_text(v: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
-pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
+pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<Exit, Failure> {
     if args.input.numbers.is_empty() && args.input.files.is_empty() {
         return Err(Failure::error(
             "nothing to explain: give --number N, a FILE, or - to read stdin",
@@ -232,5 +233,5 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<u8, Failure> {
         }
     };
     print(&text)?;
-    Ok(0)
+    Ok(Exit::Success)
 }

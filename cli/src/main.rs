@@ -6,12 +6,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod check_cmd;
 mod config;
+mod exit;
 mod explain_cmd;
 mod prewarm_cmd;
 mod sources_cmd;
 mod state_cmds;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use exit::{Exit, EXIT_CODES};
 use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::StateError;
 use hushlist::format::filter::MaxFpRate;
@@ -21,20 +23,6 @@ use hushlist::{List, OpenError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-const EXIT_CODES: &str = "\
-Exit codes:
-  check:          0 no listed number, 1 at least one possible match, 2 error (nothing
-                  concluded); with --strict, when some cells were not numbers
-                  or an input had a warning (numbers may have gone unread):
-                  3 no match among the rest, 4 possible matches among the rest
-  explain:        0 success, 2 error
-  verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error
-  audit:          0 the whole chain verifies, 1 a problem was found, 2 error
-  update, import: 0 updated or already current, 1 refused (signature, rollback, expiry,
-                  mix-and-match...), 2 error (network, files, state); the installed
-                  snapshot is unchanged on 1 and 2
-  init, status:   0 success, 2 error";
 
 #[derive(Parser)]
 #[command(name = "hushlist", version, about = "Check phone numbers against a signed list, offline", after_help = EXIT_CODES)]
@@ -173,14 +161,14 @@ struct VerifyArgs {
 
 /// A failure with the exit code it maps to.
 pub struct Failure {
-    code: u8,
+    exit: Exit,
     message: String,
 }
 
 impl Failure {
     fn error(message: impl ToString) -> Self {
         Failure {
-            code: 2,
+            exit: Exit::Error,
             message: message.to_string(),
         }
     }
@@ -189,7 +177,11 @@ impl Failure {
 impl From<published::Error> for Failure {
     fn from(e: published::Error) -> Self {
         Failure {
-            code: if e.is_verification_failure() { 1 } else { 2 },
+            exit: if e.is_verification_failure() {
+                Exit::Refused
+            } else {
+                Exit::Error
+            },
             message: if e.is_verification_failure() {
                 format!("REFUSED: {e}")
             } else {
@@ -239,7 +231,7 @@ impl From<OpenError> for Failure {
     }
 }
 
-fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
+fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<Exit, Failure> {
     let list = open(
         state_dir,
         args.key.as_deref(),
@@ -253,7 +245,7 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
                 text.push_str(&line);
                 text.push('\n');
             }
-            print(&text).map(|_| 0)
+            print(&text).map(|_| Exit::Success)
         }
         (Ok(opened), VerifyFormat::Json) => {
             let mut v = serde_json::to_value(SnapshotFacts::of(opened)).expect("serializes");
@@ -275,7 +267,7 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
                 "{}\n",
                 serde_json::to_string_pretty(&v).expect("serializes")
             ))
-            .map(|_| 0)
+            .map(|_| Exit::Success)
         }
         (Err(_), VerifyFormat::Json) => {
             let Err(failure) = list else { unreachable!() };
@@ -286,7 +278,7 @@ fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<u8, Failure> {
             ))?;
             Err(failure)
         }
-        (Err(_), VerifyFormat::Text) => list.map(|_| 0),
+        (Err(_), VerifyFormat::Text) => list.map(|_| Exit::Success),
     }
 }
 
@@ -307,7 +299,7 @@ fn trust_lines(opened: &Opened) -> Vec<String> {
     lines
 }
 
-fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
+fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<Exit, Failure> {
     let key = published::read_public_key(key)?;
     let audit = hushlist::audit::audit(dir, &key, &policy(hushlist::format::time::now(), true))?;
     let text = match format {
@@ -322,11 +314,15 @@ fn audit(key: &Path, dir: &Path, format: VerifyFormat) -> Result<u8, Failure> {
         }
     };
     print(&text)?;
-    Ok(if audit.passed() { 0 } else { 1 })
+    Ok(if audit.passed() {
+        Exit::Success
+    } else {
+        Exit::Refused
+    })
 }
 
 /// Writes `hushlist.1` and `hushlist-SUBCOMMAND.1` (every option of each) into `dir`.
-fn write_man_pages(dir: &Path) -> Result<u8, Failure> {
+fn write_man_pages(dir: &Path) -> Result<Exit, Failure> {
     let fail = |e: std::io::Error| Failure::error(format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut command = Cli::command();
@@ -350,10 +346,10 @@ fn write_man_pages(dir: &Path) -> Result<u8, Failure> {
         written.join(", "),
         dir.display()
     ))?;
-    Ok(0)
+    Ok(Exit::Success)
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli) -> Result<Exit, Failure> {
     let config = config::load().map_err(|e| Failure::error(format!("configuration file {e}")))?;
     let max_snapshot_len = cli
         .max_snapshot_mib
@@ -378,7 +374,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);
-            print(&String::from_utf8_lossy(&out)).map(|_| 0)
+            print(&String::from_utf8_lossy(&out)).map(|_| Exit::Success)
         }
         Command::Sources { command } => sources_cmd::sources(state_dir, command),
         Command::Man { dir: Some(dir) } => write_man_pages(&dir),
@@ -387,7 +383,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)
                 .map_err(|e| Failure::error(format!("man page: {e}")))?;
-            print(&String::from_utf8_lossy(&out)).map(|_| 0)
+            print(&String::from_utf8_lossy(&out)).map(|_| Exit::Success)
         }
     }
 }
@@ -395,10 +391,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 fn main() -> ExitCode {
     let result = run(Cli::parse());
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(failure) => {
             eprintln!("hushlist: {}", failure.message);
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.exit.code())
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::check_cmd::InputArgs;
 use crate::config::FileConfig;
+use crate::exit::Exit;
 use crate::{open, print, Failure};
 use clap::Parser;
 use hushlist::check::input::RowReader;
@@ -33,18 +34,22 @@ pub fn prewarm(
     state_dir: Option<&Path>,
     config: &FileConfig,
     args: PrewarmArgs,
-) -> Result<u8, Failure> {
+) -> Result<Exit, Failure> {
     let list = open(
         state_dir,
         args.key.as_deref(),
         args.snapshot.as_deref(),
         false,
     )
-    .map_err(|e| Failure { code: 2, ..e })?;
+    .map_err(|e| Failure {
+        exit: Exit::Error,
+        ..e
+    })?;
     let opened = list.opened();
     let header = &opened.snapshot.snapshot.header;
     if header.next_kdf == Kdf::Blake3 {
-        return print("the next salt epoch uses the fast hash: nothing to prewarm\n").map(|_| 0);
+        return print("the next salt epoch uses the fast hash: nothing to prewarm\n")
+            .map(|_| Exit::Success);
     }
     let dir = key_cache::default_dir().ok_or_else(|| {
         Failure::error("no cache directory: set HUSHLIST_CACHE_DIR, XDG_CACHE_HOME or HOME")
@@ -99,5 +104,5 @@ pub fn prewarm(
         done.cached,
         done.path.display()
     ))
-    .map(|_| 0)
+    .map(|_| Exit::Success)
 }

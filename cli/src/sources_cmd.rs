@@ -1,6 +1,7 @@
 //! `hushlist sources list|add|remove`: change mirrors without touching what the
 //! client has seen (highest sequence, clock), so no rollback window opens.
 
+use crate::exit::Exit;
 use crate::{print, Failure};
 use clap::Subcommand;
 use hushlist::client::sources::{redact, SourceError, SourceUrl};
@@ -30,7 +31,7 @@ pub enum SourcesCommand {
     },
 }
 
-pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, Failure> {
+pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<Exit, Failure> {
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let mut config = state.config()?;
     match command {
@@ -94,5 +95,5 @@ pub fn sources(state_dir: Option<&Path>, command: SourcesCommand) -> Result<u8, 
             .collect()
     };
     print(&text)?;
-    Ok(0)
+    Ok(Exit::Success)
 }

@@ -1,5 +1,6 @@
 //! `init`, `update`, `import` and `status`: the client's local state.
 
+use crate::exit::Exit;
 use crate::{print, Failure, VerifyFormat};
 use clap::Parser;
 use hushlist::check::report::SnapshotFacts;
@@ -53,7 +54,7 @@ pub struct UpdateArgs {
     quiet: bool,
 }
 
-pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
+pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<Exit, Failure> {
     let root = state::resolve_dir(state_dir)?;
     let key = published::read_public_key(&args.key)?;
     for url in &args.urls {
@@ -99,7 +100,7 @@ pub fn init(state_dir: Option<&Path>, args: InitArgs) -> Result<u8, Failure> {
                 .join(", ")
         )
     })?;
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 fn update_failure(e: UpdateError) -> Failure {
@@ -114,16 +115,19 @@ fn update_failure(e: UpdateError) -> Failure {
             _ => false,
         }
     }
-    let code = if refused(&e) { 1 } else { 2 };
-    let prefix = if code == 1 { "REFUSED: " } else { "" };
+    let (exit, prefix) = if refused(&e) {
+        (Exit::Refused, "REFUSED: ")
+    } else {
+        (Exit::Error, "")
+    };
     Failure {
-        code,
+        exit,
         message: format!("update failed, installed snapshot unchanged: {prefix}{e}"),
     }
 }
 
 #[cfg(feature = "http")]
-pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure> {
+pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<Exit, Failure> {
     use hushlist::client::transport::{HttpOptions, HttpTransport, Transport};
     use std::io::{self, IsTerminal};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
@@ -167,7 +171,7 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<u8, Failure>
     if !args.quiet || news {
         print(&format!("{outcome}\n"))?;
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 /// A progress bar on stderr for large downloads, drawn as the library reports bytes.
@@ -198,7 +202,7 @@ fn download_bar() -> hushlist::client::transport::Progress {
 }
 
 #[cfg(not(feature = "http"))]
-pub fn update(_: Option<&Path>, _: UpdateArgs) -> Result<u8, Failure> {
+pub fn update(_: Option<&Path>, _: UpdateArgs) -> Result<Exit, Failure> {
     Err(Failure::error(
         "this build has no HTTP support (feature `http`); use `hushlist import DIR`",
     ))
@@ -214,7 +218,7 @@ fn limited_options() -> Options {
     }
 }
 
-pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
+pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<Exit, Failure> {
     use hushlist::client::transport::{DirTransport, Transport};
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport { dir })];
@@ -228,7 +232,7 @@ pub fn import(state_dir: Option<&Path>, dir: PathBuf) -> Result<u8, Failure> {
     )
     .map_err(update_failure)?;
     print(&format!("{outcome}\n"))?;
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 /// What `status` reports.
@@ -339,7 +343,7 @@ impl StatusReport {
     }
 }
 
-pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Failure> {
+pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<Exit, Failure> {
     let state = State::open(&state::resolve_dir(state_dir)?)?;
     let status = state.status()?;
     let keys = state.keyring()?;
@@ -394,5 +398,5 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<u8, Fail
         VerifyFormat::Text => report.to_text(),
     };
     print(&text)?;
-    Ok(0)
+    Ok(Exit::Success)
 }

@@ -185,3 +185,30 @@ fn a_list_cell_is_one_number_read_one_way() {
         Err(EntryProblem::NotANumber(_))
     ));
 }
+
+#[test]
+fn durations_clients_would_refuse_are_refused_before_any_work() {
+    use super::{check_durations, PublisherError};
+    let day = 86_400;
+    assert!(check_durations(0, 30 * day, 30 * day, false).is_ok());
+    assert!(matches!(
+        check_durations(0, 367 * day, 30 * day, false),
+        Err(PublisherError::Validity(_))
+    ));
+    assert!(
+        check_durations(0, 367 * day, 30 * day, true).is_ok(),
+        "fixtures only"
+    );
+    assert!(matches!(
+        check_durations(0, 0, 30 * day, false),
+        Err(PublisherError::Validity(_))
+    ));
+    assert!(matches!(
+        check_durations(0, 30 * day, 401 * day, false),
+        Err(PublisherError::SaltEpoch(_))
+    ));
+    assert!(matches!(
+        check_durations(0, 30 * day, day - 1, false),
+        Err(PublisherError::SaltEpoch(_))
+    ));
+}

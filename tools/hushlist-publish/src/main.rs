@@ -1,25 +1,25 @@
 //! `hushlist-publish`: make keys, and turn a list of numbers into a signed snapshot.
 
+mod passphrase;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use hushlist::check::input::{ColumnSpec, InputOptions, RowReader};
+use hushlist::check::input::{ColumnSpec, InputOptions};
 use hushlist::format::filter::DEFAULT_FP_RATE;
 use hushlist::format::normalize::{ReadOptions, Region};
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::signature::SecretKey;
 use hushlist::format::snapshot::Contact;
-use hushlist::format::time::{now, parse_duration, rfc3339, MAX_TIME};
+use hushlist::format::time::{now, parse_duration, rfc3339};
 use hushlist::published::{self, KeyProtection};
 use hushlist::publisher::{
-    list_entry, os_random, EntryProblem, EpochChoice, EpochDecision, NextPlan, Publisher,
-    PublisherError,
+    check_durations, os_random, read_list, EntryProblem, EpochChoice, EpochDecision, ListOptions,
+    NextPlan, Publisher, PublisherError,
 };
-use hushlist::verify::MAX_VALIDITY_SECS;
-use std::collections::BTreeSet;
+use passphrase::{passphrase, read_key};
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -37,11 +37,6 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
 }
-
-/// Where automation puts the passphrase when there is no terminal.
-const PASSPHRASE_ENV: &str = "HUSHLIST_PASSPHRASE";
-/// minisign reads at most this much of a passphrase line.
-const MAX_PASSPHRASE_LINE: u64 = 1025;
 
 #[derive(Subcommand)]
 enum Command {
@@ -101,6 +96,11 @@ struct BuildArgs {
     /// Default region for numbers in national format.
     #[arg(long, value_name = "CC")]
     region: Option<String>,
+    /// A column holding each row's region (ISO code or country name such as UK,
+    /// Deutschland): a national number is read under its row's region. A row
+    /// whose region is not known is skipped and named.
+    #[arg(long, value_name = "NAME|INDEX")]
+    region_column: Option<String>,
     /// Hash function for number keys.
     #[arg(long, value_enum, default_value = "argon2id")]
     kdf: KdfChoice,
@@ -174,60 +174,6 @@ struct BuildArgs {
     show_rows: bool,
 }
 
-/// The passphrase, from `--passphrase-file`, else the environment, else the
-/// terminal (asked twice when `confirm`). Says where it came from.
-fn passphrase(
-    file: Option<&Path>,
-    prompt: &str,
-    confirm: bool,
-) -> Result<(Zeroizing<Vec<u8>>, &'static str), String> {
-    use std::io::{BufRead, Read};
-    if let Some(path) = file {
-        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut line = Zeroizing::new(Vec::new());
-        BufReader::new(f.take(MAX_PASSPHRASE_LINE))
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        return Ok((line, "--passphrase-file"));
-    }
-    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
-        let value = value
-            .into_string()
-            .map_err(|_| format!("{PASSPHRASE_ENV} is not UTF-8"))?;
-        return Ok((Zeroizing::new(value.into_bytes()), PASSPHRASE_ENV));
-    }
-    let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt)
-            .map(|p| Zeroizing::new(p.into_bytes()))
-            .map_err(|e| {
-                format!(
-                    "no terminal to ask for the passphrase on ({e}); give it with \
-                     --passphrase-file FILE or {PASSPHRASE_ENV}"
-                )
-            })
-    };
-    let first = ask(prompt)?;
-    if confirm && ask("Passphrase (again): ")? != first {
-        return Err("the two passphrases differ; nothing written".into());
-    }
-    Ok((first, "the terminal"))
-}
-
-/// Reads a secret key, asking for its passphrase only if it is encrypted.
-fn read_key(path: &Path, passphrase_file: Option<&Path>) -> Result<SecretKey, String> {
-    published::read_secret_key_with(path, || {
-        let prompt = format!("Passphrase for {}: ", path.display());
-        passphrase(passphrase_file, &prompt, false).map(|(p, _)| p)
-    })
-    .map_err(|e| e.to_string())
-}
-
 fn keygen(
     out_dir: PathBuf,
     name: String,
@@ -273,21 +219,15 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         KdfChoice::Blake3 => Kdf::Blake3,
     };
     kdf.validate().map_err(|e| e.to_string())?;
-    let valid_for = parse_duration(&args.valid_for)?;
-    if valid_for <= 0 || now().checked_add(valid_for).is_none_or(|t| t > MAX_TIME) {
-        return Err(format!(
-            "--valid-for {}: must be positive and end before the year 10000",
-            args.valid_for
-        ));
-    }
-    if valid_for > MAX_VALIDITY_SECS && !args.test_fixture_validity {
-        return Err(format!(
-            "--valid-for {}: more than {} days, which clients refuse (a stolen key's snapshot \
-             or a frozen mirror must not outlive a year); publish more often instead",
-            args.valid_for,
-            MAX_VALIDITY_SECS / 86_400
-        ));
-    }
+    let valid_for = parse_duration(&args.valid_for).map_err(|e| format!("--valid-for: {e}"))?;
+    let epoch_length =
+        parse_duration(&args.salt_epoch).map_err(|e| format!("--salt-epoch: {e}"))?;
+    check_durations(now(), valid_for, epoch_length, args.test_fixture_validity).map_err(|e| {
+        format!(
+            "--valid-for {} --salt-epoch {}: {e}",
+            args.valid_for, args.salt_epoch
+        )
+    })?;
     let region = args
         .region
         .as_deref()
@@ -296,13 +236,6 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
 
     let publisher = Publisher::open(&args.out, key).map_err(|e| e.to_string())?;
-    let epoch_length = parse_duration(&args.salt_epoch)?;
-    if !(86_400..=400 * 86_400).contains(&epoch_length) {
-        return Err(format!(
-            "--salt-epoch {}: must be between 1 day and 400 days",
-            args.salt_epoch
-        ));
-    }
     let contact = contact(&args)?;
 
     let name = args.input.display().to_string();
@@ -313,66 +246,50 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
             std::fs::File::open(&args.input).map_err(|e| format!("{name}: {e}"))?,
         ))
     };
-    let options = InputOptions {
-        columns: args.column.iter().map(|c| ColumnSpec::parse(c)).collect(),
-        ..InputOptions::default()
-    };
-    let reader = RowReader::new(input, &options).map_err(|e| format!("{name}: {e}"))?;
-    let regions: Vec<Region> = region.into_iter().collect();
-    let (mut rows, mut invalid) = (0u64, 0u64);
-    let mut numbers = BTreeSet::new();
-    for row in reader {
-        let row = row.map_err(|e| format!("{name}: {e}"))?;
-        rows += 1;
-        for cell in &row.cells {
-            let read = match &cell.value {
-                Ok(v) => list_entry(
-                    v,
-                    &regions,
-                    ReadOptions {
-                        allow_letters: args.allow_letters,
-                    },
-                )
-                .map_err(|e| match e {
-                    EntryProblem::DigitsAlone if regions.is_empty() => {
-                        "digits alone: write the number with + (or give --region for a national number)".to_string()
-                    }
-                    EntryProblem::DigitsAlone => format!(
-                        "digits alone, and not a number of --region {}: write the number with +",
-                        regions.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
-                    ),
-                    e => e.to_string(),
-                }),
-                Err(reason) => Err(reason.clone()),
-            };
-            match read {
-                Ok(e164) => {
-                    numbers.insert(e164);
-                }
-                // The list is sensitive: name the line, never the content.
-                Err(reason) => {
-                    invalid += 1;
-                    let shown = match (&cell.value, args.show_rows) {
-                        (Ok(v), true) => format!(
-                            " {:?}",
-                            v.chars().filter(|c| !c.is_control()).collect::<String>()
-                        ),
-                        _ => String::new(),
-                    };
-                    eprintln!(
-                        "hushlist-publish: {name}:{}:{shown} skipped, {reason}",
-                        row.line
-                    );
-                }
+    let options = ListOptions::new(
+        InputOptions {
+            columns: args.column.iter().map(|c| ColumnSpec::parse(c)).collect(),
+            region_column: args.region_column.as_deref().map(ColumnSpec::parse),
+            ..InputOptions::default()
+        },
+        region,
+        ReadOptions {
+            allow_letters: args.allow_letters,
+        },
+    );
+    let list = read_list(input, &options).map_err(|e| format!("{name}: {e}"))?;
+    for skipped in &list.skipped {
+        // The list is sensitive: name the line, never the content, unless asked.
+        let shown = match (&skipped.text, args.show_rows) {
+            (Some(v), true) => format!(
+                " {:?}",
+                v.chars().filter(|c| !c.is_control()).collect::<String>()
+            ),
+            _ => String::new(),
+        };
+        let reason = match &skipped.problem {
+            EntryProblem::DigitsAlone if region.is_none() => {
+                "digits alone: write the number with + (or give --region for a national number)"
+                    .to_string()
             }
-        }
+            EntryProblem::DigitsAlone => format!(
+                "digits alone, and not a number of --region {}: write the number with +",
+                region.map(|r| r.to_string()).unwrap_or_default()
+            ),
+            problem => problem.to_string(),
+        };
+        eprintln!(
+            "hushlist-publish: {name}:{}:{shown} skipped, {reason}",
+            skipped.line
+        );
     }
+    let (rows, invalid) = (list.rows, list.skipped.len() as u64);
     if args.strict && invalid > 0 {
         return Err(format!(
             "--strict: {invalid} row(s) are not phone numbers; nothing published"
         ));
     }
-    let numbers: Vec<String> = numbers.into_iter().collect();
+    let numbers = list.numbers;
     let created = now();
     let plan = NextPlan {
         kdf,
@@ -416,13 +333,12 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
             file.display()
         ),
     };
-    let valid = rows.saturating_sub(invalid);
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
          hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
-        valid.saturating_sub(numbers.len() as u64),
+        list.entries.saturating_sub(numbers.len() as u64),
         params.kdf.name(),
         snapshot.filter.bits(),
         snapshot.filter.hashes(),
