@@ -79,7 +79,7 @@ impl Audit {
 /// failures: freshness is judged only for the manifest's snapshot by `verify`.
 pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Error> {
     let stale_ok = Policy {
-        allow_stale: true,
+        staleness: crate::verify::Staleness::AcceptLoudly,
         ..*policy
     };
     // Every key the chain ever introduced (and those before the pinned key,

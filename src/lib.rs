@@ -56,4 +56,4 @@ pub use format::signature::PublicKey;
 pub use list::{List, OpenError};
 pub use published::Files;
 pub use publisher::{Publisher, PublisherError};
-pub use verify::{Keyring, Policy};
+pub use verify::{Keyring, Policy, Staleness};

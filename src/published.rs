@@ -53,8 +53,7 @@ pub enum Error {
     },
     /// A snapshot larger than this client accepts.
     #[error(
-        "{}: {size} bytes is more than this client's limit of {max} bytes for a snapshot; \
-         if the publisher's list really is this large, raise it with --max-snapshot-mib",
+        "{}: {size} bytes is more than this client's limit of {max} bytes for a snapshot",
         path.display()
     )]
     SnapshotTooLarge {

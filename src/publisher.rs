@@ -404,7 +404,7 @@ impl Publisher {
             return Ok(None);
         };
         let policy = Policy {
-            allow_stale: true,
+            staleness: crate::verify::Staleness::AcceptLoudly,
             ..Policy::at(now)
         };
         let latest = published::open_snapshot_file_with(&path, &self.history.keys, policy)

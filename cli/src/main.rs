@@ -8,6 +8,7 @@ mod check_cmd;
 mod config;
 mod exit;
 mod explain_cmd;
+mod hints;
 mod prewarm_cmd;
 mod sources_cmd;
 mod state_cmds;
@@ -18,7 +19,7 @@ use hushlist::check::report::SnapshotFacts;
 use hushlist::client::state::StateError;
 use hushlist::format::filter::MaxFpRate;
 use hushlist::published::{self, Opened};
-use hushlist::verify::Policy;
+use hushlist::verify::{Policy, Staleness};
 use hushlist::{List, OpenError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -62,7 +63,11 @@ static LIMITS: std::sync::OnceLock<(MaxFpRate, u64)> = std::sync::OnceLock::new(
 /// The verification policy at `now`, with the limits given on the command line.
 pub fn policy(now: i64, allow_stale: bool) -> Policy {
     let mut policy = Policy {
-        allow_stale,
+        staleness: if allow_stale {
+            Staleness::AcceptLoudly
+        } else {
+            Staleness::Refuse
+        },
         ..Policy::at(now)
     };
     if let Some(&(max_fp_rate, max_snapshot_len)) = LIMITS.get() {
@@ -182,11 +187,14 @@ impl From<published::Error> for Failure {
             } else {
                 Exit::Error
             },
-            message: if e.is_verification_failure() {
-                format!("REFUSED: {e}")
-            } else {
-                e.to_string()
-            },
+            message: hints::with(
+                if e.is_verification_failure() {
+                    format!("REFUSED: {e}")
+                } else {
+                    e.to_string()
+                },
+                hints::published(&e),
+            ),
         }
     }
 }
@@ -203,7 +211,7 @@ pub fn print(text: &str) -> Result<(), Failure> {
 
 impl From<StateError> for Failure {
     fn from(e: StateError) -> Self {
-        Failure::error(e)
+        Failure::error(hints::with(e.to_string(), hints::state(&e)))
     }
 }
 

@@ -109,8 +109,7 @@ fn update_failure(e: UpdateError) -> Failure {
             UpdateError::Verify { .. }
             | UpdateError::Time { .. }
             | UpdateError::Rollback { .. }
-            | UpdateError::Equivocation { .. }
-            | UpdateError::InstalledInvalid(_) => true,
+            | UpdateError::Equivocation { .. } => true,
             UpdateError::AllSourcesFailed(all) => all.iter().any(|(_, e)| refused(e)),
             _ => false,
         }
@@ -122,7 +121,13 @@ fn update_failure(e: UpdateError) -> Failure {
     };
     Failure {
         exit,
-        message: format!("update failed, installed snapshot unchanged: {prefix}{e}"),
+        message: crate::hints::with(
+            format!("update failed, installed snapshot unchanged: {prefix}{e}"),
+            match &e {
+                UpdateError::State(e) => crate::hints::state(e),
+                _ => None,
+            },
+        ),
     }
 }
 

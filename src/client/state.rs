@@ -83,7 +83,7 @@ pub struct Status {
 #[non_exhaustive]
 pub enum StateError {
     /// No state yet.
-    #[error("no hushlist state in {0}: run `hushlist init --key PUB --url URL` first (or pass --key and --snapshot)")]
+    #[error("no hushlist state in {0}")]
     NotInitialized(PathBuf),
     /// `init` on an existing state.
     #[error("{0} is already initialized; remove it to pin another key")]
@@ -94,8 +94,7 @@ pub enum StateError {
     /// The clock is behind a reading from an earlier run.
     #[error(
         "the system clock ({now}) is behind a time already seen by hushlist ({seen}); \
-         expiry checks cannot be trusted until the clock is fixed (if that earlier time was \
-         the wrong one, `hushlist update --accept-clock` forgets it)"
+         expiry checks cannot be trusted until the clock is fixed"
     )]
     ClockWentBack {
         /// Now, RFC 3339.
@@ -104,7 +103,7 @@ pub enum StateError {
         seen: String,
     },
     /// No home directory to put the default state in.
-    #[error("cannot find a state directory: set --state-dir or HUSHLIST_STATE_DIR")]
+    #[error("cannot find a state directory: there is no home directory to put it in")]
     NoHome,
     /// A state file is corrupt.
     #[error("{}: {reason}", path.display())]

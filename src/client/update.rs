@@ -121,9 +121,6 @@ pub enum UpdateError {
         /// What is wrong.
         source: VerifyError,
     },
-    /// The source is unchanged but the installed snapshot has expired.
-    #[error("the source has nothing newer and the installed snapshot failed verification: {0}")]
-    InstalledInvalid(String),
     /// Every source failed.
     #[error("{}", list(.0))]
     AllSourcesFailed(Vec<(String, UpdateError)>),

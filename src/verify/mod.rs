@@ -38,13 +38,24 @@ pub const MAX_SNAPSHOT_LEN: u64 =
 /// up to [`MAX_SNAPSHOT_LEN`].
 pub const DEFAULT_MAX_SNAPSHOT_LEN: u64 = 64 << 20;
 
+/// What to do with a snapshot or manifest past its expiry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Staleness {
+    /// Refuse it (a freeze attack, or a publisher that stopped publishing).
+    #[default]
+    Refuse,
+    /// Accept it with a `STALE` warning that every report carries: for
+    /// air-gapped sites that know their list is old.
+    AcceptLoudly,
+}
+
 /// How strict to be, and what time it is.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
     /// The current time, Unix seconds.
     pub now: i64,
-    /// Accept an expired snapshot or manifest (with a warning) for air-gapped sites.
-    pub allow_stale: bool,
+    /// Whether an expired snapshot or manifest is refused or accepted loudly.
+    pub staleness: Staleness,
     /// The largest false-positive rate accepted, judged from the bits set.
     pub max_fp_rate: MaxFpRate,
     /// The largest snapshot file read, in bytes.
@@ -58,7 +69,7 @@ impl Policy {
     pub fn at(now: i64) -> Self {
         Policy {
             now,
-            allow_stale: false,
+            staleness: Staleness::Refuse,
             max_fp_rate: MaxFpRate::default(),
             max_snapshot_len: DEFAULT_MAX_SNAPSHOT_LEN,
         }
@@ -118,7 +129,7 @@ pub enum VerifyError {
         actual: String,
     },
     /// Past its expiry (freeze attack, or a publisher that stopped publishing).
-    #[error("{kind} expired at {expired_at} (now {now}); refusing a stale list (--allow-stale overrides, loudly)")]
+    #[error("{kind} expired at {expired_at} (now {now}); refusing a stale list")]
     Expired {
         /// Which file.
         kind: FileKind,
@@ -236,11 +247,11 @@ fn check_fresh(
         expired_at: rfc3339(expires),
         now: rfc3339(policy.now),
     };
-    if !policy.allow_stale {
+    if policy.staleness == Staleness::Refuse {
         return Err(err);
     }
     warnings.push(format!(
-        "STALE: {err}; using it only because --allow-stale was given"
+        "STALE: {err}; using it only because stale lists were accepted"
     ));
     Ok(())
 }

@@ -1,0 +1,43 @@
+//! What the user can do about a library error: the library's messages say
+//! what is wrong in neutral words (a binding shows them too); the flags and
+//! commands that fix it are this program's to name.
+
+use hushlist::client::state::StateError;
+use hushlist::published;
+use hushlist::verify::VerifyError;
+
+/// The hint for a state error, if there is one.
+pub fn state(e: &StateError) -> Option<&'static str> {
+    match e {
+        StateError::NotInitialized(_) => {
+            Some("run `hushlist init --key PUB --url URL` first (or pass --key and --snapshot)")
+        }
+        StateError::ClockWentBack { .. } => Some(
+            "if that earlier time was the wrong one, `hushlist update --accept-clock` forgets it",
+        ),
+        StateError::NoHome => Some("set --state-dir or HUSHLIST_STATE_DIR"),
+        _ => None,
+    }
+}
+
+/// The hint for a refused or unreadable published file, if there is one.
+pub fn published(e: &published::Error) -> Option<&'static str> {
+    match e {
+        published::Error::Verify {
+            source: VerifyError::Expired { .. },
+            ..
+        } => Some("--allow-stale overrides, loudly"),
+        published::Error::SnapshotTooLarge { .. } => {
+            Some("if the publisher's list really is this large, raise it with --max-snapshot-mib")
+        }
+        _ => None,
+    }
+}
+
+/// `message`, then the hint after a semicolon.
+pub fn with(message: String, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message,
+    }
+}
