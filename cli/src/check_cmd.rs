@@ -448,6 +448,10 @@ pub fn check(
     }
     let matched = !outcome.matches.is_empty();
     let why = || {
+        if outcome.damaged() {
+            return "a quote left open may have hidden rows (they were read again; fix the file)"
+                .to_string();
+        }
         let warned = outcome.sources.iter().any(SourceSummary::warned);
         match (outcome.invalid.len(), warned) {
             (0, _) => "the inputs have warnings (numbers may have gone unread)".to_string(),
@@ -455,17 +459,33 @@ pub fn check(
             (n, true) => format!("{n} cell(s) are not phone numbers and the inputs have warnings"),
         }
     };
-    let exit = Exit::of_check(matched, args.strict && !outcome.complete());
+    // Rows a quote left open may have hidden were read again, but the file
+    // is damaged: such a run never ends clean, --strict or not.
+    let exit = Exit::of_check(
+        matched,
+        (args.strict && !outcome.complete()) || outcome.damaged(),
+    );
     match exit {
         Exit::IncompleteNoMatch => eprintln!(
-            "hushlist: --strict: {} (listed in the report); no match among the rest",
+            "hushlist: {}{} (listed in the report); no match among the rest",
+            strict_label(args.strict, outcome.damaged()),
             why()
         ),
         Exit::IncompleteMatch => eprintln!(
-            "hushlist: --strict: {} (listed in the report); possible matches among the rest",
+            "hushlist: {}{} (listed in the report); possible matches among the rest",
+            strict_label(args.strict, outcome.damaged()),
             why()
         ),
         _ => {}
     }
     Ok(exit)
+}
+
+/// How the incomplete-run message starts: `--strict: ` when that flag made it so.
+fn strict_label(strict: bool, damaged: bool) -> &'static str {
+    if strict && !damaged {
+        "--strict: "
+    } else {
+        "incomplete: "
+    }
 }

@@ -7,7 +7,9 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   check:          0 no listed number, 1 at least one possible match, 2 error (nothing
                   concluded); with --strict, when some cells were not numbers
-                  or an input had a warning (numbers may have gone unread):
+                  or an input had a warning (numbers may have gone unread), and
+                  always when a quote left open may have hidden rows (they are
+                  read again, but the file is damaged):
                   3 no match among the rest, 4 possible matches among the rest
   explain:        0 success, 2 error
   verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error

@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 
 /// Longest physical line accepted.
 const MAX_LINE: u64 = 1 << 20;
-/// A quoted field spanning more lines than this is taken for an unclosed quote.
+/// A quoted field spanning more lines than this (its own included) is taken
+/// for an unclosed quote and stops the file.
 const MAX_RECORD_LINES: u64 = 20;
 /// Bytes looked at to detect the encoding.
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -142,6 +143,10 @@ pub struct Row {
     /// Why the row's shape is doubtful (more fields than the header: its
     /// cells may have shifted), when it is.
     pub problem: Option<String>,
+    /// A line inside a quoted field that spans lines, read again as a row
+    /// of its own with the quote taken literally: a stray quote (`"Ann`)
+    /// would otherwise hide the rows after it. Only its numbers count.
+    pub reread: bool,
 }
 
 impl Row {
@@ -156,6 +161,7 @@ impl Row {
             }],
             region: None,
             problem: None,
+            reread: false,
         }
     }
 }
@@ -228,6 +234,8 @@ pub struct RowReader {
     unchecked: Arc<Unchecked>,
     region_index: Option<usize>,
     pending: Option<Row>,
+    /// Lines of the last record read again as rows, still to be returned.
+    reread: VecDeque<Row>,
     newlines: Arc<Mutex<NewlineTracker>>,
     digest: Arc<Mutex<Sha256>>,
     /// Reused for every record: its buffers outlive one row.
@@ -508,6 +516,7 @@ impl RowReader {
             multiline: Arc::default(),
             unchecked: Arc::default(),
             pending: None,
+            reread: VecDeque::new(),
             record: csv::ByteRecord::new(),
             newlines,
             digest,
@@ -780,12 +789,12 @@ impl RowReader {
                             .into(),
                     }));
                 }
-                if inner > 0 && inner <= MAX_RECORD_LINES {
+                if inner > 0 && inner < MAX_RECORD_LINES {
                     let mut m = self.multiline.lock().expect("not poisoned");
                     m.count += 1;
                     m.first.get_or_insert((line, inner + 1));
                 }
-                if inner > MAX_RECORD_LINES {
+                if inner >= MAX_RECORD_LINES {
                     return Some(Err(InputError::Malformed {
                         line,
                         reason: format!(
@@ -873,6 +882,45 @@ impl RowReader {
             cells,
             region,
             problem,
+            reread: false,
+        }
+    }
+
+    /// The lines of a record whose quoted field spans lines, each split
+    /// with the quote taken literally, when they look like rows (as many
+    /// fields as the header): what a stray quote swallowed. Lines that do
+    /// not (an address over two lines) are text, as the record says.
+    fn reread_lines(&self, line: u64, fields: &[String]) -> Vec<Row> {
+        let delimiter = self.layout.delimiter;
+        let text = fields.join(&delimiter.map(String::from).unwrap_or_default());
+        let width = self.layout.headers.as_ref().map(Vec::len);
+        let rows: Vec<Row> = text
+            .split('\n')
+            .enumerate()
+            .filter_map(|(i, physical)| {
+                let physical = physical.strip_suffix('\r').unwrap_or(physical);
+                let parts: Vec<String> = match delimiter {
+                    Some(d) => physical.split(d).map(str::to_string).collect(),
+                    None => vec![physical.to_string()],
+                };
+                let row_shaped = match (delimiter, width) {
+                    (None, _) => true,
+                    (Some(_), Some(width)) => parts.len() == width,
+                    (Some(_), None) => false,
+                };
+                (row_shaped && parts.iter().any(|p| !p.trim().is_empty())).then(|| {
+                    let mut row = self.row(line + i as u64, parts);
+                    row.reread = true;
+                    row.problem = None;
+                    row
+                })
+            })
+            .collect();
+        // One line alone that looks like a row is the record itself.
+        if rows.len() > 1 {
+            rows
+        } else {
+            Vec::new()
         }
     }
 }
@@ -904,6 +952,9 @@ fn phone_shaped(field: &str) -> bool {
 struct Multiline {
     first: Option<(u64, u64)>,
     count: u64,
+    /// Lines inside quoted fields read again as rows, and the first record holding them.
+    reread: u64,
+    reread_first: Option<u64>,
 }
 
 /// Where an input stopped decoding cleanly, or read records over several
@@ -942,9 +993,16 @@ impl DecodeProblem {
         })
     }
 
-    /// A warning for the report, when quoted fields held line breaks: legal
-    /// in CSV (addresses, notes), but also what a quote left open does to
-    /// the lines after it, which are then read as text, not rows.
+    /// Whether lines inside quoted fields looked like rows: legal CSV
+    /// (addresses, notes) spans lines too, but a quote left open turns the
+    /// rows after it into one field's text. Such lines are read again as
+    /// rows; the input is damaged all the same.
+    pub fn swallowed_rows(&self) -> bool {
+        self.multiline.lock().expect("not poisoned").reread > 0
+    }
+
+    /// A warning for the report, when quoted fields held line breaks (see
+    /// [`DecodeProblem::swallowed_rows`]).
     pub fn multiline_warning(&self) -> Option<String> {
         let m = self.multiline.lock().expect("not poisoned");
         let (line, lines) = m.first?;
@@ -952,6 +1010,17 @@ impl DecodeProblem {
             0 => String::new(),
             n => format!(" ({n} more record(s) span lines too)"),
         };
+        if m.reread > 0 {
+            return Some(format!(
+                "line {line}: a quoted field runs over {lines} lines, to line {}{others}; {} line(s) \
+                 inside quoted fields (from line {}) look like rows, as a quote left open makes \
+                 them: they were also read as rows with the quote taken literally and their \
+                 numbers checked; close the quote and check again",
+                line + lines - 1,
+                m.reread,
+                m.reread_first.unwrap_or(line)
+            ));
+        }
         Some(format!(
             "line {line}: a quoted field runs over {lines} lines, to line {}{others}; the lines inside a \
              quoted field are read as its text, not as rows: if a quote was left open there, close it and check again",
@@ -1015,11 +1084,25 @@ impl Iterator for RowReader {
         if let Some(row) = self.pending.take() {
             return Some(Ok(row));
         }
+        if let Some(row) = self.reread.pop_front() {
+            return Some(Ok(row));
+        }
         loop {
             return match self.read_record()? {
                 Err(e) => Some(Err(e)),
                 Ok((_, fields)) if fields.iter().all(|f| f.trim().is_empty()) => continue,
-                Ok((line, fields)) => Some(Ok(self.row(line, fields))),
+                Ok((line, fields)) => {
+                    if fields.iter().any(|f| f.contains('\n')) {
+                        let reread = self.reread_lines(line, &fields);
+                        if !reread.is_empty() {
+                            let mut m = self.multiline.lock().expect("not poisoned");
+                            m.reread += reread.len() as u64;
+                            m.reread_first.get_or_insert(line);
+                        }
+                        self.reread.extend(reread);
+                    }
+                    Some(Ok(self.row(line, fields)))
+                }
             };
         }
     }
@@ -1048,6 +1131,67 @@ mod tests {
 
     fn values(row: &Row) -> Vec<Result<String, String>> {
         row.cells.iter().map(|c| c.value.clone()).collect()
+    }
+
+    /// A field of 20 lines is read (with a warning); 21 lines stop the file,
+    /// as SECURITY.md says: "a quoted field over 20 lines stops the file".
+    #[test]
+    fn a_quoted_field_may_span_twenty_lines_and_no_more() {
+        let field = |lines: usize| {
+            let text: Vec<String> = (0..lines).map(|i| format!("note {i}")).collect();
+            format!(
+                "name,phone,notes\nAna,+1 313 555 0101,\"{}\"\n",
+                text.join("\n")
+            )
+        };
+        let r = open(field(20).as_bytes(), &InputOptions::default()).unwrap();
+        let rows: Vec<_> = r.collect();
+        assert!(rows.iter().all(Result::is_ok), "20 lines are read");
+        let r = open(field(21).as_bytes(), &InputOptions::default()).unwrap();
+        let error = r
+            .into_iter()
+            .find_map(Result::err)
+            .expect("21 lines stop the file");
+        assert!(error.to_string().contains("runs over 21 lines"), "{error}");
+    }
+
+    /// A stray quote turns the rows after it into one field's text: those
+    /// lines are read again as rows, with the quote taken literally; lines
+    /// of a real multi-line field (an address) are not.
+    #[test]
+    fn lines_a_stray_quote_swallowed_are_read_again_as_rows() {
+        let text = "name,phone,city\n\"Ann,+1 313 555 0101,Leeds\nBen,+1 313 555 0142,York\nCy,+1 313 555 0150,Bath\"\n";
+        let r = open(text.as_bytes(), &InputOptions::default()).unwrap();
+        let problem = r.decode_problem();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        let reread: Vec<(u64, Vec<Result<String, String>>)> = rows
+            .iter()
+            .filter(|r| r.reread)
+            .map(|r| (r.line, values(r)))
+            .collect();
+        assert_eq!(
+            reread,
+            [
+                (2, vec![Ok("+1 313 555 0101".to_string())]),
+                (3, vec![Ok("+1 313 555 0142".to_string())]),
+                (4, vec![Ok("+1 313 555 0150".to_string())]),
+            ]
+        );
+        assert!(problem.swallowed_rows());
+        assert!(problem
+            .multiline_warning()
+            .unwrap()
+            .contains("look like rows"));
+
+        let address = "name,phone,address\nAna,+1 313 555 0101,\"1 Main St\nLeeds\"\n";
+        let r = open(address.as_bytes(), &InputOptions::default()).unwrap();
+        let problem = r.decode_problem();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        assert!(
+            rows.iter().all(|r| !r.reread),
+            "an address is text, not rows"
+        );
+        assert!(!problem.swallowed_rows());
     }
 
     #[test]

@@ -203,6 +203,12 @@ pub struct SourceSummary {
     pub encoding_problem: Option<String>,
     /// What else reading it warned about (records over several lines).
     pub warnings: Vec<String>,
+    /// Lines inside quoted fields that looked like rows (a quote left
+    /// open?) and were read again as rows: the input is damaged.
+    pub reread_rows: u64,
+    /// Whether a quote left open may have hidden rows (they were read
+    /// again, but the file needs fixing): a run over it is never clean.
+    pub damaged: bool,
 }
 
 impl SourceSummary {
@@ -211,6 +217,7 @@ impl SourceSummary {
     /// values.
     pub fn note_reading(&mut self, read: &input::DecodeProblem) {
         self.encoding_problem = read.warning();
+        self.damaged = read.swallowed_rows();
         self.warnings.extend(read.multiline_warning());
         self.warnings.extend(read.unchecked_numbers_warning());
     }
@@ -354,6 +361,11 @@ impl Outcome {
         (self.matches.len(), rows.len(), places().count())
     }
 
+    /// Whether an input's quotes may have hidden rows ([`SourceSummary::damaged`]).
+    pub fn damaged(&self) -> bool {
+        self.sources.iter().any(|s| s.damaged)
+    }
+
     /// Whether every non-empty cell was a number (nothing left unchecked).
     pub fn complete(&self) -> bool {
         // Warnings about an input (rows read as text inside a quoted field,
@@ -446,6 +458,13 @@ impl Outcome {
         result: RowResult,
     ) {
         let at = self.source_index(source);
+        if row.reread {
+            // Its numbers count; its other cells are the text of a field,
+            // as the record read first says.
+            self.sources[at].reread_rows += 1;
+            self.record_reread(checker, options, source, column_name, row, result);
+            return;
+        }
         self.rows += 1;
         self.sources[at].rows += 1;
         if let Some(reason) = &row.problem {
@@ -587,6 +606,38 @@ impl Outcome {
                 }
             }
         }
+    }
+
+    /// A line read again from inside a quoted field: only the cells that
+    /// are numbers are recorded, each marked where it came from.
+    fn record_reread(
+        &mut self,
+        checker: &mut Checker<'_>,
+        options: &CheckOptions,
+        source: &str,
+        column_name: &dyn Fn(usize) -> String,
+        mut row: Row,
+        mut result: RowResult,
+    ) {
+        let numbers: Vec<usize> = (0..result.cells.len())
+            .filter(|&i| matches!(result.cells[i], CellResult::Numbers { .. }))
+            .collect();
+        row.cells = numbers.iter().map(|&i| row.cells[i].clone()).collect();
+        result.cells = std::mem::take(&mut result.cells)
+            .into_iter()
+            .filter(|c| matches!(c, CellResult::Numbers { .. }))
+            .collect();
+        result.region_problem = None;
+        let rows = self.rows;
+        let at = self.source_index(source);
+        let source_rows = self.sources[at].rows;
+        let marked = |i: usize| format!("{} (line inside a quoted field)", column_name(i));
+        row.reread = false;
+        self.record_row(checker, options, source, &marked, row, result);
+        // Its cells count as checked, not as rows read: the record that
+        // holds the line was counted already.
+        self.rows = rows;
+        self.sources[at].rows = source_rows;
     }
 
     fn source_index(&mut self, name: &str) -> usize {
