@@ -78,6 +78,9 @@ pub enum NormalizeError {
     /// Several numbers in one field, one of which does not read as a number.
     #[error("holds several numbers, and one of them is not a number: put one number per cell")]
     SeveralNumbers,
+    /// More numbers in one field than any cell holds ([`MAX_NUMBERS_PER_CELL`]).
+    #[error("holds more than 32 numbers: put one number per cell (this cell is not checked)")]
+    TooManyNumbers,
     /// Not a single digit (`n/a`, `unknown`, `-`).
     #[error("no digits: not a phone number")]
     NoDigits,
@@ -228,6 +231,9 @@ pub fn interpret(
     }
     let shape = Shape::of(text);
     if let Some(parts) = several_numbers(text, shape.digits) {
+        if parts.len() > MAX_NUMBERS_PER_CELL {
+            return Err(NormalizeError::TooManyNumbers);
+        }
         // `+1 212 555 0134, +1 212 555 0172`: each number is read and looked
         // up; one that does not read makes the whole cell a problem, so no
         // number in it is skipped silently.
@@ -486,6 +492,11 @@ impl Shape {
 /// The parts of a field that holds several numbers (`a, b`, `a / b`,
 /// `a or b`), when every part has at least 7 digits: an extension (`, ext
 /// 12`) or a date (`2026/11/29`) is not a second number.
+/// The most numbers one cell is read as (FORMAT.md §2, C2): each is looked
+/// up and reported with the whole cell and row, so a cell of thousands of
+/// numbers would cost memory and output in their square.
+pub const MAX_NUMBERS_PER_CELL: usize = 32;
+
 fn several_numbers(text: &str, digits_in_text: usize) -> Option<Vec<&str>> {
     let digits = |p: &str| p.chars().filter(|c| c.is_numeric()).count();
     // Most cells hold one number: two need 14 digits at least.
@@ -738,6 +749,18 @@ mod tests {
         assert_eq!(
             read("+1 212 555 0134 or V-20000-1234567", &["US"]),
             Err(NormalizeError::SeveralNumbers)
+        );
+        let numbers = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("+1 212 555 {:04}", i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(read(&numbers(32), &["US"]).unwrap().len(), 32);
+        assert_eq!(
+            read(&numbers(33), &["US"]),
+            Err(NormalizeError::TooManyNumbers),
+            "33 numbers in one cell are refused, not multiplied out"
         );
         assert!(
             read("+1 212 555 0134, ext 12", &["US"]).is_ok(),
