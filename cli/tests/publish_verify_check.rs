@@ -111,7 +111,7 @@ fn malformed_rows_are_reported_and_the_rest_published() {
     );
     assert!(
         r.stdout
-            .contains("2 entries from 5 rows (1 duplicates merged, 2 not numbers)"),
+            .contains("2 entries from 5 rows (1 duplicates merged, 2 skipped)"),
         "{}",
         r.stdout
     );

@@ -334,7 +334,7 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         ),
     };
     println!(
-        "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} not numbers)\n  \
+        "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} skipped)\n  \
          hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
