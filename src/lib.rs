@@ -40,16 +40,22 @@
 pub mod audit;
 pub mod check;
 pub mod client;
+// Plumbing the workspace's programs, tests and benchmarks share: private
+// files, the key cache, and building a snapshot by hand. Programs publish
+// through `Publisher` and check through `List`.
+#[doc(hidden)]
 pub mod files;
 pub mod format;
+#[doc(hidden)]
 pub mod key_cache;
 mod list;
+#[doc(hidden)]
 pub mod publish;
 pub mod published;
 pub mod publisher;
 pub mod verify;
 
-pub use check::run::{CheckError, CheckRun, KeyCacheChoice, Progress};
+pub use check::{CheckError, CheckRun, KeyCacheChoice, Progress};
 pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;

@@ -135,7 +135,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 }
 
 /// Reads a whole file, refusing one larger than `max` before reading it.
-pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+pub(crate) fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
     // A FIFO or device would hang the reader or never end: regular files only.
     let file = crate::files::open_regular(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
@@ -182,7 +182,7 @@ fn read_text_capped(path: &Path, max: u64) -> Result<String, Error> {
 }
 
 /// The detached signature's path for `file`.
-pub fn signature_path(file: &Path) -> PathBuf {
+pub(crate) fn signature_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(SIGNATURE_SUFFIX);
     PathBuf::from(name)
@@ -352,7 +352,7 @@ pub fn write_key_pair(
 }
 
 /// Writes `bytes` to `path` atomically: a synced temporary file, then a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -406,7 +406,7 @@ pub fn write_publication(dir: &Path, publication: &Publication) -> Result<PathBu
 
 /// The snapshot files in a published directory, by sequence (from their
 /// canonical names), oldest first; none when the directory does not exist.
-pub fn snapshot_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
+pub(crate) fn snapshot_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
     let entries = match fs::read_dir(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         other => other.map_err(io_err(dir))?,
@@ -462,7 +462,11 @@ fn verify_at<T>(path: &Path, result: Result<T, VerifyError>) -> Result<T, Error>
 
 /// Opens and verifies a snapshot file (with `FILE.minisig` beside it),
 /// following the rotation statements found beside it (FORMAT.md §8).
-pub fn open_snapshot_file(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+pub(crate) fn open_snapshot_file(
+    path: &Path,
+    keys: &Keyring,
+    policy: Policy,
+) -> Result<Opened, Error> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -480,7 +484,7 @@ pub fn open_snapshot_file(path: &Path, keys: &Keyring, policy: Policy) -> Result
 
 /// Opens and verifies a snapshot file with exactly `keys`, following no
 /// statement (a publisher or auditor that has already followed them).
-pub fn open_snapshot_file_with(
+pub(crate) fn open_snapshot_file_with(
     path: &Path,
     keys: &Keyring,
     policy: Policy,
@@ -556,13 +560,9 @@ fn read_signature(file: &Path, kind: FileKind) -> Result<String, Error> {
 }
 
 /// Applies the rotation statements present in `dir` (`rotation-000001.json`...)
-/// that `keys` has not applied yet, in order, stopping at the first missing one.
-pub fn follow_rotations(dir: &Path, keys: &Keyring) -> Result<Keyring, Error> {
-    Ok(follow_rotations_noted(dir, keys)?.0)
-}
-
-/// [`follow_rotations`], also returning the statements followed.
-pub fn follow_rotations_noted(
+/// that `keys` has not applied yet, in order, stopping at the first missing
+/// one; returns the keys and the statements followed.
+pub(crate) fn follow_rotations_noted(
     dir: &Path,
     keys: &Keyring,
 ) -> Result<(Keyring, Vec<Followed>), Error> {
@@ -580,7 +580,7 @@ pub fn follow_rotations_noted(
 
 /// Reads rotation statement `n` and its signature from `dir`, if present. A
 /// statement larger than any accepted one is refused, not truncated.
-pub fn read_rotation(dir: &Path, n: u64) -> Result<Option<(Vec<u8>, String)>, Error> {
+pub(crate) fn read_rotation(dir: &Path, n: u64) -> Result<Option<(Vec<u8>, String)>, Error> {
     let path = dir.join(rotation_file_name(n));
     if fs::symlink_metadata(&path).is_err() {
         return Ok(None);
@@ -682,7 +682,7 @@ impl From<Publication> for Files {
 /// Verifies a publication held in memory exactly as [`open_directory`]
 /// verifies one on disk: rotations, manifest, snapshot, then that the two
 /// agree. Errors name the file each part would be on disk.
-pub fn open_files(files: Files, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+pub(crate) fn open_files(files: Files, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
     let mut ring = keys.clone();
     let rotations = ring.follow(
         |n| {

@@ -193,7 +193,7 @@ pub enum EntryProblem {
 /// The one number a list cell stands for. A list entry is one number, read
 /// one way: the client's extra readings (digits alone read as +digits,
 /// several numbers in a cell) would publish numbers nobody listed.
-pub fn list_entry(
+pub(crate) fn list_entry(
     cell: &str,
     regions: &[Region],
     read: ReadOptions,

@@ -7,7 +7,7 @@
 //! non-blank line: a comma, semicolon or tab makes it a delimited file (the most
 //! frequent of the three wins), anything else a plain list with one number per
 //! line. Which columns hold numbers is decided from the header's names alone
-//! (see [`super::columns`]), or given; a file with a header is never read in a
+//! (see `check::columns`), or given; a file with a header is never read in a
 //! column chosen from its contents. Everything chosen is recorded in the
 //! [`Layout`], which every report prints. Line numbers count `\n`, `\r\n` and
 //! lone `\r` endings.
@@ -240,17 +240,6 @@ pub struct RowReader {
     digest: Arc<Mutex<Sha256>>,
     /// Reused for every record: its buffers outlive one row.
     record: csv::ByteRecord,
-}
-
-/// Reports how many bytes a [`RowReader`] has consumed.
-#[derive(Clone)]
-pub struct ByteCounter(Arc<Mutex<NewlineTracker>>);
-
-impl ByteCounter {
-    /// Bytes consumed so far (read ahead by the CSV parser's buffer).
-    pub fn bytes(&self) -> u64 {
-        self.0.lock().expect("not poisoned").bytes_read
-    }
 }
 
 /// Passes bytes through while hashing them (SHA-256 of the file as given).
@@ -723,12 +712,6 @@ impl RowReader {
         &self.layout
     }
 
-    /// A handle that reports the bytes of input consumed so far, usable while
-    /// the reader itself is being iterated elsewhere (for progress bars).
-    pub fn byte_counter(&self) -> ByteCounter {
-        ByteCounter(Arc::clone(&self.newlines))
-    }
-
     /// A handle to the SHA-256 of the bytes read so far: the whole file's once
     /// the rows are exhausted.
     pub fn digest(&self) -> InputDigest {
@@ -997,12 +980,12 @@ impl DecodeProblem {
     /// (addresses, notes) spans lines too, but a quote left open turns the
     /// rows after it into one field's text. Such lines are read again as
     /// rows; the input is damaged all the same.
-    pub fn swallowed_rows(&self) -> bool {
+    pub(crate) fn swallowed_rows(&self) -> bool {
         self.multiline.lock().expect("not poisoned").reread > 0
     }
 
     /// A warning for the report, when quoted fields held line breaks (see
-    /// [`DecodeProblem::swallowed_rows`]).
+    /// `swallowed_rows`).
     pub fn multiline_warning(&self) -> Option<String> {
         let m = self.multiline.lock().expect("not poisoned");
         let (line, lines) = m.first?;

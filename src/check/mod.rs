@@ -8,15 +8,21 @@
 //! and doubtful numbers are grouped by E.164 with every row that holds them.
 //!
 //! Programs usually reach this through [`crate::List`], which verifies the
-//! snapshot first and starts a [`run::CheckRun`]; [`Checker`] is the step underneath.
+//! snapshot first and starts a [`CheckRun`]; [`Checker`] is the step underneath.
 
-pub mod columns;
+pub(crate) mod columns;
 pub mod input;
+// The workspace's programs read cells and region names with these; a
+// program of its own goes through `List` and `CheckRun`.
+#[doc(hidden)]
 pub mod reading;
+#[doc(hidden)]
 pub mod regions;
 pub mod render;
 pub mod report;
-pub mod run;
+pub(crate) mod run;
+
+pub use run::{CheckError, CheckRun, KeyCacheChoice, Progress, NUMBERS_SOURCE};
 
 use crate::format::filter::{self, Filter};
 use crate::format::normalize::{
@@ -60,7 +66,7 @@ impl<'a> Checker<'a> {
 
     /// Uses (and fills) a cache of items. Only worth it for slow hashes: with
     /// BLAKE3 the hash is cheaper than the cache lookup, so the cache is ignored.
-    pub fn with_cache(mut self, cache: KeyCache) -> Self {
+    pub(crate) fn with_cache(mut self, cache: KeyCache) -> Self {
         if self.slow() {
             self.cache = Some(cache);
         }
@@ -215,7 +221,7 @@ impl SourceSummary {
     /// Takes what reading the input found besides its cells: undecodable
     /// bytes, records over several lines, unchecked columns of phone-shaped
     /// values.
-    pub fn note_reading(&mut self, read: &input::DecodeProblem) {
+    pub(crate) fn note_reading(&mut self, read: &input::DecodeProblem) {
         self.encoding_problem = read.warning();
         self.damaged = read.swallowed_rows();
         self.warnings.extend(read.multiline_warning());
@@ -374,7 +380,7 @@ impl Outcome {
     }
 
     /// The summary of `source`, added when first seen.
-    pub fn source_mut(&mut self, name: &str) -> &mut SourceSummary {
+    pub(crate) fn source_mut(&mut self, name: &str) -> &mut SourceSummary {
         match self.sources.iter().position(|s| s.name == name) {
             Some(i) => &mut self.sources[i],
             None => {

@@ -46,7 +46,7 @@ pub fn visible(text: &str) -> String {
 }
 
 /// The last two digits of a number, the rest hidden.
-pub fn redact_number(text: &str) -> String {
+pub(crate) fn redact_number(text: &str) -> String {
     let text = without_exponent(text);
     let digits: Vec<char> = text.chars().filter(|c| c.is_ascii_digit()).collect();
     let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
@@ -129,7 +129,7 @@ pub fn verdict(outcome: &Outcome) -> String {
 
 /// An expected count in words people read right: `0.37`, or `0.00002` rather
 /// than `0.00`, or `3e-6` when tiny.
-pub fn expected_count(expected: f64) -> String {
+pub(crate) fn expected_count(expected: f64) -> String {
     if expected == 0.0 || expected >= 0.01 {
         format!("{expected:.2}")
     } else if expected >= 1e-4 {

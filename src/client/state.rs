@@ -260,7 +260,7 @@ impl State {
     }
 
     /// Saves the trusted keys.
-    pub fn save_keyring(&self, keys: &Keyring) -> Result<(), StateError> {
+    pub(crate) fn save_keyring(&self, keys: &Keyring) -> Result<(), StateError> {
         Ok(write_atomic(
             &self.root.join("keyring.json"),
             &keys.to_json(),
@@ -289,17 +289,17 @@ impl State {
     }
 
     /// Saves what has been seen.
-    pub fn save_status(&self, status: &Status) -> Result<(), StateError> {
+    pub(crate) fn save_status(&self, status: &Status) -> Result<(), StateError> {
         write_json(&self.root.join("status.json"), status)
     }
 
     /// Forgets the latest time seen (after a clock that ran ahead was corrected).
-    pub fn forget_clock(status: &mut Status) {
+    pub(crate) fn forget_clock(status: &mut Status) {
         status.latest_clock = 0;
     }
 
     /// Records `now` as seen, refusing if the clock went back past the tolerance.
-    pub fn check_clock(&self, status: &mut Status, now: i64) -> Result<(), StateError> {
+    pub(crate) fn check_clock(&self, status: &mut Status, now: i64) -> Result<(), StateError> {
         Self::clock_not_behind(status, now)?;
         status.latest_clock = status.latest_clock.max(now);
         Ok(())
@@ -307,7 +307,7 @@ impl State {
 
     /// Refuses `now` if it is behind a time already seen (beyond the tolerance):
     /// an expiry check against a clock set back would revive an expired list.
-    pub fn clock_not_behind(status: &Status, now: i64) -> Result<(), StateError> {
+    pub(crate) fn clock_not_behind(status: &Status, now: i64) -> Result<(), StateError> {
         if now + CLOCK_TOLERANCE_SECS < status.latest_clock {
             return Err(StateError::ClockWentBack {
                 now: crate::format::time::rfc3339(now),

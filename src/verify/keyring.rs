@@ -127,7 +127,7 @@ impl Keyring {
 
     /// Whether statement number `n` (with its signature) is validly signed by
     /// the pinned key, whatever this keyring has applied.
-    pub fn signed_by_pin(&self, json: &[u8], signature: &str) -> bool {
+    pub(crate) fn signed_by_pin(&self, json: &[u8], signature: &str) -> bool {
         let Some(pin) = self
             .pinned
             .as_deref()
@@ -143,7 +143,7 @@ impl Keyring {
     /// signed by the pinned key itself: the statements that led to it were
     /// forged. Starts again from the pinned key alone, and never again accepts
     /// an introduction of it at `n` or later.
-    pub fn distrust_anchor(&mut self, n: u64) {
+    pub(crate) fn distrust_anchor(&mut self, n: u64) {
         let pin = PublicKey::from_text(self.pinned.as_deref().expect("anchored rings are pinned"))
             .expect("saved from a key");
         let max = n - 1;
@@ -354,7 +354,7 @@ impl Keyring {
     /// rotations): then the statements up to the one that introduced it are
     /// history it cannot judge, and are skipped. They must still form a chain,
     /// each signed by a key the chain introduced.
-    pub fn follow<E>(
+    pub(crate) fn follow<E>(
         &mut self,
         mut fetch: impl FnMut(u64) -> Result<Option<(Vec<u8>, String)>, E>,
         refused: impl Fn(u64, VerifyError) -> E,
@@ -474,7 +474,7 @@ impl Keyring {
 
     /// The number of the statement that introduced the pinned key (0 when the
     /// pinned key is the first): statements up to it were skipped, not judged.
-    pub fn anchored(&self) -> u64 {
+    pub(crate) fn anchored(&self) -> u64 {
         self.anchored
     }
 }

@@ -286,7 +286,7 @@ pub fn verify_snapshot(
 
 /// As [`verify_snapshot`], taking ownership of the bytes: the filter is then
 /// held in memory once (the largest accepted filter would otherwise be held twice).
-pub fn verify_snapshot_vec(
+pub(crate) fn verify_snapshot_vec(
     data: Vec<u8>,
     signature: &str,
     keys: &Keyring,
@@ -443,7 +443,11 @@ pub fn verify_manifest(
 }
 
 /// Refuses a `created` time more than [`MAX_FUTURE_SKEW_SECS`] after `now`.
-pub fn check_not_future(what: &str, created: i64, policy: Policy) -> Result<(), VerifyError> {
+pub(crate) fn check_not_future(
+    what: &str,
+    created: i64,
+    policy: Policy,
+) -> Result<(), VerifyError> {
     if created > policy.now.saturating_add(MAX_FUTURE_SKEW_SECS) {
         return Err(VerifyError::Time(format!(
             "{what} created {} is in the future (now {}; {MAX_FUTURE_SKEW_SECS} s of clock skew allowed): \
@@ -456,7 +460,7 @@ pub fn check_not_future(what: &str, created: i64, policy: Policy) -> Result<(), 
 }
 
 /// Refuses a validity window (`expires - created`) longer than [`MAX_VALIDITY_SECS`].
-pub fn check_window(what: &str, created: i64, expires: i64) -> Result<(), VerifyError> {
+pub(crate) fn check_window(what: &str, created: i64, expires: i64) -> Result<(), VerifyError> {
     if expires.saturating_sub(created) > MAX_VALIDITY_SECS {
         return Err(VerifyError::Time(format!(
             "{what} is valid from {} to {}, longer than the {} days a client accepts",
