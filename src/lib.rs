@@ -21,6 +21,17 @@
 //! # }
 //! ```
 //!
+//! Where to start:
+//! - [`List`]: a verified list, from a published directory, the installed
+//!   snapshot, or bytes in memory ([`List::from_bytes`]); `check_numbers`,
+//!   `check_reader`, or [`List::start_check`] for a [`CheckRun`] with
+//!   progress reports, a cancel flag and its own thread count.
+//! - [`Outcome`]: what a check found; it serializes with serde, and each
+//!   [`Problem`] has a [`ProblemKind`] to branch on.
+//! - [`Publisher`]: the next publication of a directory (chain, salt epoch,
+//!   key history, signing order), and [`publisher::read_list`] for the list.
+//! - [`audit::audit`]: a whole history, as an auditor checks it.
+//!
 //! The modules follow the data flow. [`format`](mod@format) is the pure core (normalization,
 //! number keys, filter, snapshot, signatures, manifest, rotation statements);
 //! [`files`] is the bottom layer for private files and directories (owner-only,
@@ -56,7 +67,7 @@ pub mod publisher;
 pub mod verify;
 
 pub use check::{CheckError, CheckRun, KeyCacheChoice, Progress};
-pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem};
+pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem, ProblemKind, SourceSummary};
 pub use format::normalize::Region;
 pub use format::signature::PublicKey;
 pub use list::{List, OpenError};
