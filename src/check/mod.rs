@@ -11,6 +11,7 @@
 //! snapshot first and starts a [`CheckRun`]; [`Checker`] is the step underneath.
 
 pub(crate) mod columns;
+pub mod explain;
 pub mod input;
 // The workspace's programs read cells and region names with these; a
 // program of its own goes through `List` and `CheckRun`.
