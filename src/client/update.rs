@@ -25,6 +25,7 @@ use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
 use crate::published::{self, signature_path, MANIFEST_FILE, MAX_SNAPSHOT_LEN};
 use crate::verify::{self, Followed, Keyring, Policy, VerifyError};
 use std::fmt;
+use std::ops::ControlFlow;
 
 /// Longest ETag stored: a hostile mirror's huge one must not grow `status.json`
 /// past what it may hold. A longer one is not stored (the next request is
@@ -473,6 +474,9 @@ fn check_times(
     Ok(())
 }
 
+/// One update from one source: the numbered steps of FORMAT.md §7, each a
+/// function below, in order. A step either hands the next its input or ends
+/// the update with an outcome (nothing newer, already current).
 fn update_from(
     state: &State,
     status: &mut Status,
@@ -480,173 +484,276 @@ fn update_from(
     source: &dyn Transport,
     options: &Options,
 ) -> Result<Outcome, UpdateError> {
-    let policy = options.policy();
-    let now = policy.now;
-    let name = source.describe();
-
-    // Step 2: the manifest, conditionally when a snapshot is installed.
-    let etag = status
-        .installed
-        .as_ref()
-        .and_then(|_| status.etags.get(&name))
-        .cloned();
-    let mut fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, etag.as_deref())?;
-
-    if matches!(fetched, Fetched::NotModified) {
-        if let Some(installed) = status
-            .installed
-            .as_ref()
-            .filter(|_| installed_valid(state, status, keys, policy))
-        {
-            return Ok(Outcome::NotModified {
-                sequence: installed.sequence,
-                source: name,
-            });
-        }
-        // Unchanged at the source, but the installed copy no longer verifies
-        // (damaged, or signed by a key revoked since): fetch it all again.
-        fetched = source.fetch(MANIFEST_FILE, MAX_MANIFEST_LEN as u64, None)?;
-    }
-    let Fetched::Body {
-        bytes: manifest_bytes,
-        etag: new_etag,
-    } = fetched
-    else {
-        return Err(FetchError::Transport {
-            name: MANIFEST_FILE.into(),
-            message: "304 Not Modified to an unconditional request".into(),
-        }
-        .into());
-    };
-    let manifest_signature = fetch_signature(source, MANIFEST_FILE)?;
-    // Steps 3 and 5: signature, then expiry (freeze).
-    let manifest = verify::verify_manifest(&manifest_bytes, &manifest_signature, keys, policy)
-        .map_err(|e| UpdateError::verify(MANIFEST_FILE, e))?;
-    let offered = manifest.manifest.sequence;
-
-    // Step 4: rollback.
-    if offered < status.highest_sequence {
-        return Err(UpdateError::Rollback {
-            offered,
-            highest: status.highest_sequence,
-        });
-    }
-    check_times(
-        MANIFEST_FILE,
-        manifest.facts.created,
-        manifest.facts.expires,
-        status,
+    let run = Run {
         state,
         keys,
-        policy,
-    )?;
-    let installed_ok = installed_valid(state, status, keys, policy);
-    if let Some(installed) = status
-        .installed
-        .as_ref()
-        .filter(|i| i.sequence == offered && installed_ok)
+        source,
+        policy: options.policy(),
+        name: source.describe(),
+    };
+    let (manifest_bytes, etag) = match run.fetch_manifest(status)? {
+        ControlFlow::Continue(fetched) => fetched,
+        ControlFlow::Break(outcome) => return Ok(outcome),
+    };
+    let (manifest, manifest_signature) = run.verify_manifest(&manifest_bytes, status)?;
+    if let ControlFlow::Break(outcome) =
+        run.check_current(&manifest, &manifest_bytes, etag.as_deref(), status)?
     {
-        let dir = state.root().join("snapshots").join(&installed.dir);
-        // Equivocation is judged on what was installed and still verifies; a
-        // copy too damaged to read, or signed by a key revoked since, is
-        // simply replaced below.
+        return Ok(outcome);
+    }
+    let (snapshot_bytes, snapshot_signature) = run.fetch_snapshot(&manifest)?;
+    let snapshot = run.verify_snapshot(&manifest, &snapshot_bytes, &snapshot_signature, status)?;
+    run.install(
+        status,
+        VerifiedFiles {
+            manifest: &manifest,
+            manifest_bytes,
+            manifest_signature,
+            snapshot: &snapshot,
+            snapshot_bytes,
+            snapshot_signature,
+            etag,
+        },
+    )
+}
+
+/// A fetched file's bytes and its ETag.
+type Body = (Vec<u8>, Option<String>);
+
+/// What every step of one update needs.
+struct Run<'a> {
+    state: &'a State,
+    keys: &'a Keyring,
+    source: &'a dyn Transport,
+    policy: Policy,
+    name: String,
+}
+
+/// The four verified files of a publication and the manifest's ETag, ready to install.
+struct VerifiedFiles<'a> {
+    manifest: &'a verify::VerifiedManifest,
+    manifest_bytes: Vec<u8>,
+    manifest_signature: String,
+    snapshot: &'a verify::VerifiedSnapshot,
+    snapshot_bytes: Vec<u8>,
+    snapshot_signature: String,
+    etag: Option<String>,
+}
+
+impl Run<'_> {
+    /// Step 2: the manifest, conditionally when a snapshot is installed. An
+    /// unchanged manifest ends the update when the installed copy still
+    /// verifies; else it is fetched again in full.
+    fn fetch_manifest(
+        &self,
+        status: &Status,
+    ) -> Result<ControlFlow<Outcome, Body>, UpdateError> {
+        let etag = status
+            .installed
+            .as_ref()
+            .and_then(|_| status.etags.get(&self.name))
+            .cloned();
+        let max = MAX_MANIFEST_LEN as u64;
+        let mut fetched = self.source.fetch(MANIFEST_FILE, max, etag.as_deref())?;
+        if matches!(fetched, Fetched::NotModified) {
+            if let Some(installed) = status
+                .installed
+                .as_ref()
+                .filter(|_| installed_valid(self.state, status, self.keys, self.policy))
+            {
+                return Ok(ControlFlow::Break(Outcome::NotModified {
+                    sequence: installed.sequence,
+                    source: self.name.clone(),
+                }));
+            }
+            // Unchanged at the source, but the installed copy no longer verifies
+            // (damaged, or signed by a key revoked since): fetch it all again.
+            fetched = self.source.fetch(MANIFEST_FILE, max, None)?;
+        }
+        match fetched {
+            Fetched::Body { bytes, etag } => Ok(ControlFlow::Continue((bytes, etag))),
+            Fetched::NotModified => Err(FetchError::Transport {
+                name: MANIFEST_FILE.into(),
+                message: "304 Not Modified to an unconditional request".into(),
+            }
+            .into()),
+        }
+    }
+
+    /// Steps 3 to 5: the manifest's signature and expiry (freeze), rollback,
+    /// and its times.
+    fn verify_manifest(
+        &self,
+        bytes: &[u8],
+        status: &Status,
+    ) -> Result<(verify::VerifiedManifest, String), UpdateError> {
+        let signature = fetch_signature(self.source, MANIFEST_FILE)?;
+        let manifest = verify::verify_manifest(bytes, &signature, self.keys, self.policy)
+            .map_err(|e| UpdateError::verify(MANIFEST_FILE, e))?;
+        let offered = manifest.manifest.sequence;
+        if offered < status.highest_sequence {
+            return Err(UpdateError::Rollback {
+                offered,
+                highest: status.highest_sequence,
+            });
+        }
+        self.check_times(
+            MANIFEST_FILE,
+            manifest.facts.created,
+            manifest.facts.expires,
+            status,
+        )?;
+        Ok((manifest, signature))
+    }
+
+    /// Whether the installed snapshot is the one offered: then the update
+    /// ends (and a different manifest under the same sequence is a split view).
+    fn check_current(
+        &self,
+        manifest: &verify::VerifiedManifest,
+        bytes: &[u8],
+        etag: Option<&str>,
+        status: &mut Status,
+    ) -> Result<ControlFlow<Outcome>, UpdateError> {
+        let offered = manifest.manifest.sequence;
+        let installed_ok = installed_valid(self.state, status, self.keys, self.policy);
+        let Some(installed) = status.installed.as_ref().filter(|i| i.sequence == offered) else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        if !installed_ok {
+            // A copy too damaged to read, or signed by a key revoked since,
+            // is simply replaced.
+            return Ok(ControlFlow::Continue(()));
+        }
+        let dir = self.state.root().join("snapshots").join(&installed.dir);
         if let Ok(current) =
             published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64)
         {
-            if current != manifest_bytes {
+            if current != bytes {
                 return Err(UpdateError::Equivocation { sequence: offered });
             }
         }
-    }
-    let current = status
-        .installed
-        .as_ref()
-        .is_some_and(|i| i.sequence == offered);
-    if current && installed_ok {
-        if let Some(etag) = new_etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
-            status.etags.insert(name.clone(), etag);
+        if let Some(etag) = etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
+            status.etags.insert(self.name.clone(), etag.to_string());
         }
-        return Ok(Outcome::Current {
+        Ok(ControlFlow::Break(Outcome::Current {
             sequence: offered,
-            source: name,
+            source: self.name.clone(),
+        }))
+    }
+
+    /// Step 6: the snapshot, never more than the manifest signs.
+    fn fetch_snapshot(
+        &self,
+        manifest: &verify::VerifiedManifest,
+    ) -> Result<(Vec<u8>, String), UpdateError> {
+        let file = &manifest.manifest.snapshot.file;
+        let size = manifest.manifest.snapshot.size;
+        let max = self.policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+        if size > max {
+            return Err(FetchError::TooLarge {
+                name: file.clone(),
+                max,
+            }
+            .into());
+        }
+        let bytes = body(self.source.fetch(file, size, None)?, file)?;
+        if bytes.len() as u64 != size {
+            return Err(FetchError::Truncated {
+                name: file.clone(),
+                got: bytes.len() as u64,
+                expected: size,
+            }
+            .into());
+        }
+        Ok((bytes, fetch_signature(self.source, file)?))
+    }
+
+    /// Step 7: signature, digest, structure, fill, the binding to the
+    /// manifest, and the snapshot's times.
+    fn verify_snapshot(
+        &self,
+        manifest: &verify::VerifiedManifest,
+        bytes: &[u8],
+        signature: &str,
+        status: &Status,
+    ) -> Result<verify::VerifiedSnapshot, UpdateError> {
+        let file = &manifest.manifest.snapshot.file;
+        let snapshot = verify::verify_snapshot(bytes, signature, self.keys, self.policy)
+            .map_err(|e| UpdateError::verify(file, e))?;
+        verify::check_binding(manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
+        let header = &snapshot.snapshot.header;
+        self.check_times(file, header.created, header.expires, status)?;
+        Ok(snapshot)
+    }
+
+    /// Step 8: install. The switch is the atomic rewrite of status.json.
+    fn install(
+        &self,
+        status: &mut Status,
+        files: VerifiedFiles<'_>,
+    ) -> Result<Outcome, UpdateError> {
+        let offered = files.manifest.manifest.sequence;
+        let file = &files.manifest.manifest.snapshot.file;
+        let sig_name = |n: &str| signature_path(n.as_ref()).display().to_string();
+        let dir = self.state.stage(
+            offered,
+            &[
+                (file.clone(), files.snapshot_bytes),
+                (sig_name(file), files.snapshot_signature.into_bytes()),
+                (
+                    sig_name(MANIFEST_FILE),
+                    files.manifest_signature.into_bytes(),
+                ),
+                (MANIFEST_FILE.to_string(), files.manifest_bytes),
+            ],
+        )?;
+        let previous = status
+            .installed
+            .as_ref()
+            .map(|i| i.sequence)
+            .filter(|&p| p != offered);
+        let now = self.policy.now;
+        status.installed = Some(Installed {
+            sequence: offered,
+            dir: dir.clone(),
+            source: self.name.clone(),
+            installed_at: now,
+            created: files.snapshot.snapshot.header.created,
         });
+        status.highest_sequence = offered;
+        let signer = files.snapshot.key_id.to_string();
+        let highest = status.highest_by_key.entry(signer).or_insert(0);
+        *highest = (*highest).max(offered);
+        status.last_success = Some(now);
+        match files.etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
+            Some(etag) => status.etags.insert(self.name.clone(), etag),
+            None => status.etags.remove(&self.name),
+        };
+        self.state.save_status(status)?;
+        self.state.prune(&dir);
+        Ok(Outcome::Installed {
+            previous,
+            sequence: offered,
+            source: self.name.clone(),
+        })
     }
 
-    // Step 6: the snapshot, never more than the manifest signs.
-    let file = &manifest.manifest.snapshot.file;
-    let size = manifest.manifest.snapshot.size;
-    let max = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
-    if size > max {
-        return Err(FetchError::TooLarge {
-            name: file.clone(),
-            max,
-        }
-        .into());
+    fn check_times(
+        &self,
+        file: &str,
+        created: i64,
+        expires: i64,
+        status: &Status,
+    ) -> Result<(), UpdateError> {
+        check_times(
+            file,
+            created,
+            expires,
+            status,
+            self.state,
+            self.keys,
+            self.policy,
+        )
     }
-    let snapshot_bytes = body(source.fetch(file, size, None)?, file)?;
-    if snapshot_bytes.len() as u64 != size {
-        return Err(FetchError::Truncated {
-            name: file.clone(),
-            got: snapshot_bytes.len() as u64,
-            expected: size,
-        }
-        .into());
-    }
-    let snapshot_signature = fetch_signature(source, file)?;
-
-    // Step 7: signature, digest, structure, fill, and the binding to the manifest.
-    let snapshot = verify::verify_snapshot(&snapshot_bytes, &snapshot_signature, keys, policy)
-        .map_err(|e| UpdateError::verify(file, e))?;
-    verify::check_binding(&manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
-    let header = &snapshot.snapshot.header;
-    check_times(
-        file,
-        header.created,
-        header.expires,
-        status,
-        state,
-        keys,
-        policy,
-    )?;
-    let created = header.created;
-
-    // Step 8: install. The switch is the atomic rewrite of status.json.
-    let sig_name = |n: &str| signature_path(n.as_ref()).display().to_string();
-    let dir = state.stage(
-        offered,
-        &[
-            (file.clone(), snapshot_bytes),
-            (sig_name(file), snapshot_signature.into_bytes()),
-            (sig_name(MANIFEST_FILE), manifest_signature.into_bytes()),
-            (MANIFEST_FILE.to_string(), manifest_bytes),
-        ],
-    )?;
-    let previous = status
-        .installed
-        .as_ref()
-        .map(|i| i.sequence)
-        .filter(|&p| p != offered);
-    status.installed = Some(Installed {
-        sequence: offered,
-        dir: dir.clone(),
-        source: name.clone(),
-        installed_at: now,
-        created,
-    });
-    status.highest_sequence = offered;
-    let signer = snapshot.key_id.to_string();
-    let highest = status.highest_by_key.entry(signer).or_insert(0);
-    *highest = (*highest).max(offered);
-    status.last_success = Some(now);
-    match new_etag.filter(|e| e.len() <= MAX_ETAG_LEN) {
-        Some(etag) => status.etags.insert(name.clone(), etag),
-        None => status.etags.remove(&name),
-    };
-    state.save_status(status)?;
-    state.prune(&dir);
-    Ok(Outcome::Installed {
-        previous,
-        sequence: offered,
-        source: name,
-    })
 }
