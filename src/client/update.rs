@@ -544,10 +544,7 @@ impl Run<'_> {
     /// Step 2: the manifest, conditionally when a snapshot is installed. An
     /// unchanged manifest ends the update when the installed copy still
     /// verifies; else it is fetched again in full.
-    fn fetch_manifest(
-        &self,
-        status: &Status,
-    ) -> Result<ControlFlow<Outcome, Body>, UpdateError> {
+    fn fetch_manifest(&self, status: &Status) -> Result<ControlFlow<Outcome, Body>, UpdateError> {
         let etag = status
             .installed
             .as_ref()
