@@ -249,3 +249,91 @@ fn unnamed_columns_floats_and_cells_with_two_numbers() {
         r.stdout
     );
 }
+
+/// A JP employee's `090-4324-7611` is also a possible Indian number: read
+/// as IN it hits a listed Indian number. Still looked up (a UK mobile on a
+/// Deutschland row must be found), but never shown as an ordinary match:
+/// every format says the row names another region, and the summary counts
+/// such matches apart.
+#[test]
+fn a_match_read_under_another_region_than_the_rows_is_labelled_and_counted_apart() {
+    let lab = Lab::new();
+    lab.publish("pub", "+919043247611\n+13135550142\n", &[])
+        .expect(0);
+    let staff = lab.path("staff.csv");
+    std::fs::write(
+        &staff,
+        "name,mobile,usageLocation\nTaro,090-4324-7611,JP\nAna,(313) 555-0142,US\n",
+    )
+    .unwrap();
+    let args = [
+        "--region",
+        "IN,JP",
+        "--region-column",
+        "usageLocation",
+        s(&staff),
+    ];
+    let table = check_no_default_region(&lab, &args).expect(1);
+    assert!(
+        table.stdout.starts_with("2 POSSIBLE MATCHES (2 numbers on 2 rows), 1 of them read under another region than their row's"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains("[MATCHED ONLY WHEN READ AS IN; THIS ROW SAYS JP]"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains("1 match read under another region than its row's is likely another number"),
+        "{}",
+        table.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let json = check_no_default_region(&lab, &json_args).expect(1);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["possible_matches"]["read_under_another_region"],
+        1
+    );
+    let taro = v["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["e164"] == "+919043247611")
+        .expect("the IN reading matched");
+    assert_eq!(taro["occurrences"][0]["row_region"], "JP");
+    let ana = v["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["e164"] == "+13135550142")
+        .unwrap();
+    assert!(
+        ana["occurrences"][0]["row_region"].is_null(),
+        "a US row read as US is ordinary"
+    );
+    let mut csv_args = args.to_vec();
+    csv_args.extend(["--format", "csv"]);
+    let csv = check_no_default_region(&lab, &csv_args).expect(1);
+    assert!(
+        csv.stdout
+            .contains("matched only when read as IN; this row says JP"),
+        "{}",
+        csv.stdout
+    );
+    let html = lab.path("report.html");
+    let mut html_args = args.to_vec();
+    html_args.extend(["--report", s(&html)]);
+    check_no_default_region(&lab, &html_args).expect(1);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains("matched only when read as IN; this row says JP"),
+        "no label in HTML"
+    );
+}

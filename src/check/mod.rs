@@ -128,6 +128,21 @@ pub struct Occurrence {
     pub input: String,
     /// All the row's fields, so the finding can be traced to a person or device.
     pub fields: Vec<String>,
+    /// The region the row names, when the number was read under another
+    /// one (a JP row's `090-4324-7611` read as an Indian number): such a
+    /// match is likely another number altogether, and is said and counted apart.
+    pub row_region: Option<String>,
+}
+
+impl Occurrence {
+    /// `matched only when read as IN; this row says JP`, when it was.
+    pub fn region_note(&self, finding: &Finding) -> Option<String> {
+        let row = self.row_region.as_ref()?;
+        Some(match &finding.region {
+            Some(read) => format!("matched only when read as {read}; this row says {row}"),
+            None => format!("read as written; this row says {row}"),
+        })
+    }
 }
 
 /// A number, with every row that holds it: a possible match or a doubtful number.
@@ -359,6 +374,17 @@ struct RowResult {
 }
 
 impl Outcome {
+    /// Possible matches (cells) read under another region than their row
+    /// names ([`Occurrence::row_region`]): counted apart, as they are likely
+    /// other numbers.
+    pub fn other_region_matches(&self) -> usize {
+        self.matches
+            .iter()
+            .flat_map(|f| &f.occurrences)
+            .filter(|o| o.row_region.is_some())
+            .count()
+    }
+
     /// Distinct numbers among the possible matches, the rows and the cells
     /// holding them (a row can hold a number in two columns).
     pub fn match_counts(&self) -> (usize, usize, usize) {
@@ -523,12 +549,16 @@ impl Outcome {
                 CellResult::Numbers { readings } => {
                     self.sources[at].checked += 1;
                     self.checked += 1;
-                    let occurrence = || Occurrence {
+                    let occurrence = |reading: &Interpretation| Occurrence {
                         source: source.to_string(),
                         line: row.line,
                         column: column_name(cell.column),
                         input: input(),
                         fields: row.fields.clone(),
+                        row_region: match (result.row_region, reading.region) {
+                            (Some(own), Some(read)) if own != read => Some(own.to_string()),
+                            _ => None,
+                        },
                     };
                     // A number is sound when the reading that should apply is
                     // valid: the row's own region's when it names one (a valid
@@ -589,7 +619,7 @@ impl Outcome {
                                 &mut self.match_index,
                                 &reading,
                                 note,
-                                occurrence(),
+                                occurrence(&reading),
                             );
                         } else if !sound[reading.part]
                             && !any_hit[reading.part]
@@ -606,7 +636,7 @@ impl Outcome {
                                 &mut self.warning_index,
                                 &reading,
                                 note,
-                                occurrence(),
+                                occurrence(&reading),
                             );
                         }
                     }

@@ -111,6 +111,22 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// The headline.
 pub fn verdict(outcome: &Outcome) -> String {
+    let headline = headline(outcome);
+    match outcome.other_region_matches() {
+        0 => headline,
+        n if n == outcome.match_counts().2 => format!(
+            "{headline}, {}",
+            if n == 1 {
+                "read under another region than its row's".to_string()
+            } else {
+                "all read under another region than their rows'".to_string()
+            }
+        ),
+        n => format!("{headline}, {n} of them read under another region than their row's"),
+    }
+}
+
+fn headline(outcome: &Outcome) -> String {
     let (numbers, rows, cells) = outcome.match_counts();
     let rows = plural(rows as u64, "row", "rows");
     let places = if cells == 1 || plural(cells as u64, "row", "rows") == rows {
@@ -153,8 +169,18 @@ fn totals(o: &Outcome) -> String {
 }
 
 fn false_match_line(v: &View<'_>) -> String {
+    let other = match v.outcome.other_region_matches() {
+        0 => String::new(),
+        n => format!(
+            "; this counts the filter's false positives only: {} read under another region \
+             than {} row's {} likely another number, whatever the filter says",
+            plural(n as u64, "match", "matches"),
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "is" } else { "are" }
+        ),
+    };
     format!(
-        "expected false matches in this run: {} ({} at a false-positive rate of {:.1e} each)",
+        "expected false matches in this run: {} ({} at a false-positive rate of {:.1e} each){other}",
         expected_count(v.expected_false_matches()),
         plural(v.outcome.lookups, "lookup", "lookups"),
         v.rate()
@@ -236,13 +262,16 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         }
     }
     let place = |o: &Occurrence| format!("{}:{}", o.source, o.line);
-    let occurrence_line = |o: &Occurrence| {
+    let occurrence_line = |f: &Finding, o: &Occurrence| {
         let fields = v.fields(&o.fields);
         format!(
-            "    {} {} {:?}{}",
+            "    {} {} {:?}{}{}",
             visible(&place(o)),
             visible(&o.column),
             visible(&v.number(&o.input)),
+            o.region_note(f)
+                .map(|n| format!("  [{}]", n.to_uppercase()))
+                .unwrap_or_default(),
             if fields.is_empty() {
                 String::new()
             } else {
@@ -276,7 +305,7 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         for f in &outcome.matches {
             let _ = writeln!(s, "{}", finding_head(f));
             for o in &f.occurrences {
-                let _ = writeln!(s, "{}", occurrence_line(o));
+                let _ = writeln!(s, "{}", occurrence_line(f, o));
             }
         }
     }
@@ -288,7 +317,7 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         for f in &outcome.warnings {
             let _ = writeln!(s, "{}", finding_head(f));
             for o in &f.occurrences {
-                let _ = writeln!(s, "{}", occurrence_line(o));
+                let _ = writeln!(s, "{}", occurrence_line(f, o));
             }
         }
     }
@@ -413,10 +442,16 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
                     v.number(&f.e164),
                     f.region.clone().unwrap_or_default(),
                     f.valid.to_string(),
-                    f.note
-                        .clone()
-                        .map(|n| if run.redact { redact_note(&n) } else { n })
-                        .unwrap_or_default(),
+                    [
+                        f.note
+                            .clone()
+                            .map(|n| if run.redact { redact_note(&n) } else { n }),
+                        o.region_note(f),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 ];
                 fields.extend(v.fields(&o.fields));
                 s.push_str(&csv_line(&fields));
@@ -467,7 +502,7 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
     s
 }
 
-fn occurrence_json(v: &View<'_>, o: &Occurrence) -> Value {
+fn occurrence_json(v: &View<'_>, f: &Finding, o: &Occurrence) -> Value {
     let headers = v
         .outcome
         .sources
@@ -487,7 +522,10 @@ fn occurrence_json(v: &View<'_>, o: &Occurrence) -> Value {
         ),
         _ => json!(fields),
     };
-    json!({"source": o.source, "line": o.line, "column": o.column, "input": v.number(&o.input), "row": row})
+    json!({
+        "source": o.source, "line": o.line, "column": o.column, "input": v.number(&o.input),
+        "row_region": o.row_region, "region_note": o.region_note(f), "row": row,
+    })
 }
 
 fn finding_json(v: &View<'_>, f: &Finding) -> Value {
@@ -496,7 +534,7 @@ fn finding_json(v: &View<'_>, f: &Finding) -> Value {
         "region": f.region,
         "valid": f.valid,
         "note": f.note.as_ref().map(|n| if v.run.redact { redact_note(n) } else { n.clone() }),
-        "occurrences": f.occurrences.iter().map(|o| occurrence_json(v, o)).collect::<Vec<_>>(),
+        "occurrences": f.occurrences.iter().map(|o| occurrence_json(v, f, o)).collect::<Vec<_>>(),
     })
 }
 
@@ -521,7 +559,10 @@ fn summary_json(v: &View<'_>) -> Value {
         "not_numbers": o.invalid.len(),
         "possible_only": o.possible_only,
         "lookups": o.lookups,
-        "possible_matches": {"numbers": numbers, "rows": rows, "cells": cells},
+        "possible_matches": {
+            "numbers": numbers, "rows": rows, "cells": cells,
+            "read_under_another_region": o.other_region_matches(),
+        },
         "doubtful_numbers": o.warnings.len(),
         "regions_not_recognised": o.region_problems.len(),
         "complete": o.complete(),
@@ -668,7 +709,10 @@ fn html_findings(v: &View<'_>, findings: &[Finding]) -> String {
                 html_escape(&o.source),
                 o.line,
                 html_escape(&o.column),
-                html_escape(&v.number(&o.input)),
+                html_escape(&v.number(&o.input))
+                    + &o.region_note(f)
+                        .map(|n| format!("<br><strong>{}</strong>", html_escape(&n)))
+                        .unwrap_or_default(),
                 html_row_fields(v, o)
             );
         }
