@@ -765,6 +765,9 @@ impl RowReader {
                     .saturating_sub(inner)
                     .max(1);
                 if unterminated && inner > 0 {
+                    if let Some(salvaged) = self.salvage(line, inner + 1) {
+                        return Some(Ok(salvaged));
+                    }
                     return Some(Err(InputError::Malformed {
                         line,
                         reason: "a quoted field is never closed (an unclosed quote?): the rest of the \
@@ -778,6 +781,9 @@ impl RowReader {
                     m.first.get_or_insert((line, inner + 1));
                 }
                 if inner >= MAX_RECORD_LINES {
+                    if let Some(salvaged) = self.salvage(line, inner + 1) {
+                        return Some(Ok(salvaged));
+                    }
                     return Some(Err(InputError::Malformed {
                         line,
                         reason: format!(
@@ -869,6 +875,29 @@ impl RowReader {
         }
     }
 
+    /// A record a quote left open (never closed, or over the line limit):
+    /// its lines are read again as rows when they look like rows, and the
+    /// record itself is dropped (an empty record, which the caller skips).
+    /// `None` when they do not: then the file stops, as before.
+    fn salvage(&mut self, line: u64, lines: u64) -> Option<Record> {
+        let fields: Vec<String> = self
+            .record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let rows = self.reread_lines(line, &fields);
+        if rows.is_empty() {
+            return None;
+        }
+        let mut m = self.multiline.lock().expect("not poisoned");
+        m.reread += rows.len() as u64;
+        m.reread_first.get_or_insert(line);
+        m.unclosed.get_or_insert((line, lines));
+        drop(m);
+        self.reread.extend(rows);
+        Some((line, Vec::new()))
+    }
+
     /// The lines of a record whose quoted field spans lines, each split
     /// with the quote taken literally, when they look like rows (as many
     /// fields as the header): what a stray quote swallowed. Lines that do
@@ -938,6 +967,9 @@ struct Multiline {
     /// Lines inside quoted fields read again as rows, and the first record holding them.
     reread: u64,
     reread_first: Option<u64>,
+    /// A quoted field never closed, or over the line limit, whose lines were
+    /// all read again: where it starts and how many lines it ran over.
+    unclosed: Option<(u64, u64)>,
 }
 
 /// Where an input stopped decoding cleanly, or read records over several
@@ -988,6 +1020,14 @@ impl DecodeProblem {
     /// `swallowed_rows`).
     pub fn multiline_warning(&self) -> Option<String> {
         let m = self.multiline.lock().expect("not poisoned");
+        if let Some((line, lines)) = m.unclosed {
+            return Some(format!(
+                "line {line}: a quoted field runs over {lines} lines (a quote left open?): its \
+                 lines were read again one by one as rows, with the quote taken literally, and \
+                 their numbers checked ({} line(s) read again in all); close the quote and check again",
+                m.reread
+            ));
+        }
         let (line, lines) = m.first?;
         let others = match m.count - 1 {
             0 => String::new(),
@@ -1067,10 +1107,10 @@ impl Iterator for RowReader {
         if let Some(row) = self.pending.take() {
             return Some(Ok(row));
         }
-        if let Some(row) = self.reread.pop_front() {
-            return Some(Ok(row));
-        }
         loop {
+            if let Some(row) = self.reread.pop_front() {
+                return Some(Ok(row));
+            }
             return match self.read_record()? {
                 Err(e) => Some(Err(e)),
                 Ok((_, fields)) if fields.iter().all(|f| f.trim().is_empty()) => continue,
@@ -1326,14 +1366,41 @@ mod tests {
         assert_eq!(digest.hex(), hex::encode(Sha256::digest(bytes)));
     }
 
+    /// A quote never closed swallows the rest of the file into one field:
+    /// every line of it that looks like a row is read again, none lost.
     #[test]
-    fn an_unclosed_quote_is_an_error_not_a_silent_loss() {
+    fn an_unclosed_quote_loses_no_row_it_swallowed() {
         let mut text = String::from("name,phone\nAna,\"3135550101\n");
         for i in 0..30 {
             text.push_str(&format!("Row{i},31355501{i:02}\n"));
         }
         let r = open(text.as_bytes(), &InputOptions::default()).unwrap();
-        let results: Vec<_> = r.collect();
+        let problem = r.decode_problem();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, (2..=32).collect::<Vec<u64>>());
+        assert!(rows.iter().all(|r| r.reread));
+        assert_eq!(values(&rows[0]), vec![Ok("3135550101".to_string())]);
+        assert_eq!(values(&rows[30]), vec![Ok("3135550129".to_string())]);
+        assert!(problem.swallowed_rows());
+        let warning = problem.multiline_warning().unwrap();
+        assert!(
+            warning.starts_with("line 2: a quoted field runs over 32 lines"),
+            "{warning}"
+        );
+    }
+
+    /// What a quote swallowed and that does not look like rows (one field
+    /// where the header has three) cannot be read again: the file stops.
+    #[test]
+    fn an_unclosed_quote_over_lines_that_are_not_rows_stops_the_file() {
+        let mut text = String::from("name,phone,notes\nAna,3135550101,\"see below\n");
+        for i in 0..30 {
+            text.push_str(&format!("note line {i}\n"));
+        }
+        let results: Vec<_> = open(text.as_bytes(), &InputOptions::default())
+            .unwrap()
+            .collect();
         match results.last() {
             Some(Err(InputError::Malformed { line, reason })) => {
                 assert_eq!(*line, 2);
@@ -1369,19 +1436,23 @@ mod tests {
     }
 
     #[test]
-    fn an_unclosed_quote_at_the_end_is_an_error() {
+    fn an_unclosed_quote_at_the_end_reads_the_lines_after_it_again() {
         let text =
             "Name,Phone\n\"Smith, J\",313 555 0142\n\"Unclosed,313 555 0143\nC,313 555 0144\n";
-        let results: Vec<_> = open(text.as_bytes(), &InputOptions::default())
+        let rows: Vec<Row> = open(text.as_bytes(), &InputOptions::default())
             .unwrap()
+            .map(Result::unwrap)
             .collect();
-        match results.last() {
-            Some(Err(InputError::Malformed { line, reason })) => {
-                assert_eq!(*line, 3);
-                assert!(reason.contains("never closed"), "{reason}");
-            }
-            other => panic!("expected an error, got {other:?}"),
-        }
+        type Read = (u64, bool, Vec<Result<String, String>>);
+        let read: Vec<Read> = rows.iter().map(|r| (r.line, r.reread, values(r))).collect();
+        assert_eq!(
+            read,
+            [
+                (2, false, vec![Ok("313 555 0142".to_string())]),
+                (3, true, vec![Ok("313 555 0143".to_string())]),
+                (4, true, vec![Ok("313 555 0144".to_string())]),
+            ]
+        );
     }
 
     #[test]

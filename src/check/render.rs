@@ -157,8 +157,16 @@ pub(crate) fn expected_count(expected: f64) -> String {
 
 /// The counts line.
 fn totals(o: &Outcome) -> String {
+    let reread: u64 = o.sources.iter().map(|s| s.reread_rows).sum();
+    let reread = match reread {
+        0 => String::new(),
+        n => format!(
+            " (and {} inside quoted fields read again as rows)",
+            plural(n, "line", "lines")
+        ),
+    };
     format!(
-        "{} read; {}: {} checked, {} empty, {} not numbers, {} only possible",
+        "{} read{reread}; {}: {} checked, {} empty, {} not numbers, {} only possible",
         plural(o.rows, "row", "rows"),
         plural(o.cells, "cell", "cells"),
         o.checked,
@@ -197,12 +205,16 @@ fn source_lines(s: &SourceSummary) -> Vec<String> {
         )),
         Some(l) => {
             lines.push(format!(
-                "{}: sha256 {}, {}, delimiter {}, {}",
+                "{}: sha256 {}, {}, delimiter {}, {}{}",
                 s.name,
                 s.sha256.as_deref().unwrap_or("(not read to the end)"),
                 l.encoding,
                 l.delimiter_name(),
-                plural(s.rows, "row", "rows")
+                plural(s.rows, "row", "rows"),
+                match s.reread_rows {
+                    0 => String::new(),
+                    n => format!(" and {} read again", plural(n, "line", "lines")),
+                }
             ));
             let columns: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
             lines.push(format!(
