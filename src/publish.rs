@@ -158,6 +158,15 @@ fn build(
     Ok((snapshot, from_cache))
 }
 
+/// The rate a publisher sizes (and declares) a filter for: a quarter of the
+/// rate asked for, within the format's range. The rate a
+/// filter reaches depends on its salt, and one sized exactly for the target
+/// is refused about half the time by a client whose maximum is that target
+/// (FORMAT.md, "Sizing").
+pub fn sizing_rate(target: f64) -> f64 {
+    (target / 4.0).max(filter::FP_RATE_RANGE.0)
+}
+
 /// The file name of snapshot `sequence` in a published directory.
 pub fn snapshot_file_name(sequence: u64) -> String {
     format!("snapshot-{sequence:08}.hushlist")

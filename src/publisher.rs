@@ -107,6 +107,10 @@ pub enum PublisherError {
     /// A rotation to the key already in use.
     #[error("the new key is the current key")]
     SameKey,
+    /// The publication built would be refused by a default client; nothing
+    /// was written.
+    #[error("the snapshot built would be refused by clients, so nothing was written: {0}")]
+    WouldBeRefused(Box<published::Error>),
     /// A validity window clients would refuse.
     #[error("{0}")]
     Validity(String),
@@ -453,7 +457,7 @@ impl Publisher {
             previous,
             kdf: epoch.kdf,
             salt: epoch.salt,
-            fp_rate: plan.fp_rate,
+            fp_rate: crate::publish::sizing_rate(plan.fp_rate),
             epoch: epoch.epoch.clone(),
             contact,
         };
@@ -472,14 +476,33 @@ impl Publisher {
                 (snapshot, Some((hits, cache.path().to_path_buf())))
             }
         };
+        let publication = sign_publication(&snapshot, &self.key);
+        self.as_a_client_would(&publication, plan.created)?;
         Ok(Next {
-            publication: sign_publication(&snapshot, &self.key),
+            publication,
             snapshot,
             params,
             epoch,
             contact_carried_over,
             cache,
         })
+    }
+
+    /// Verifies a publication as a default client would on the day it is
+    /// made: what a client refuses (an over-filled filter, a filter whose
+    /// bits its entries cannot have set) is never written.
+    fn as_a_client_would(&self, publication: &Publication, now: i64) -> Result<(), PublisherError> {
+        let files = published::Files {
+            manifest: publication.manifest.clone(),
+            manifest_signature: publication.manifest_signature.clone(),
+            snapshot: publication.snapshot.clone(),
+            snapshot_signature: publication.snapshot_signature.clone(),
+            rotations: Vec::new(),
+        };
+        let keys = Keyring::pinned(self.key.public_key());
+        published::open_files(files, &keys, Policy::at(now))
+            .map(|_| ())
+            .map_err(|e| PublisherError::WouldBeRefused(Box::new(e)))
     }
 
     /// Signs and writes the next rotation statement: this key introduces

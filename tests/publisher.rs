@@ -104,3 +104,55 @@ fn a_publisher_chains_keeps_the_salt_rotates_and_clients_follow() {
             .to_string();
     assert_eq!(list.key_id(), signed_by);
 }
+
+/// At a target of 1e-4, the default client's maximum, a filter sized
+/// exactly for the target was refused as over-filled about half the time;
+/// sized with the margin, every salt gives a snapshot clients accept. At
+/// 1e-2 no filter can pass a default client: nothing is written.
+#[test]
+fn the_publisher_never_writes_what_a_default_client_refuses() {
+    use hushlist::format::signature::SecretKey;
+    use hushlist::publisher::{os_random, NextPlan, Publisher, PublisherError};
+    use hushlist::{List, Policy};
+    let now = hushlist::format::time::now();
+    let numbers: Vec<String> = (0..2000).map(|i| format!("+1313555{i:04}")).collect();
+    let plan = |fp_rate| NextPlan {
+        kdf: hushlist::format::number_key::Kdf::Blake3,
+        fp_rate,
+        created: now,
+        expires: now + 86_400,
+        epoch_length: 30 * 86_400,
+        new_epoch: true,
+        contact: None,
+        key_cache: None,
+    };
+    for _ in 0..18 {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::generate().unwrap();
+        let pinned = hushlist::Keyring::pinned(key.public_key());
+        let next = Publisher::open(dir.path(), key)
+            .unwrap()
+            .next(&numbers, plan(1e-4), &mut os_random)
+            .expect("a filter sized with the margin passes a default client");
+        next.write(dir.path()).unwrap();
+        List::open_with(dir.path(), &pinned, Policy::at(now)).expect("and clients accept it");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = SecretKey::generate().unwrap();
+    let refused =
+        Publisher::open(dir.path(), key)
+            .unwrap()
+            .next(&numbers, plan(1e-2), &mut os_random);
+    match refused {
+        Err(e @ PublisherError::WouldBeRefused(_)) => {
+            assert!(e.to_string().contains("over-filled"), "{e}")
+        }
+        Err(e) => panic!("expected WouldBeRefused, got {e}"),
+        Ok(_) => panic!("a 1e-2 filter cannot pass a default client"),
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}

@@ -308,6 +308,11 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
                 "--key-cache {}: inside the published directory, it would publish the list's keys",
                 dir.display()
             ),
+            e @ PublisherError::WouldBeRefused(_) => format!(
+                "{e}; a larger --fp-rate than the clients' maximum (1e-4 by default) cannot \
+                 pass, and with a tiny list an unlucky salt can set too few bits: \
+                 --new-epoch draws a new one"
+            ),
             e => e.to_string(),
         })?;
     if let Some(from) = next.contact_carried_over {
