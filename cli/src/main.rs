@@ -199,7 +199,11 @@ impl From<published::Error> for Failure {
     }
 }
 
+/// Writes `text` to standard output with control and format characters
+/// escaped ([`render::terminal_safe`]): a signed contact or an input's cell
+/// can never drive the terminal or reorder what it shows.
 pub fn print(text: &str) -> Result<(), Failure> {
+    let text = hushlist::check::render::terminal_safe(text);
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -401,7 +405,10 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(failure) => {
-            eprintln!("hushlist: {}", failure.message);
+            eprintln!(
+                "hushlist: {}",
+                hushlist::check::render::terminal_safe(&failure.message)
+            );
             ExitCode::from(failure.exit.code())
         }
     }

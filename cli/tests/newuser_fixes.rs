@@ -337,3 +337,107 @@ fn a_match_read_under_another_region_than_the_rows_is_labelled_and_counted_apart
         "no label in HTML"
     );
 }
+
+/// A signed contact with bidi overrides, a line separator, a zero-width
+/// space and a soft hyphen is shown escaped by verify, import and status,
+/// in text and JSON alike (JSON stays valid, with the same value); a CSV
+/// report neutralizes cells a spreadsheet would run, and leaves numbers be.
+#[test]
+fn invisible_characters_are_escaped_everywhere_and_csv_cells_never_run() {
+    let lab = Lab::new();
+    let name = "Help\u{202e}enil\u{2028}x\u{200b}y\u{ad}z\u{200f}";
+    lab.publish(
+        "pub",
+        LISTED,
+        &[
+            "--publisher-name",
+            name,
+            "--publisher-contact",
+            "confirm@example.org",
+        ],
+    )
+    .expect(0);
+    let invisible = [
+        '\u{202e}', '\u{2028}', '\u{200b}', '\u{ad}', '\u{200f}', '\u{1b}',
+    ];
+    let clean = |what: &str, text: &str| {
+        assert!(
+            !text.contains(&invisible[..]),
+            "{what} printed an invisible character raw:\n{text}"
+        );
+    };
+    let key = lab.public();
+    let pubdir = lab.path("pub");
+    let verify = run(&hushlist(), &["verify", "--key", s(&key), s(&pubdir)]).expect(0);
+    clean("verify", &verify.stdout);
+    assert!(
+        verify
+            .stdout
+            .contains("Help\\u202Eenil\\u2028x\\u200By\\u00ADz\\u200F"),
+        "{}",
+        verify.stdout
+    );
+    let json = run(
+        &hushlist(),
+        &["verify", "--format", "json", "--key", s(&key), s(&pubdir)],
+    )
+    .expect(0);
+    clean("verify --format json", &json.stdout);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("still JSON");
+    assert!(
+        v.to_string().contains('\u{202e}'),
+        "the value is unchanged: {v}"
+    );
+
+    let state = lab.path("state");
+    let env = [("HUSHLIST_STATE_DIR", s(&state))];
+    run_full(
+        &hushlist(),
+        &[
+            "init",
+            "--key",
+            s(&key),
+            "--url",
+            "https://example.invalid/",
+        ],
+        &env,
+        "",
+    )
+    .expect(0);
+    let import = run_full(&hushlist(), &["import", s(&pubdir)], &env, "").expect(0);
+    clean("import", &import.stdout);
+    let status = run_full(&hushlist(), &["status"], &env, "").expect(0);
+    clean("status", &status.stdout);
+    assert!(status.stdout.contains("\\u202E"), "{}", status.stdout);
+
+    let inventory = lab.path("inventory.csv");
+    std::fs::write(
+        &inventory,
+        "name,phone,notes\n=HYPERLINK(\"http://x.invalid\"),+1 313 555 0142,\"+cmd|' /C calc'!A0\"\nBen\u{1b}[31m,(313) 555-0199,@SUM(1)\n",
+    )
+    .unwrap();
+    let csv = lab
+        .check("pub", &["--format", "csv", s(&inventory)])
+        .expect(1);
+    clean("check --format csv", &csv.stdout);
+    let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv.stdout.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let matched = rows
+        .iter()
+        .find(|r| &r[0] == "possible_match")
+        .expect("a match");
+    let fields: Vec<&str> = matched.iter().collect();
+    assert!(
+        fields.contains(&"'=HYPERLINK(\"http://x.invalid\")"),
+        "{fields:?}"
+    );
+    assert!(fields.contains(&"'+cmd|' /C calc'!A0"), "{fields:?}");
+    assert!(
+        fields.contains(&"+1 313 555 0142"),
+        "a number stays as written: {fields:?}"
+    );
+}

@@ -31,18 +31,75 @@ pub struct RunInfo {
     pub redact: bool,
 }
 
-/// Makes control characters (terminal escapes, bidi overrides) visible, so a
-/// field can never move the cursor or recolour a terminal.
+/// Makes control and format characters (terminal escapes, bidi overrides,
+/// zero-width and line-separator characters) visible, so a field can never
+/// move the cursor, recolour a terminal or reorder what is shown.
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control() || invisible(c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Unicode format characters (category Cf: bidi controls, zero-width
+/// spaces and joiners, the soft hyphen, invisible operators, tags) and the
+/// line and paragraph separators: nothing a reader sees, everything a
+/// forger could use to make one text look like another.
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+        | '\u{890}'..='\u{891}' | '\u{8e2}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}'
+        | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{110bd}' | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
+}
+
+/// Output for a terminal or a pipe: every control character but line feed
+/// and tab, and every [`invisible`] one, written as a JSON-style `\uXXXX`
+/// escape (a surrogate pair above U+FFFF). JSON stays valid JSON with the
+/// same meaning; text shows where such a character was.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || invisible(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{:04X}", unit);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A cell as a spreadsheet will not run it: one starting with `=`, `@`, a
+/// tab or a carriage return, or with `+`/`-` and holding a letter and one of
+/// `(`, `|`, `!`, `"` (a function call or a DDE link), gets a leading `'`.
+/// Phone numbers (`+44 20 7946 0958`, `+1 (313) 555-0142 ext. 7`) stay as written.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let formula = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => {
+            cell.chars().any(|c| c.is_alphabetic()) && cell.contains(['(', '|', '!', '"'])
+        }
+        _ => false,
+    };
+    if formula {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// The last two digits of a number, the rest hidden.
@@ -397,7 +454,8 @@ fn csv_line(fields: &[String]) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    w.write_record(fields).expect("in-memory write");
+    w.write_record(fields.iter().map(|f| spreadsheet_safe(f).into_owned()))
+        .expect("in-memory write");
     String::from_utf8(w.into_inner().expect("in-memory write")).expect("fields are UTF-8")
 }
 
