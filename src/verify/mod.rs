@@ -16,10 +16,6 @@ use crate::format::snapshot::{FormatError, Snapshot, HEADER_LEN, MAX_CONTACT_LEN
 use crate::format::time::{parse_rfc3339, rfc3339};
 pub use keyring::{parse_statement, Followed, KeyRecord, Keyring, MAX_ROTATIONS};
 
-/// The largest snapshot file accepted: the header and the largest filter.
-pub const MAX_SNAPSHOT_SIZE: u64 =
-    (crate::format::snapshot::HEADER_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
-
 /// How far in the future a signed `created` time may lie: clocks differ a
 /// little, but a file from the future is either forged or made on a broken clock.
 pub const MAX_FUTURE_SKEW_SECS: i64 = 600;
@@ -390,9 +386,11 @@ pub fn verify_manifest(
     let kind = FileKind::Manifest;
     let (facts, signer) = check_signature(kind, data, signature, keys)?;
     let manifest = Manifest::from_json(data).map_err(VerifyError::Manifest)?;
-    if manifest.snapshot.size > MAX_SNAPSHOT_SIZE {
+    // The format's own limit, contact included (FORMAT.md §6): a client's
+    // smaller limit is applied when the snapshot is read, with its own message.
+    if manifest.snapshot.size > MAX_SNAPSHOT_LEN {
         return Err(VerifyError::Manifest(format!(
-            "snapshot size {} is larger than any snapshot accepted ({MAX_SNAPSHOT_SIZE} bytes)",
+            "snapshot size {} is larger than any snapshot the format allows ({MAX_SNAPSHOT_LEN} bytes)",
             manifest.snapshot.size
         )));
     }
@@ -502,4 +500,59 @@ pub fn check_binding(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::comment::SignedFacts;
+    use crate::format::manifest::{SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
+    use crate::format::signature::{KeyId, SecretKey};
+
+    fn signed_manifest(size: u64) -> (Vec<u8>, String, Keyring) {
+        let key = SecretKey::from_seed(&[7; 32], KeyId(*b"SIZETEST"));
+        let json = Manifest {
+            kind: MANIFEST_TYPE.into(),
+            version: MANIFEST_VERSION,
+            sequence: 1,
+            created: rfc3339(0),
+            expires: rfc3339(86_400),
+            key_id: key.id().to_string(),
+            snapshot: SnapshotRef {
+                file: "snapshot-00000001.hushlist".into(),
+                size,
+                blake3: hex::encode([0; 32]),
+            },
+        }
+        .to_json();
+        let facts = SignedFacts {
+            kind: FileKind::Manifest,
+            sequence: 1,
+            created: 0,
+            expires: 86_400,
+            blake3: *blake3::hash(&json).as_bytes(),
+        };
+        let signature = key.sign(&json, &facts.to_comment()).to_text();
+        (json, signature, Keyring::pinned(key.public_key()))
+    }
+
+    /// FORMAT.md counts the contact in the largest snapshot: a manifest
+    /// naming one that large is not refused for its size.
+    #[test]
+    fn the_largest_snapshot_the_format_allows_includes_the_contact() {
+        let largest = MAX_SNAPSHOT_LEN;
+        assert_eq!(
+            largest,
+            (HEADER_LEN + MAX_CONTACT_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES
+        );
+        let (json, signature, keys) = signed_manifest(largest);
+        verify_manifest(&json, &signature, &keys, Policy::at(60)).expect("the format's largest");
+        let (json, signature, keys) = signed_manifest(largest + 1);
+        let refused =
+            verify_manifest(&json, &signature, &keys, Policy::at(60)).expect_err("one byte more");
+        assert!(
+            refused.to_string().contains("larger than any snapshot"),
+            "{refused}"
+        );
+    }
 }
