@@ -62,9 +62,16 @@ fn file_name(id: &[u8; 32]) -> String {
     format!("{}.cache", &hex::encode(id)[..32])
 }
 
+/// A cache of another salt not opened for this long is removed. Several
+/// lists (or one list's past epochs) may share a directory: removing every
+/// other salt's cache at once made two lists delete each other's, and each
+/// check re-hashed everything. Opening a cache marks it used.
+pub const IDLE_PRUNE_SECS: u64 = 40 * 86_400;
+
 impl KeyCache {
     /// Opens (or starts) the cache for `snapshot`'s salt in `dir`, removing the
-    /// caches there of every salt but this one and the next one it announces.
+    /// caches there of other salts that were not used for [`IDLE_PRUNE_SECS`]
+    /// (the next salt the snapshot announces is always kept).
     /// A damaged file is discarded, not trusted.
     pub fn open(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
         let h = &snapshot.header;
@@ -79,8 +86,8 @@ impl KeyCache {
     }
 
     /// Opens (or starts) the cache for `current` hash parameters and salt,
-    /// removing the caches of every other salt but `keep` (the publisher keeps
-    /// its own list's items this way through an epoch).
+    /// removing the idle caches of other salts but never `keep` (the
+    /// publisher keeps its own list's items this way through an epoch).
     pub fn open_salt(
         dir: &Path,
         current: (Kdf, [u8; KEY_LEN]),
@@ -98,9 +105,16 @@ impl KeyCache {
         for entry in fs::read_dir(dir)?.flatten() {
             let other = entry.file_name();
             let other = other.to_string_lossy();
+            let idle = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > IDLE_PRUNE_SECS);
             if ours(&other)
                 && !keep.iter().any(|k| *k == other)
                 && entry.file_type().is_ok_and(|t| t.is_file())
+                && idle
             {
                 let _ = fs::remove_file(entry.path());
             }
@@ -116,6 +130,11 @@ impl KeyCache {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
             Ok(mut file) => {
+                // Used now: another list's check sharing the directory keeps it.
+                let _ = OpenOptions::new()
+                    .write(true)
+                    .open(&cache.path)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
                 let mut bytes = Vec::new();
                 file.read_to_end(&mut bytes)?;
                 if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC || bytes[8..HEADER_LEN] != id {
@@ -302,16 +321,33 @@ mod tests {
         );
     }
 
+    /// Two lists sharing a directory keep their caches; one unused for
+    /// longer than [`IDLE_PRUNE_SECS`] (a past epoch, a list no longer
+    /// checked) is removed.
     #[test]
-    fn another_snapshot_starts_afresh_and_removes_the_old_cache() {
+    fn another_snapshot_starts_afresh_and_only_an_idle_cache_is_removed() {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = KeyCache::open(dir.path(), &snapshot(1)).unwrap();
         cache.insert("+13135550101", 42);
         cache.flush().unwrap();
-        let old = cache.path().to_path_buf();
-        let other = KeyCache::open(dir.path(), &snapshot(2)).unwrap();
+        let first = cache.path().to_path_buf();
+        let mut other = KeyCache::open(dir.path(), &snapshot(2)).unwrap();
         assert!(other.is_empty());
-        assert!(!old.exists());
+        other.insert("+13135550101", 7);
+        other.flush().unwrap();
+        assert!(first.exists(), "another list's cache in use is kept");
+        let again = KeyCache::open(dir.path(), &snapshot(1)).unwrap();
+        assert_eq!(again.get("+13135550101"), Some(42), "and still hits");
+        let long_ago =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(IDLE_PRUNE_SECS + 86_400);
+        OpenOptions::new()
+            .write(true)
+            .open(&first)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        KeyCache::open(dir.path(), &snapshot(2)).unwrap();
+        assert!(!first.exists(), "an idle cache of another salt goes");
     }
 
     #[test]
@@ -328,11 +364,10 @@ mod tests {
         let again = KeyCache::open(dir.path(), &now).unwrap();
         assert_eq!(again.get("+13135550101"), Some(1));
         assert!(next.path().exists());
-        // After the switch, the next salt is current: the prewarmed entries hit,
-        // and the old epoch's cache goes.
+        // After the switch, the next salt is current: the prewarmed entries hit;
+        // the old epoch's cache goes once idle.
         let switched = KeyCache::open(dir.path(), &snapshot_then(2, 3)).unwrap();
         assert_eq!(switched.get("+13135550101"), Some(2));
-        assert!(!current.path().exists());
     }
 
     #[test]

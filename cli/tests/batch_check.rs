@@ -474,3 +474,45 @@ fn the_config_file_holds_column_and_region_lists() {
     assert_eq!(v["summary"]["cells"], 2);
     assert_eq!(v["run"]["regions"], serde_json::json!(["DE", "US"]));
 }
+
+/// Two lists checked from one cache directory (two publishers, one
+/// company): each keeps its cache, so a recheck against either hashes nothing.
+#[test]
+fn two_lists_sharing_a_cache_directory_keep_each_others_caches() {
+    let lab = Lab::new();
+    let small_argon2 = ["--argon2-memory", "1024", "--argon2-passes", "1"];
+    lab.build(&lab.key(), "one", "313 555 0101\n", &small_argon2)
+        .expect(0);
+    lab.build(&lab.key(), "two", "313 555 0102\n", &small_argon2)
+        .expect(0);
+    let cache = lab.path("cache");
+    let input = lab.write("inv.txt", "313 555 0101\n313 555 0102\n313 555 0103\n");
+    let key = lab.public();
+    let check = |list: &str| {
+        let snap = lab.path(list);
+        let args = [
+            "check",
+            "--key",
+            s(&key),
+            "--snapshot",
+            s(&snap),
+            "--region",
+            "US",
+            "--format",
+            "json",
+            s(&input),
+        ];
+        let env = [("HUSHLIST_CACHE_DIR", s(&cache))];
+        json(&run_full(&hushlist(), &args, &env, "").expect(1))
+    };
+    check("one");
+    check("two");
+    let again = check("one");
+    assert_eq!(again["summary"]["from_cache"], 3, "{}", again["summary"]);
+    assert_eq!(again["summary"]["hashed"], 0, "{}", again["summary"]);
+    assert_eq!(
+        fs::read_dir(&cache).unwrap().count(),
+        2,
+        "one cache per list"
+    );
+}

@@ -242,8 +242,8 @@ impl<'l> CheckRun<'l> {
 }
 
 /// The checker with the cache `choice` names, the directory used, and why a
-/// cache asked for is not used. Only slow hashes use one; opening it prunes
-/// the caches of other snapshots in the same directory.
+/// cache asked for is not used. Only slow hashes use one; opening it removes
+/// the idle caches of other salts in the same directory (key_cache::IDLE_PRUNE_SECS).
 fn with_cache<'l>(
     checker: Checker<'l>,
     snapshot: &Snapshot,
