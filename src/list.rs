@@ -68,7 +68,52 @@ impl List {
         let state = State::open(&state::resolve_dir(state_dir)?)?;
         State::clock_not_behind(&state.status()?, policy.now)?;
         let dir = state.installed_dir()?.ok_or(OpenError::NothingInstalled)?;
-        Self::open_with(&dir, &state.keyring()?, policy)
+        Self::open_installed(&state, &dir, &state.keyring()?, policy)
+    }
+
+    /// Opens the installed snapshot with the state's keys. One signed by a
+    /// key revoked after it was installed (the publisher rotated keys and
+    /// has not published with the new one yet) stays usable, with a warning
+    /// every report carries, until an update installs a snapshot signed by
+    /// a current key: a rotation never stops a company's checks. Every other
+    /// step (digest, structure, expiry, fill) is verified as always.
+    fn open_installed(
+        state: &State,
+        dir: &Path,
+        keys: &Keyring,
+        policy: Policy,
+    ) -> Result<Self, OpenError> {
+        let refused = match Self::open_with(dir, keys, policy) {
+            Err(OpenError::Files(e)) if e.is_verification_failure() => e,
+            other => return other,
+        };
+        let status = state.status()?;
+        let signer = status
+            .installed
+            .as_ref()
+            .and_then(|i| i.signer_key.as_deref())
+            .and_then(|k| crate::format::signature::PublicKey::from_text(k).ok())
+            .filter(|k| keys.is_revoked(&k.id().to_string()));
+        let Some(signer) = signer else {
+            return Err(OpenError::Files(refused));
+        };
+        let revoked_by = keys
+            .records()
+            .iter()
+            .find(|r| r.key_id == signer.id().to_string())
+            .and_then(|r| r.revoked_by);
+        let mut list = Self::open_with(dir, &Keyring::pinned(signer.clone()), policy)?;
+        list.opened.snapshot.warnings.push(format!(
+            "REVOKED KEY: snapshot #{} was signed by key {}, which the publisher revoked{} after \
+             it was installed; it stays in use until an update installs a snapshot signed by a \
+             current key",
+            list.opened.snapshot.snapshot.header.sequence,
+            signer.id(),
+            revoked_by
+                .map(|n| format!(" (rotation statement {n})"))
+                .unwrap_or_default()
+        ));
+        Ok(list)
     }
 
     /// Opens what is given and takes the rest from the state in `state_dir`
@@ -94,16 +139,14 @@ impl List {
             (None, Some(state)) => state.keyring()?,
             (None, None) => unreachable!("the state is opened when no key is given"),
         };
-        let installed;
-        let path = match (path, &state) {
-            (Some(path), _) => path,
+        match (path, &state) {
+            (Some(path), _) => Self::open_with(path, &keys, policy),
             (None, Some(state)) => {
-                installed = state.installed_dir()?.ok_or(OpenError::NothingInstalled)?;
-                &installed
+                let installed = state.installed_dir()?.ok_or(OpenError::NothingInstalled)?;
+                Self::open_installed(state, &installed, &keys, policy)
             }
             (None, None) => unreachable!("the state is opened when no path is given"),
-        };
-        Self::open_with(path, &keys, policy)
+        }
     }
 
     /// The verified files.

@@ -354,13 +354,16 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<Exit, Fa
     let keys = state.keyring()?;
     let now = hushlist::format::time::now();
     let installed = match (state.installed_dir()?, &status.installed) {
-        (Some(dir), Some(installed)) => {
+        (Some(_), Some(installed)) => {
             // Expired is reported, not refused: status describes, check decides.
             let policy = crate::policy(now, true);
-            Some(match published::open_directory(&dir, &keys, policy) {
-                Ok(opened) => {
+            // The library's judgement of the installed snapshot, as check
+            // makes it (a key revoked after it was installed is a warning).
+            Some(match hushlist::List::installed(state_dir, policy) {
+                Ok(list) => {
+                    let opened = list.opened();
                     let header = &opened.snapshot.snapshot.header;
-                    let facts = SnapshotFacts::of(&opened);
+                    let facts = SnapshotFacts::of(opened);
                     let confirm = hushlist::check::report::confirmation_lines(&facts);
                     InstalledReport::Valid {
                         publisher: Box::new(facts.publisher.clone()),

@@ -56,6 +56,11 @@ pub struct Installed {
     /// before it. 0 in states written by older versions.
     #[serde(default)]
     pub created: i64,
+    /// The key that signed it, as trusted when it was installed (base64
+    /// line): a revocation learnt later leaves it usable, loudly, until a
+    /// snapshot by a current key is installed. Absent in older states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_key: Option<String>,
 }
 
 /// What the client has seen.

@@ -717,6 +717,11 @@ impl Run<'_> {
             source: self.name.clone(),
             installed_at: now,
             created: files.snapshot.snapshot.header.created,
+            signer_key: self
+                .keys
+                .find(files.snapshot.key_id)
+                .ok()
+                .map(|k| k.to_base64()),
         });
         status.highest_sequence = offered;
         let signer = files.snapshot.key_id.to_string();
