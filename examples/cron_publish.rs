@@ -17,7 +17,7 @@ use hushlist::check::input::InputOptions;
 use hushlist::format::normalize::ReadOptions;
 use hushlist::format::number_key::{Kdf, DEFAULT_ARGON2_M_KIB, DEFAULT_ARGON2_P, DEFAULT_ARGON2_T};
 use hushlist::format::time;
-use hushlist::publisher::{os_random, read_list, EpochDecision, ListOptions, NextPlan};
+use hushlist::publisher::{os_random, read_list, EpochDecision, Ledger, ListOptions, NextPlan};
 use hushlist::{published, Publisher, Region};
 use std::path::Path;
 
@@ -45,7 +45,8 @@ pub fn publish(
     out: &Path,
     kdf: Kdf,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let key = published::read_secret_key(key)?;
+    let key_file = key;
+    let key = published::read_secret_key(key_file)?;
 
     // The phone columns of the list (found by their headers, as the tools
     // do); one number per cell, read one way; a bad cell is named by its
@@ -62,7 +63,10 @@ pub fn publish(
     }
     let numbers = read.numbers;
 
-    let publisher = Publisher::open(out, key)?;
+    // The ledger beside the key records what this job published, so that
+    // whoever can write `out` cannot choose what it signs next.
+    let ledger = Ledger::beside_key(key_file, out);
+    let publisher = Publisher::open(out, key)?.with_ledger(ledger, false);
     let now = time::now();
     let next = publisher.next(
         &numbers,

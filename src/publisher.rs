@@ -111,6 +111,24 @@ pub enum PublisherError {
     /// was written.
     #[error("the snapshot built would be refused by clients, so nothing was written: {0}")]
     WouldBeRefused(Box<published::Error>),
+    /// The directory's newest snapshot is not the one this publisher
+    /// recorded writing there: someone else wrote it, or the directory was
+    /// restored or replaced.
+    #[error(
+        "the published directory's history is not the one this publisher recorded ({}; {}): \
+         someone else may have written it; nothing was built",
+        .recorded.map_or("no record of publishing there".to_string(), |n| format!("recorded #{n}")),
+        .found.map_or("the directory holds no snapshot".to_string(), |n| format!("the directory's newest is #{n}"))
+    )]
+    NotOurHistory {
+        /// The sequence recorded, if any.
+        recorded: Option<u64>,
+        /// The directory's newest, if any.
+        found: Option<u64>,
+    },
+    /// The ledger could not be read or written.
+    #[error("publisher ledger {0}")]
+    Ledger(String),
     /// A validity window clients would refuse.
     #[error("{0}")]
     Validity(String),
@@ -336,6 +354,8 @@ pub struct Publisher {
     dir: PathBuf,
     key: SecretKey,
     history: DirectoryKeys,
+    ledger: Option<Ledger>,
+    adopt: bool,
 }
 
 /// What the next snapshot is made of besides its numbers.
@@ -372,13 +392,20 @@ pub struct Next {
     pub contact_carried_over: Option<u64>,
     /// Numbers taken from the key cache, and its file.
     pub cache: Option<(usize, PathBuf)>,
+    ledger: Option<Ledger>,
 }
 
 impl Next {
     /// Writes the snapshot, the manifest and their signatures atomically;
     /// returns the snapshot file's path.
+    /// The publisher's ledger records it once written.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, PublisherError> {
-        Ok(published::write_publication(dir, &self.publication)?)
+        let path = published::write_publication(dir, &self.publication)?;
+        if let Some(ledger) = &self.ledger {
+            let digest = blake3::hash(&self.publication.snapshot);
+            ledger.write(self.params.sequence, digest.as_bytes())?;
+        }
+        Ok(path)
     }
 }
 
@@ -399,7 +426,20 @@ impl Publisher {
             dir: dir.to_path_buf(),
             key,
             history,
+            ledger: None,
+            adopt: false,
         })
+    }
+
+    /// Keeps a ledger of what this publisher wrote into the directory: the
+    /// next publication is built only on the newest snapshot the ledger
+    /// records (or, with `adopt`, on the directory as it is, which is then
+    /// recorded). Without one the publisher trusts whoever can write the
+    /// directory.
+    pub fn with_ledger(mut self, ledger: Ledger, adopt: bool) -> Self {
+        self.ledger = Some(ledger);
+        self.adopt = adopt;
+        self
     }
 
     /// The newest snapshot, verified, with its digest (steps 2 and 3).
@@ -429,6 +469,10 @@ impl Publisher {
         draw: &mut dyn FnMut() -> Result<[u8; KEY_LEN], PublisherError>,
     ) -> Result<Next, PublisherError> {
         let latest = self.latest(plan.created)?;
+        if let Some(ledger) = &self.ledger {
+            let found = latest.as_ref().map(|(h, d)| (h.sequence, *d));
+            ledger::check(ledger.read()?.as_ref(), found, self.adopt)?;
+        }
         let header = latest.as_ref().map(|(h, _)| h);
         let (sequence, previous) = match &latest {
             Some((h, digest)) => (h.sequence + 1, *digest),
@@ -485,6 +529,7 @@ impl Publisher {
             epoch,
             contact_carried_over,
             cache,
+            ledger: self.ledger.clone(),
         })
     }
 
@@ -637,7 +682,9 @@ fn signing_order(
     Ok(())
 }
 
+mod ledger;
 mod list;
+pub use ledger::{Ledger, Record, LEDGER_DIR};
 pub use list::{read_list, ListOptions, ListRead, Skipped};
 
 #[cfg(test)]

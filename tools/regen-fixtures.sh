@@ -21,7 +21,10 @@ fi
 chmod 600 "$keys/$name.key"
 
 rm -rf fixtures/demo-published
-"$bin/hushlist-publish" build --key "$keys/$name.key" --input fixtures/demo-list.csv \
+# A fresh directory each time: its ledger is kept outside the repository.
+ledger=$(mktemp -d)
+trap 'rm -rf "$ledger"' EXIT
+"$bin/hushlist-publish" build --key "$keys/$name.key" --ledger-dir "$ledger" --input fixtures/demo-list.csv \
   --column phone --region US --valid-for 10y --test-fixture-validity --out fixtures/demo-published \
   --publisher-name "Demo Helpline (TEST ONLY)" --publisher-contact "confirm@example.org" \
   --confirm-url "https://example.org/confirm" \

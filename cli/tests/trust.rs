@@ -150,8 +150,14 @@ fn when_mirrors_disagree_about_rotations_the_newest_verified_set_wins() {
         )
         .unwrap();
     }
-    lab.build(&lab.key(), "thief", "313 555 0199\n", &["--kdf", "blake3"])
-        .expect(0);
+    // The thief has the key, not the publisher's ledger: it adopts the copy.
+    lab.build(
+        &lab.key(),
+        "thief",
+        "313 555 0199\n",
+        &["--kdf", "blake3", "--adopt"],
+    )
+    .expect(0);
     // Mirror B: the publisher revoked the old key and published #2 with the new one.
     let new_key = lab.rotate_and_revoke();
     lab.build(&new_key, "pub", "313 555 0177\n", &["--kdf", "blake3"])
@@ -553,4 +559,63 @@ fn a_key_rotation_never_stops_a_clients_checks() {
     update(&lab).expect(0);
     let r = client(&lab, &["check", "--region", "US", "-n", "313 555 0177"]).expect(1);
     assert!(!r.stderr.contains("REVOKED KEY"), "{}", r.stderr);
+}
+
+/// Whoever can write the published directory (a host, a bucket a stateless
+/// job restores) deleted the honest history and planted a statement
+/// "attacker key introduces the publisher's key" with an attacker-signed
+/// #41 (blake3, the attacker's salts and contact). The next plain build
+/// carried all of it over and signed #42. Now the publisher continues only
+/// from the snapshot its own ledger records, and says how to adopt a
+/// directory it has checked.
+#[test]
+fn the_publisher_continues_only_from_what_its_ledger_records() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let site = lab.path("pub");
+    for f in fs::read_dir(&site).unwrap() {
+        fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let attacker = SecretKey::from_seed(&[5; 32], hushlist::format::signature::KeyId(*b"ATTACKER"));
+    let publisher_key = published::read_public_key(&lab.public()).unwrap();
+    let (json, sig) = sign_rotation(&attacker, &publisher_key, 1, now() - 3600, false);
+    fs::write(site.join("rotation-000001.json"), json).unwrap();
+    fs::write(site.join("rotation-000001.json.minisig"), sig).unwrap();
+    publish_raw(&site, &attacker, 41, now() - 60, now() + 86_400, [0; 32]);
+
+    let r = lab.publish("pub", LISTED, &[]);
+    assert_ne!(
+        r.code, 0,
+        "nothing may be built on a planted history:\n{}",
+        r.stdout
+    );
+    assert!(
+        !site.join("snapshot-00000042.hushlist").exists(),
+        "no #42 signed on the attacker's parameters"
+    );
+    assert!(
+        r.stderr.contains("is not the one this publisher recorded") || r.stderr.contains("chain"),
+        "{}",
+        r.stderr
+    );
+
+    // A directory replaced by one the publisher cannot tell from its own
+    // (another copy signed with its key): refused, then adopted on purpose.
+    let copy = lab.path("copy");
+    fs::create_dir_all(&copy).unwrap();
+    lab.publish("mirror", LISTED, &[]).expect(0);
+    lab.publish("mirror", LISTED, &[]).expect(0);
+    for f in fs::read_dir(lab.path("mirror")).unwrap() {
+        let f = f.unwrap().path();
+        fs::copy(&f, copy.join(f.file_name().unwrap())).unwrap();
+    }
+    let r = lab.publish("copy", LISTED, &[]).expect(2);
+    assert!(
+        r.stderr.contains("no record of publishing there") && r.stderr.contains("--adopt"),
+        "{}",
+        r.stderr
+    );
+    lab.publish("copy", LISTED, &["--adopt"]).expect(0);
+    lab.publish("copy", LISTED, &[]).expect(0);
+    assert!(copy.join("snapshot-00000004.hushlist").exists());
 }

@@ -514,8 +514,14 @@ fn a_revocation_seen_on_one_mirror_binds_the_next() {
             fs::remove_file(p).unwrap();
         }
     }
-    lab.build(&lab.key(), "thief", "313 555 0199\n", &["--kdf", "blake3"])
-        .expect(0);
+    // The thief has the key, not the publisher's ledger: it adopts the copy.
+    lab.build(
+        &lab.key(),
+        "thief",
+        "313 555 0199\n",
+        &["--kdf", "blake3", "--adopt"],
+    )
+    .expect(0);
     let thief = Server::start(static_files(lab.path("thief")));
     let config = lab.path("state/config.json");
     let text = fs::read_to_string(&config).unwrap().replace(

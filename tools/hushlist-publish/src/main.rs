@@ -12,8 +12,8 @@ use hushlist::format::snapshot::Contact;
 use hushlist::format::time::{now, parse_duration, rfc3339};
 use hushlist::published::{self, KeyProtection};
 use hushlist::publisher::{
-    check_durations, os_random, read_list, EntryProblem, EpochChoice, EpochDecision, ListOptions,
-    NextPlan, Publisher, PublisherError,
+    check_durations, os_random, read_list, EntryProblem, EpochChoice, EpochDecision, Ledger,
+    ListOptions, NextPlan, Publisher, PublisherError,
 };
 use passphrase::{passphrase, read_key};
 use std::io::{self, BufReader};
@@ -167,6 +167,17 @@ struct BuildArgs {
     /// Refuse to publish if any row is not a phone number.
     #[arg(long)]
     strict: bool,
+    /// Where this publisher records the newest snapshot it wrote into each
+    /// published directory [default: hushlist-publish-ledger/ beside --key].
+    /// A build continues only from the snapshot recorded, so whoever can
+    /// write --out cannot choose what is signed next.
+    #[arg(long, value_name = "DIR")]
+    ledger_dir: Option<PathBuf>,
+    /// Take --out as it is although the ledger does not record its newest
+    /// snapshot (a first build with a ledger, a restore you have audited,
+    /// keys moved to another directory); it is then recorded.
+    #[arg(long)]
+    adopt: bool,
     /// Include the content of skipped rows in the messages (by default only
     /// their line numbers: the list is sensitive and stderr ends up in cron mail
     /// and logs).
@@ -235,7 +246,13 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
         .transpose()
         .map_err(|e| e.to_string())?;
 
-    let publisher = Publisher::open(&args.out, key).map_err(|e| e.to_string())?;
+    let ledger = match &args.ledger_dir {
+        Some(dir) => Ledger::in_dir(dir, &args.out),
+        None => Ledger::beside_key(&args.key, &args.out),
+    };
+    let publisher = Publisher::open(&args.out, key)
+        .map_err(|e| e.to_string())?
+        .with_ledger(ledger, args.adopt);
     let contact = contact(&args)?;
 
     let name = args.input.display().to_string();
@@ -307,6 +324,10 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
             PublisherError::CacheInsidePublication(dir) => format!(
                 "--key-cache {}: inside the published directory, it would publish the list's keys",
                 dir.display()
+            ),
+            e @ PublisherError::NotOurHistory { .. } => format!(
+                "{e}. If the directory is yours (the first build with a ledger, a restore \
+                 you have checked with `hushlist audit`, keys moved), run again with --adopt"
             ),
             e @ PublisherError::WouldBeRefused(_) => format!(
                 "{e}; a larger --fp-rate than the clients' maximum (1e-4 by default) cannot \
@@ -449,12 +470,21 @@ fn rotate_key(
     revoke_old: bool,
     passphrase_file: Option<&Path>,
 ) -> Result<(), String> {
-    let key = read_key(&key, passphrase_file)?;
+    let key_file = key;
+    let key = read_key(&key_file, passphrase_file)?;
     let new = published::read_public_key(&new_key).map_err(|e| e.to_string())?;
     let key_id = key.id().to_string();
     let rotated = Publisher::open(&out, key)
         .and_then(|p| p.rotate(&new, revoke_old, now()))
         .map_err(|e| e.to_string())?;
+    // The new key's builds look for the ledger beside the new key.
+    let (old, new_ledger) = (
+        Ledger::beside_key(&key_file, &out),
+        Ledger::beside_key(&new_key, &out),
+    );
+    if old.carry_to(&new_ledger).map_err(|e| e.to_string())? {
+        println!("ledger copied to {}", new_ledger.path().display());
+    }
     let path = rotated.path;
     println!(
         "wrote {}: key {} introduces key {}{}\nbuild the next snapshot with the new secret key",
