@@ -155,6 +155,8 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
         head: None,
     };
     let mut previous: Option<(u64, [u8; 32], i64)> = None;
+    // The last snapshot that verified, for the salt-epoch rule.
+    let mut previous_header: Option<crate::format::snapshot::Header> = None;
     for (seq, path) in &files {
         match published::open_snapshot_file_with(path, &history, stale_ok) {
             Err(e) => {
@@ -191,6 +193,12 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                         if h.created < prev_created {
                             problems
                                 .push(format!("created {} before #{prev_seq}", rfc3339(h.created)));
+                        }
+                        if let Some(Err(e)) = previous_header
+                            .as_ref()
+                            .map(|p| crate::verify::check_epoch_step(p, h))
+                        {
+                            problems.push(e);
                         }
                     }
                     Some((prev_seq, ..)) => audit.problems.push(format!(
@@ -236,6 +244,7 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                     }
                 }
                 previous = Some((*seq, v.digest, h.created));
+                previous_header = Some(h.clone());
                 audit.snapshots.push(Entry {
                     sequence: h.sequence,
                     created: rfc3339(h.created),

@@ -315,17 +315,26 @@ pub fn choose_salt_epoch(
                 deferred: false,
             })
         }
-        _ => {
+        Some(h) => {
+            // A new epoch on purpose starts now with the salt already
+            // announced (FORMAT.md §8, the salt-epoch rule: no salt a
+            // client was not told of in advance), the hash given, and a
+            // fresh announcement.
+            Ok(EpochChoice {
+                kdf,
+                salt: h.next_salt,
+                epoch: next_after(draw, now, &h.next_salt)?,
+                decision: EpochDecision::NewEpoch,
+                deferred: false,
+            })
+        }
+        None => {
             let salt = draw()?;
             Ok(EpochChoice {
                 kdf,
                 salt,
                 epoch: next_after(draw, now, &salt)?,
-                decision: if latest.is_some() {
-                    EpochDecision::NewEpoch
-                } else {
-                    EpochDecision::First
-                },
+                decision: EpochDecision::First,
                 deferred: false,
             })
         }

@@ -619,3 +619,48 @@ fn the_publisher_continues_only_from_what_its_ledger_records() {
     lab.publish("copy", LISTED, &[]).expect(0);
     assert!(copy.join("snapshot-00000004.hushlist").exists());
 }
+
+/// FORMAT.md §3 says an announced salt is never replaced: a snapshot whose
+/// salt is neither the installed one's nor the one it announced (what a
+/// key holder grinding a salt for a targeted false match would publish) is
+/// refused by update and named by audit. The publisher's own --new-epoch
+/// switches to the announced salt, so it passes both.
+#[test]
+fn a_salt_neither_kept_nor_announced_is_refused_and_audited() {
+    let lab = Lab::new();
+    let site = lab.path("pub");
+    fs::create_dir_all(&site).unwrap();
+    let key = secret(&lab.key());
+    let t = now();
+    publish_raw(&site, &key, 1, t - 120, t + 86_400, [0; 32]);
+    let server = Server::start(static_files(site.clone()));
+    init(&lab, &lab.public(), &[server.url()]);
+    update(&lab).expect(0);
+    // #2 with salt [2; 32]: #1 has [1; 32] and announced [0xEE; 32].
+    publish_raw(&site, &key, 2, t - 60, t + 86_400, digest(&lab.path(SNAP1)));
+    let r = update(&lab).expect(1);
+    assert!(
+        r.stderr.contains(
+            "salt epoch: snapshot #2 uses a salt that is neither #1's nor the one #1 announced"
+        ),
+        "{}",
+        r.stderr
+    );
+    let audit = run(&hushlist(), &["audit", "--key", s(&lab.public()), s(&site)]).expect(1);
+    assert!(audit.stdout.contains("salt epoch"), "{}", audit.stdout);
+
+    // The honest publisher: a build, then one with --new-epoch.
+    let honest = Lab::new();
+    honest.publish("pub", LISTED, &[]).expect(0);
+    honest.publish("pub", LISTED, &["--new-epoch"]).expect(0);
+    run(
+        &hushlist(),
+        &[
+            "audit",
+            "--key",
+            s(&honest.public()),
+            s(&honest.path("pub")),
+        ],
+    )
+    .expect(0);
+}

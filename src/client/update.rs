@@ -405,6 +405,20 @@ fn recover_floor(state: &State, status: &mut Status, keys: &Keyring, notes: &mut
 }
 
 /// The key id that signed the installed manifest, read from its signature.
+/// The installed snapshot's header (its files were verified when installed).
+fn installed_header(state: &State, status: &Status) -> Option<crate::format::snapshot::Header> {
+    let installed = status.installed.as_ref()?;
+    let dir = state.root().join("snapshots").join(&installed.dir);
+    let manifest =
+        published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64).ok()?;
+    let manifest = crate::format::manifest::Manifest::from_json(&manifest).ok()?;
+    let bytes =
+        published::read_capped(&dir.join(&manifest.snapshot.file), MAX_SNAPSHOT_LEN).ok()?;
+    crate::format::snapshot::Snapshot::decode_vec(bytes)
+        .ok()
+        .map(|s| s.header)
+}
+
 fn installed_signer(state: &State, installed: &Installed) -> Option<String> {
     let path = signature_path(
         &state
@@ -681,6 +695,14 @@ impl Run<'_> {
         verify::check_binding(manifest, &snapshot).map_err(|e| UpdateError::verify(file, e))?;
         let header = &snapshot.snapshot.header;
         self.check_times(file, header.created, header.expires, status)?;
+        // The salt-epoch rule against the installed snapshot, while its key
+        // is still trusted (a thief's snapshot does not bind the honest next).
+        if installed_valid(self.state, status, self.keys, self.policy) {
+            if let Some(installed) = installed_header(self.state, status) {
+                verify::check_epoch_step(&installed, header)
+                    .map_err(|e| UpdateError::verify(file, VerifyError::SaltEpoch(e)))?;
+            }
+        }
         Ok(snapshot)
     }
 

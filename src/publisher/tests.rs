@@ -110,13 +110,18 @@ fn after_a_gap_longer_than_an_epoch_the_schedule_restarts_now() {
 }
 
 #[test]
-fn a_new_epoch_draws_a_fresh_salt_with_the_parameters_given() {
+fn a_new_epoch_starts_now_with_the_announced_salt_and_the_parameters_given() {
     let h = header(5, 0, 30 * DAY);
     let choice =
         choose_salt_epoch(Some(&h), true, ARGON, 10 * DAY, 30 * DAY, &mut counter(3)).unwrap();
     assert_eq!(choice.decision, EpochDecision::NewEpoch);
-    assert_eq!((choice.kdf, choice.salt), (ARGON, [3; 32]));
+    assert_eq!(
+        (choice.kdf, choice.salt),
+        (ARGON, h.next_salt),
+        "no salt clients were not told of"
+    );
     assert_eq!(choice.epoch.start, 10 * DAY);
+    assert_eq!(choice.epoch.next_salt, [3; 32], "a fresh announcement");
 }
 
 #[test]

@@ -10,10 +10,12 @@ use crate::format::filter::{self, MaxFpRate, MAX_FILTER_BYTES, SECTION_HEADER_LE
 use crate::format::manifest::Manifest;
 use crate::format::normalize;
 
+mod epochs;
 mod keyring;
 use crate::format::signature::{KeyId, SignatureError, SignatureFile};
 use crate::format::snapshot::{FormatError, Snapshot, HEADER_LEN, MAX_CONTACT_LEN};
 use crate::format::time::{parse_rfc3339, rfc3339};
+pub use epochs::{check_epoch_step, EpochStep};
 pub use keyring::{parse_statement, Followed, KeyRecord, Keyring, MAX_ROTATIONS};
 
 /// How far in the future a signed `created` time may lie: clocks differ a
@@ -138,6 +140,10 @@ pub enum VerifyError {
     /// snapshot's, or a validity window longer than allowed.
     #[error("{0}")]
     Time(String),
+    /// The salt is neither the installed snapshot's nor the one it announced
+    /// (FORMAT.md §8, step 10).
+    #[error("{0}")]
+    SaltEpoch(String),
     /// Too many bits set: too many numbers would match.
     #[error(
         "filter over-filled: {ones} of {bits} bits set with {hashes} hashes gives a false-positive rate \
