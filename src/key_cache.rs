@@ -236,6 +236,26 @@ pub struct Prewarmed {
 /// parameters that `snapshot` announces, on all cores, into that epoch's cache
 /// in `dir`: after the switch, checking them costs only lookups.
 pub fn prewarm_next(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::Result<Prewarmed> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    prewarm_next_on(dir, snapshot, numbers, cores)
+}
+
+/// [`prewarm_next`] hashing on `threads` threads of a pool of its own (each
+/// Argon2id hash holds its memory cost: the caller sizes this to its budget).
+pub fn prewarm_next_on(
+    dir: &Path,
+    snapshot: &Snapshot,
+    numbers: &[String],
+    threads: usize,
+) -> io::Result<Prewarmed> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(io::Error::other)?;
+    pool.install(|| prewarm_in_pool(dir, snapshot, numbers))
+}
+
+fn prewarm_in_pool(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::Result<Prewarmed> {
     use rayon::prelude::*;
     let h = &snapshot.header;
     let hasher = crate::format::number_key::NumberHasher::new(h.next_kdf, h.next_salt)

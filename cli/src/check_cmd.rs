@@ -104,6 +104,12 @@ pub struct CheckArgs {
     /// Do not read or write the local cache of per-number keys.
     #[arg(long)]
     no_cache: bool,
+    /// Memory the hashing may hold at once, in MiB [default: three quarters of
+    /// the free memory, or of the cgroup's limit]. Each Argon2id hash holds
+    /// the snapshot's memory cost, so this sets how many run at once; a
+    /// snapshot whose one hash needs more is refused, not run out of memory.
+    #[arg(long, value_name = "MIB", env = "HUSHLIST_MAX_MEMORY_MIB")]
+    max_memory: Option<u64>,
 }
 
 /// Writes `path` with mode 0600 through a new file renamed over it (never
@@ -348,6 +354,9 @@ pub fn check(
     if let Some(jobs) = args.jobs.or(config.jobs) {
         options = options.with_threads(jobs);
     }
+    if let Some(mib) = args.max_memory {
+        options = options.with_memory_budget(mib.saturating_mul(1 << 20));
+    }
 
     // Verify before reading a single number: a refused snapshot checks nothing.
     // Exit 1 means "possible match" here, so a refusal is an error (2).
@@ -364,9 +373,12 @@ pub fn check(
     for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
-    let mut run = list
-        .start_check(&options)
-        .map_err(|e| Failure::error(format!("--jobs: {e}")))?;
+    let mut run = list.start_check(&options).map_err(|e| match e {
+        e @ hushlist::CheckError::MemoryBudget { .. } => Failure::error(format!(
+            "{e}; nothing was checked (raise --max-memory if the machine has it)"
+        )),
+        e => Failure::error(format!("--jobs: {e}")),
+    })?;
     for w in run.notices() {
         eprintln!("hushlist: warning: {w}");
     }

@@ -8,6 +8,7 @@ use crate::exit::Exit;
 use crate::{open, print, Failure};
 use clap::Parser;
 use hushlist::check::input::RowReader;
+use hushlist::check::memory;
 use hushlist::check::reading::{read_cell, row_regions, CellReading};
 use hushlist::check::regions::RegionValues;
 use hushlist::format::normalize::ReadOptions;
@@ -28,6 +29,13 @@ pub struct PrewarmArgs {
     /// The inventories, read exactly as `check` reads them (the same options).
     #[command(flatten)]
     input: InputArgs,
+    /// Hashing threads [default: all cores, within --max-memory].
+    #[arg(long, short = 'j', value_name = "N", env = "HUSHLIST_JOBS")]
+    jobs: Option<usize>,
+    /// Memory the hashing may hold at once, in MiB [default: three quarters of
+    /// the free memory, or of the cgroup's limit], as for `check`.
+    #[arg(long, value_name = "MIB", env = "HUSHLIST_MAX_MEMORY_MIB")]
+    max_memory: Option<u64>,
 }
 
 pub fn prewarm(
@@ -94,7 +102,39 @@ pub fn prewarm(
         );
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
-    let done = key_cache::prewarm_next(&dir, &opened.snapshot.snapshot, &numbers)
+    let wanted = args
+        .jobs
+        .or(config.jobs)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = match (
+        header.next_kdf,
+        args.max_memory
+            .map(|m| m << 20)
+            .or_else(memory::default_budget),
+    ) {
+        (Kdf::Argon2id { m_kib, .. }, Some(budget)) => {
+            let per_hash = u64::from(m_kib) * 1024;
+            let fit = memory::hashing_threads(per_hash, budget, wanted).map_err(|per_hash| {
+                Failure::error(format!(
+                    "one hash of the next epoch needs {} MiB (Argon2id m), more than the memory \
+                     budget of {} MiB; nothing was prewarmed (raise --max-memory if the machine has it)",
+                    per_hash >> 20,
+                    budget >> 20
+                ))
+            })?;
+            if fit < wanted {
+                eprintln!(
+                    "hushlist: hashing on {fit} thread(s), not {wanted}: each Argon2id hash holds {} MiB \
+                     and the memory budget is {} MiB",
+                    per_hash >> 20,
+                    budget >> 20
+                );
+            }
+            fit
+        }
+        _ => wanted,
+    };
+    let done = key_cache::prewarm_next_on(&dir, &opened.snapshot.snapshot, &numbers, threads)
         .map_err(|e| Failure::error(format!("key cache {}: {e}", dir.display())))?;
     print(&format!(
         "prewarmed the salt epoch from {} ({}): {} numbers hashed, {} already cached, {invalid} cells not numbers\n  cache {}\n",

@@ -516,3 +516,46 @@ fn two_lists_sharing_a_cache_directory_keep_each_others_caches() {
         "one cache per list"
     );
 }
+
+/// Argon2id holds its memory cost per hash: a check within a memory budget
+/// runs fewer hashes at once and says so, and one whose single hash does not
+/// fit is refused with a message instead of being killed.
+#[test]
+fn the_memory_budget_sets_the_hashing_threads_or_refuses() {
+    let lab = Lab::new();
+    let argon2_64mib = ["--argon2-memory", "65536", "--argon2-passes", "1"];
+    lab.build(&lab.key(), "pub", "313 555 0101\n", &argon2_64mib)
+        .expect(0);
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--key",
+            s(&key),
+            "--snapshot",
+            s(&snap),
+            "--region",
+            "US",
+            "--no-cache",
+            "-n",
+            "313 555 0101",
+            "-n",
+            "313 555 0102",
+        ];
+        args.extend_from_slice(extra);
+        run(&hushlist(), &args)
+    };
+    let r = check(&["--max-memory", "32"]).expect(2);
+    assert!(
+        r.stderr
+            .contains("needs 64 MiB (Argon2id m), more than the memory budget of 32 MiB"),
+        "{}",
+        r.stderr
+    );
+    let r = check(&["--max-memory", "100", "--jobs", "4"]).expect(1);
+    assert!(
+        r.stderr.contains("hashing on 1 thread(s), not 4"),
+        "{}",
+        r.stderr
+    );
+}

@@ -13,6 +13,7 @@
 pub(crate) mod columns;
 pub mod explain;
 pub mod input;
+pub mod memory;
 // The workspace's programs read cells and region names with these; a
 // program of its own goes through `List` and `CheckRun`.
 #[doc(hidden)]
@@ -316,6 +317,9 @@ pub struct CheckOptions {
     pub key_cache: run::KeyCacheChoice,
     /// Leave out what gives inputs back (their SHA-256): reports may leave the company.
     pub redact: bool,
+    /// Bytes the hashing may hold at once; `None`: [`memory::default_budget`].
+    /// With Argon2id it sets how many hashes run at once.
+    pub memory_budget: Option<u64>,
 }
 
 impl CheckOptions {
@@ -346,6 +350,12 @@ impl CheckOptions {
     /// The key cache.
     pub fn with_key_cache(mut self, choice: run::KeyCacheChoice) -> Self {
         self.key_cache = choice;
+        self
+    }
+
+    /// The memory hashing may hold at once, in bytes.
+    pub fn with_memory_budget(mut self, bytes: u64) -> Self {
+        self.memory_budget = Some(bytes);
         self
     }
 

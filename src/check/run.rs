@@ -61,6 +61,17 @@ pub enum CheckError {
         /// Rows checked before stopping.
         rows: u64,
     },
+    /// One Argon2id hash needs more memory than the budget allows.
+    #[error(
+        "one hash of this snapshot needs {} MiB (Argon2id m), more than the memory budget of {} MiB",
+        .per_hash >> 20, .budget >> 20
+    )]
+    MemoryBudget {
+        /// Bytes one hash holds.
+        per_hash: u64,
+        /// The budget, bytes.
+        budget: u64,
+    },
     /// The thread pool asked for could not be started.
     #[error("cannot start {threads} checking threads: {reason}")]
     Threads {
@@ -90,7 +101,27 @@ impl<'l> CheckRun<'l> {
     pub(crate) fn new(snapshot: &'l Snapshot, options: &CheckOptions) -> Result<Self, CheckError> {
         let checker = Checker::new(snapshot).expect("parameters verified on open");
         let (checker, cache_dir, notice) = with_cache(checker, snapshot, &options.key_cache);
-        let pool = match options.threads {
+        let mut notices: Vec<String> = notice.into_iter().collect();
+        let mut threads = options.threads;
+        if let Kdf::Argon2id { m_kib, .. } = snapshot.header.kdf {
+            let per_hash = u64::from(m_kib) * 1024;
+            let wanted = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            if let Some(budget) = options.memory_budget.or_else(super::memory::default_budget) {
+                let fit = super::memory::hashing_threads(per_hash, budget, wanted)
+                    .map_err(|per_hash| CheckError::MemoryBudget { per_hash, budget })?;
+                if fit < wanted {
+                    notices.push(format!(
+                        "hashing on {fit} thread(s), not {wanted}: each Argon2id hash holds {} MiB \
+                         and the memory budget is {} MiB",
+                        per_hash >> 20,
+                        budget >> 20
+                    ));
+                    threads = Some(fit);
+                }
+            }
+        }
+        let pool = match threads {
             None => None,
             Some(threads) => Some(
                 rayon::ThreadPoolBuilder::new()
@@ -110,7 +141,7 @@ impl<'l> CheckRun<'l> {
             cancel: None,
             outcome: Outcome::default(),
             cache_dir,
-            notices: notice.into_iter().collect(),
+            notices,
         })
     }
 
