@@ -181,6 +181,11 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                         h.sequence
                     ));
                 }
+                // As the manifest's: a snapshot from the future is forged or
+                // made on a clock running ahead.
+                if let Err(e) = crate::verify::check_not_future("snapshot", h.created, stale_ok) {
+                    problems.push(e.to_string());
+                }
                 match previous {
                     Some((prev_seq, prev_digest, prev_created)) if prev_seq + 1 == *seq => {
                         if h.previous != prev_digest {

@@ -590,7 +590,7 @@ pub(crate) fn read_rotation(dir: &Path, n: u64) -> Result<Option<(Vec<u8>, Strin
         Err(Error::TooLarge { size, .. }) => {
             return Err(Error::Verify {
                 path,
-                source: VerifyError::Manifest(format!(
+                source: VerifyError::Rotation(format!(
                     "rotation statement of {size} bytes is larger than the {MAX_ROTATION_LEN}-byte limit"
                 )),
             })
@@ -690,7 +690,7 @@ pub(crate) fn open_files(files: Files, keys: &Keyring, policy: Policy) -> Result
             match &statement {
                 Some((data, _)) if data.len() > MAX_ROTATION_LEN => Err(Error::Verify {
                     path: PathBuf::from(rotation_file_name(n)),
-                    source: VerifyError::Manifest(format!(
+                    source: VerifyError::Rotation(format!(
                         "rotation statement of {} bytes is larger than the {MAX_ROTATION_LEN}-byte limit",
                         data.len()
                     )),

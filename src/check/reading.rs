@@ -77,6 +77,8 @@ pub fn read_cell(
         Ok(text) if text.trim().is_empty() => CellReading::Empty,
         Ok(text) => match interpret(text, regions, read) {
             Ok(readings) => CellReading::Numbers(readings),
+            // Only the apostrophe a spreadsheet puts before text (C1): empty.
+            Err(crate::format::normalize::NormalizeError::Empty) => CellReading::Empty,
             Err(e) => CellReading::NotANumber(ProblemKind::NotANumber(e), e.to_string()),
         },
     }
@@ -111,6 +113,11 @@ mod tests {
         let read = ReadOptions::default();
         let us = [r("US")];
         assert_eq!(read_cell(&Ok("  ".into()), &us, read), CellReading::Empty);
+        assert_eq!(
+            read_cell(&Ok(" ' ".into()), &us, read),
+            CellReading::Empty,
+            "C1 trims the apostrophe: nothing is left"
+        );
         assert!(matches!(
             read_cell(&Ok("reception".into()), &us, read),
             CellReading::NotANumber(ProblemKind::NotANumber(_), _)

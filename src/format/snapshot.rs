@@ -87,9 +87,12 @@ impl Contact {
             }
         }
         let url = &self.confirm_url;
-        if !url.is_empty() && (!url.starts_with("https://") || url.contains(' ')) {
+        let rest = url.strip_prefix("https://");
+        let spaced = |c: char| c.is_whitespace() || c.is_control();
+        if !url.is_empty() && rest.is_none_or(|r| r.is_empty() || r.chars().any(spaced)) {
             return Err(format!(
-                "confirmation URL {url:?} must start with https:// and hold no space"
+                "confirmation URL {url:?} must be https:// and a host, with no white space \
+                 (Unicode White_Space) or control character"
             ));
         }
         Ok(())

@@ -311,7 +311,7 @@ impl Keyring {
         let statement = parse_statement(json)?;
         let expected = self.applied + 1;
         if statement.number != expected || facts.sequence != expected {
-            return Err(VerifyError::Manifest(format!(
+            return Err(VerifyError::Rotation(format!(
                 "rotation statement number {} where {expected} was expected",
                 statement.number
             )));
@@ -328,14 +328,14 @@ impl Keyring {
             )));
         }
         if statement.old_public_key != key.to_base64() {
-            return Err(VerifyError::Manifest(
+            return Err(VerifyError::Rotation(
                 "rotation statement's old key is not the key that signed it".into(),
             ));
         }
         let new = PublicKey::from_text(&statement.new_public_key)
-            .map_err(|e| VerifyError::Manifest(format!("rotation statement's new key: {e}")))?;
+            .map_err(|e| VerifyError::Rotation(format!("rotation statement's new key: {e}")))?;
         if new.id() == key.id() || self.revoked.iter().any(|(k, _)| *k == new.id().to_string()) {
-            return Err(VerifyError::Manifest(format!(
+            return Err(VerifyError::Rotation(format!(
                 "rotation statement {} introduces key {}, which is the signing key or a revoked one",
                 statement.number,
                 new.id()
@@ -396,7 +396,7 @@ impl Keyring {
         let start = parse_statement(&head.0)
             .and_then(|s| {
                 PublicKey::from_text(&s.old_public_key).map_err(|e| {
-                    VerifyError::Manifest(format!("rotation statement's old key: {e}"))
+                    VerifyError::Rotation(format!("rotation statement's old key: {e}"))
                 })
             })
             .map_err(|e| refused(first, e))?;
@@ -416,7 +416,7 @@ impl Keyring {
                         VerifyError::Signature {
                             source: SignatureError::WrongKey { .. },
                             ..
-                        } => VerifyError::Manifest(format!(
+                        } => VerifyError::Rotation(format!(
                             "rotation statement {n} is signed by a key that neither the pinned key nor the \
                              statements before it introduced"
                         )),
@@ -429,7 +429,7 @@ impl Keyring {
             if self.max_anchor.is_some_and(|max| n > max) {
                 return Err(refused(
                     n,
-                    VerifyError::Manifest(format!(
+                    VerifyError::Rotation(format!(
                         "rotation statement {n} is signed by a key other than the pinned key, \
                          which was seen signing an earlier statement: a forged history"
                     )),
@@ -483,19 +483,19 @@ impl Keyring {
 /// the fields of FORMAT.md §7 with the required `type` and `version`.
 pub fn parse_statement(json: &[u8]) -> Result<RotationStatement, VerifyError> {
     if json.len() > MAX_ROTATION_LEN {
-        return Err(VerifyError::Manifest(format!(
+        return Err(VerifyError::Rotation(format!(
             "rotation statement larger than {MAX_ROTATION_LEN} bytes"
         )));
     }
     check_strict(json)
-        .map_err(|e| VerifyError::Manifest(format!("rotation statement: not strict JSON: {e}")))?;
+        .map_err(|e| VerifyError::Rotation(format!("rotation statement: not strict JSON: {e}")))?;
     let statement: RotationStatement = serde_json::from_slice(json)
-        .map_err(|e| VerifyError::Manifest(format!("rotation statement: {e}")))?;
+        .map_err(|e| VerifyError::Rotation(format!("rotation statement: {e}")))?;
     if statement.kind != ROTATION_TYPE
         || statement.version != 1
         || parse_rfc3339(&statement.created).is_none()
     {
-        return Err(VerifyError::Manifest(format!(
+        return Err(VerifyError::Rotation(format!(
             "malformed rotation statement (type must be {ROTATION_TYPE:?}, version 1, created a canonical time)"
         )));
     }

@@ -110,9 +110,13 @@ pub enum VerifyError {
     /// The manifest is malformed.
     #[error("manifest: {0}")]
     Manifest(String),
+    /// A rotation statement is malformed or too large.
+    #[error("{0}")]
+    Rotation(String),
     /// Two signed statements disagree (mix-and-match).
     #[error(
-        "mix-and-match: {what} is {signed} in the {signed_in} but {actual} in the {actual_in}"
+        "{}: {what} is {signed} in the {signed_in} but {actual} in the {actual_in}",
+        if *signed_in == "manifest" { "mix-and-match" } else { "signed facts disagree" }
     )]
     Mismatch {
         /// The field.
