@@ -116,13 +116,22 @@ pub enum PublisherError {
     /// restored or replaced.
     #[error(
         "the published directory's history is not the one this publisher recorded ({}; {}): \
-         someone else may have written it; nothing was built",
-        .recorded.map_or("no record of publishing there".to_string(), |n| format!("recorded #{n}")),
-        .found.map_or("the directory holds no snapshot".to_string(), |n| format!("the directory's newest is #{n}"))
+         someone else may have written it; nothing was built{}",
+        .recorded.map_or("no record of publishing there".to_string(), |n| format!("recorded #{n}, blake3 {}", .recorded_blake3)),
+        .found.map_or("the directory holds no snapshot".to_string(), |n| format!("the directory's newest is #{n}")),
+        match (.recorded, .found) {
+            (Some(r), Some(f)) if f < r => format!(
+                ". Snapshots up to #{r} are missing: put them back if you have them (clients that \
+                 installed #{r} refuse a different one under the same number)"
+            ),
+            _ => String::new(),
+        }
     )]
     NotOurHistory {
         /// The sequence recorded, if any.
         recorded: Option<u64>,
+        /// Its digest, hex (empty without a record).
+        recorded_blake3: String,
         /// The directory's newest, if any.
         found: Option<u64>,
     },

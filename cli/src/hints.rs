@@ -34,6 +34,29 @@ pub fn published(e: &published::Error) -> Option<&'static str> {
     }
 }
 
+/// The hint for a refused update, if there is one.
+pub fn update(e: &hushlist::client::update::UpdateError) -> Option<&'static str> {
+    use hushlist::client::update::UpdateError;
+    use hushlist::format::signature::SignatureError;
+    match e {
+        UpdateError::State(e) => state(e),
+        UpdateError::Verify {
+            source:
+                VerifyError::Signature {
+                    source: SignatureError::RevokedKey { .. },
+                    ..
+                },
+            ..
+        } => Some(
+            "the publisher rotated its key and has not yet published a snapshot signed by the new \
+             one; the installed snapshot stays in use, with a REVOKED KEY warning, until it does \
+             (run update again after the publisher's next build)",
+        ),
+        UpdateError::AllSourcesFailed(all) => all.iter().find_map(|(_, e)| update(e)),
+        _ => None,
+    }
+}
+
 /// `message`, then the hint after a semicolon.
 pub fn with(message: String, hint: Option<&str>) -> String {
     match hint {

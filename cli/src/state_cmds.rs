@@ -123,10 +123,7 @@ fn update_failure(e: UpdateError) -> Failure {
         exit,
         message: crate::hints::with(
             format!("update failed, installed snapshot unchanged: {prefix}{e}"),
-            match &e {
-                UpdateError::State(e) => crate::hints::state(e),
-                _ => None,
-            },
+            crate::hints::update(&e),
         ),
     }
 }

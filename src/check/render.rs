@@ -168,7 +168,14 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// The headline.
 pub fn verdict(outcome: &Outcome) -> String {
-    let headline = headline(outcome);
+    let headline = match headline(outcome) {
+        h if outcome.damaged() => {
+            format!(
+                "{h} (INCOMPLETE: a quote left open may have hidden rows; they were read again)"
+            )
+        }
+        h => h,
+    };
     match outcome.other_region_matches() {
         0 => headline,
         n if n == outcome.match_counts().2 => format!(

@@ -131,6 +131,7 @@ pub fn check(
         }
         (record, found) => Err(PublisherError::NotOurHistory {
             recorded: record.map(|r| r.sequence),
+            recorded_blake3: record.map(|r| r.blake3.clone()).unwrap_or_default(),
             found: found.map(|(s, _)| s),
         }),
     }

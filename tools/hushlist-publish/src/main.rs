@@ -326,8 +326,8 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
                 dir.display()
             ),
             e @ PublisherError::NotOurHistory { .. } => format!(
-                "{e}. If the directory is yours (the first build with a ledger, a restore \
-                 you have checked with `hushlist audit`, keys moved), run again with --adopt"
+                "{e}. If this history is yours and nothing is missing from it (the first build \
+                 with a ledger, keys moved to another directory), run again with --adopt"
             ),
             e @ PublisherError::WouldBeRefused(_) => format!(
                 "{e}; a larger --fp-rate than the clients' maximum (1e-4 by default) cannot \
