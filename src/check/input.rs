@@ -793,9 +793,11 @@ impl RowReader {
                         ),
                     }));
                 }
+                let plain = self.layout.delimiter.is_none();
                 let fields = record
                     .iter()
                     .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .map(|f| if plain { unquote_line(f) } else { f })
                     .collect();
                 Some(Ok((line, fields)))
             }
@@ -935,6 +937,21 @@ impl RowReader {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// A plain list's line wholly in double quotes (a one-column CSV) is read
+/// without them, `""` as `"`; any other quote is literal, so that a stray one
+/// never joins lines.
+fn unquote_line(line: String) -> String {
+    let trimmed = line.trim();
+    match trimmed
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|inner| !inner.replace("\"\"", "").contains('"'))
+    {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => line,
     }
 }
 
@@ -1419,6 +1436,25 @@ mod tests {
         assert!(
             matches!(results.last(), Some(Err(_))),
             "an error ends the rows"
+        );
+    }
+
+    #[test]
+    fn a_one_column_csv_is_read_without_its_quotes() {
+        let (layout, rows) = read(
+            "\"phone\"\n\"+1 313 555 0101\"\n\"say \"\"hi\"\"\"\n313 \"555\" 0102\n",
+            &InputOptions::default(),
+        );
+        assert_eq!(layout.delimiter, None);
+        assert_eq!(layout.headers.as_deref(), Some(&["phone".to_string()][..]));
+        let cells: Vec<_> = rows.iter().map(values).collect();
+        assert_eq!(
+            cells,
+            [
+                vec![Ok("+1 313 555 0101".to_string())],
+                vec![Ok("say \"hi\"".to_string())],
+                vec![Ok("313 \"555\" 0102".to_string())],
+            ]
         );
     }
 

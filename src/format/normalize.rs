@@ -279,15 +279,18 @@ pub fn interpret(
     };
     refuse_non_numbers(text, options, shape)?;
     if is_international(text) || regions.is_empty() {
-        let (e164, number) = match parse_fixed_point(text, None) {
-            Err(NormalizeError::NeedsRegion) => {
-                bare_international(text, &[]).ok_or(NormalizeError::NeedsRegion)?
-            }
-            other => other?,
+        // Only the digits-alone reading (C8) adds the `+`: `(+1) 313 555 0101`
+        // is read as written.
+        let ((e164, number), plus_added) = match parse_fixed_point(text, None) {
+            Err(NormalizeError::NeedsRegion) => (
+                bare_international(text, &[]).ok_or(NormalizeError::NeedsRegion)?,
+                true,
+            ),
+            other => (other?, false),
         };
         return Ok(vec![Interpretation {
             valid: is_valid(&number, None),
-            plus_added: !is_international(text),
+            plus_added,
             e164,
             region: None,
             part: 0,
@@ -728,6 +731,12 @@ mod tests {
             Ok(vec![("+13135550188".into(), true)]),
             "a trailing label is not part of the number"
         );
+        let plus = |text: &str| interpret(text, &[], ReadOptions::default()).unwrap()[0].plus_added;
+        assert!(
+            !plus("(+1) 313 555 0101"),
+            "a + written inside brackets is written"
+        );
+        assert!(plus("13135550101"), "digits alone get the +");
         assert_eq!(
             read("+44 (0)20 7946 0958", &[]),
             Ok(vec![("+442079460958".into(), true)]),
