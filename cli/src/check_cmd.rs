@@ -394,7 +394,9 @@ pub fn check(
     for file in &args.input.files {
         let (name, input, len) = InputArgs::open_file(file)?;
         *bar.lock().expect("not poisoned") = progress(len.and_then(|_| count_lines(file)), &name);
-        run.reader(input, &name).map_err(Failure::error)?;
+        run.reader(input, &name).map_err(|e| {
+            Failure::error(crate::hints::with(e.to_string(), crate::hints::check(&e)))
+        })?;
         if let Some(bar) = bar.lock().expect("not poisoned").take() {
             bar.finish_and_clear();
         }

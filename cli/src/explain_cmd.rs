@@ -35,7 +35,9 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<Exit, Failure> 
     explainer.numbers(&args.input.numbers);
     for file in &args.input.files {
         let (name, input, _) = InputArgs::open_file(file)?;
-        explainer.reader(input, &name).map_err(Failure::error)?;
+        explainer.reader(input, &name).map_err(|e| {
+            Failure::error(crate::hints::with(e.to_string(), crate::hints::check(&e)))
+        })?;
     }
     let explanation = explainer.finish();
     let text = match args.format {

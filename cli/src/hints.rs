@@ -57,6 +57,25 @@ pub fn update(e: &hushlist::client::update::UpdateError) -> Option<&'static str>
     }
 }
 
+/// The hint for an input that cannot be read as asked, if there is one.
+pub fn input(e: &hushlist::check::input::InputError) -> Option<&'static str> {
+    use hushlist::check::input::InputError;
+    match e {
+        InputError::NoPhoneColumn { .. } => Some("name the column(s) with --column"),
+        InputError::NoHeader { .. } => Some("say which holds the numbers with --column N"),
+        InputError::NeedsHeader { .. } => Some("give --column a column number"),
+        _ => None,
+    }
+}
+
+/// The hint for a check run that stopped, if there is one.
+pub fn check(e: &hushlist::CheckError) -> Option<&'static str> {
+    match e {
+        hushlist::CheckError::Input { error, .. } => input(error),
+        _ => None,
+    }
+}
+
 /// `message`, then the hint after a semicolon.
 pub fn with(message: String, hint: Option<&str>) -> String {
     match hint {

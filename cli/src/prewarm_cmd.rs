@@ -83,8 +83,12 @@ pub fn prewarm(
     }
     for file in &args.input.files {
         let (name, input, _) = InputArgs::open_file(file)?;
-        let reader =
-            RowReader::new(input, &options).map_err(|e| Failure::error(format!("{name}: {e}")))?;
+        let reader = RowReader::new(input, &options).map_err(|e| {
+            Failure::error(crate::hints::with(
+                format!("{name}: {e}"),
+                crate::hints::input(&e),
+            ))
+        })?;
         for row in reader {
             let row = row.map_err(|e| Failure::error(format!("{name}: {e}")))?;
             let row_regions = row_regions(row.region.as_deref(), &regions, &region_values);

@@ -184,7 +184,7 @@ pub enum InputError {
         available: String,
     },
     /// No header name says it holds phone numbers.
-    #[error("no column name says it holds phone numbers; the header has: {available}. Name the column(s) with --column")]
+    #[error("no column name says it holds phone numbers; the header has: {available}")]
     NoPhoneColumn {
         /// The header's names.
         available: String,
@@ -193,15 +193,13 @@ pub enum InputError {
     #[error("not a text file: {0}")]
     NotText(&'static str),
     /// Several columns and no header: which one holds numbers cannot be told.
-    #[error("no header row and {width} columns: say which holds the numbers with --column N")]
+    #[error("no header row and {width} columns: which one holds the numbers cannot be told")]
     NoHeader {
         /// Fields in the first row.
         width: usize,
     },
     /// `--column NAME` on a file without a header.
-    #[error(
-        "--column {name:?} names a header, but this file has no header row: use a column number"
-    )]
+    #[error("column {name:?} names a header, but this file has no header row")]
     NeedsHeader {
         /// The name asked for.
         name: String,
@@ -1291,7 +1289,7 @@ mod tests {
         let text = err.to_string();
         assert!(matches!(err, InputError::NoPhoneColumn { .. }));
         assert!(
-            text.contains("Vertrag, ICCID, Kostenstelle") && text.contains("--column"),
+            text.contains("Vertrag, ICCID, Kostenstelle"),
             "{text}"
         );
     }

@@ -274,7 +274,16 @@ fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), String> 
             allow_letters: args.allow_letters,
         },
     );
-    let list = read_list(input, &options).map_err(|e| format!("{name}: {e}"))?;
+    let list = read_list(input, &options).map_err(|e| {
+        use hushlist::check::input::InputError;
+        let hint = match &e {
+            InputError::NoPhoneColumn { .. } => "; name the column(s) with --column",
+            InputError::NoHeader { .. } => "; say which holds the numbers with --column N",
+            InputError::NeedsHeader { .. } => "; give --column a column number",
+            _ => "",
+        };
+        format!("{name}: {e}{hint}")
+    })?;
     for skipped in &list.skipped {
         // The list is sensitive: name the line, never the content, unless asked.
         let shown = match (&skipped.text, args.show_rows) {
