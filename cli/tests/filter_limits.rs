@@ -183,3 +183,57 @@ fn import_and_audit_apply_the_clients_maximum() {
     assert!(r.stdout.contains("over-filled"), "{}", r.stdout);
     audit(&["--max-fp-rate", "2e-4"]).expect(0);
 }
+
+/// FORMAT.md's largest snapshot counts the 1,708-byte contact: a manifest
+/// naming a snapshot of that size is judged by the client's own limit (and
+/// then by the size binding), never refused as larger than the format allows.
+#[test]
+fn a_manifest_naming_the_largest_snapshot_the_format_allows_is_not_refused_for_it() {
+    use hushlist::format::comment::{FileKind, SignedFacts};
+    use hushlist::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
+    use hushlist::format::time::rfc3339;
+    use hushlist::verify::MAX_SNAPSHOT_LEN;
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let site = lab.path("pub");
+    let old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("manifest.json")).unwrap())
+            .unwrap();
+    let key = hushlist::published::read_secret_key(&lab.key()).unwrap();
+    let now = hushlist::format::time::now();
+    let json = Manifest {
+        kind: MANIFEST_TYPE.into(),
+        version: MANIFEST_VERSION,
+        sequence: 1,
+        created: rfc3339(now - 60),
+        expires: rfc3339(now + 86_400),
+        key_id: key.id().to_string(),
+        snapshot: SnapshotRef {
+            file: old["snapshot"]["file"].as_str().unwrap().into(),
+            size: MAX_SNAPSHOT_LEN,
+            blake3: old["snapshot"]["blake3"].as_str().unwrap().into(),
+        },
+    }
+    .to_json();
+    let facts = SignedFacts {
+        kind: FileKind::Manifest,
+        sequence: 1,
+        created: now - 60,
+        expires: now + 86_400,
+        blake3: *blake3::hash(&json).as_bytes(),
+    };
+    std::fs::write(site.join("manifest.json"), &json).unwrap();
+    std::fs::write(
+        site.join("manifest.json.minisig"),
+        key.sign(&json, &facts.to_comment()).to_text(),
+    )
+    .unwrap();
+    let r = lab.verify("pub", &[]).expect(2);
+    assert!(
+        !r.stderr.contains("larger than any snapshot") && r.stderr.contains("client's limit"),
+        "{}",
+        r.stderr
+    );
+    let r = lab.verify("pub", &["--max-snapshot-mib", "1025"]).expect(1);
+    assert!(r.stderr.contains("mix-and-match: size"), "{}", r.stderr);
+}

@@ -259,3 +259,23 @@ fn a_list_entry_is_one_number_read_one_way() {
     lab.check("pub", &["-n", "+1 313 555 0142"]).expect(0);
     lab.check("pub", &["-n", "313 555 0101"]).expect(1);
 }
+
+/// At `--fp-rate 1e-2` no filter passes a default client (maximum 1e-4):
+/// `build` used to exit 0 and publish it; it now refuses and writes nothing.
+#[test]
+fn build_never_publishes_what_default_clients_refuse() {
+    let lab = Lab::new();
+    // Enough entries to fill the filter as sized (a list below 1,000 is sized for 1,000).
+    let list: String = (0..2000).map(|i| format!("+1 313 555 {i:04}\n")).collect();
+    let r = lab.publish("pub", &list, &["--fp-rate", "0.01"]).expect(2);
+    assert!(
+        r.stderr
+            .contains("would be refused by clients, so nothing was written")
+            && r.stderr.contains("over-filled"),
+        "{}",
+        r.stderr
+    );
+    assert!(!lab.path("pub/manifest.json").exists());
+    lab.publish("pub", &list, &["--fp-rate", "1e-4"]).expect(0);
+    lab.verify("pub", &[]).expect(0);
+}

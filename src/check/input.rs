@@ -1288,10 +1288,7 @@ mod tests {
         .unwrap();
         let text = err.to_string();
         assert!(matches!(err, InputError::NoPhoneColumn { .. }));
-        assert!(
-            text.contains("Vertrag, ICCID, Kostenstelle"),
-            "{text}"
-        );
+        assert!(text.contains("Vertrag, ICCID, Kostenstelle"), "{text}");
     }
 
     #[test]
