@@ -73,4 +73,4 @@ pub use format::signature::PublicKey;
 pub use list::{List, OpenError};
 pub use published::Files;
 pub use publisher::{Publisher, PublisherError};
-pub use verify::{Keyring, Policy, Staleness};
+pub use verify::{Keyring, Limits, Policy, Staleness};

@@ -501,7 +501,7 @@ fn read_and_verify_snapshot(
     keys: &Keyring,
     policy: Policy,
 ) -> Result<Opened, Error> {
-    let limit = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+    let limit = policy.limits.snapshot_len();
     let too_large = |size| Error::SnapshotTooLarge {
         path: path.to_path_buf(),
         size,
@@ -723,7 +723,7 @@ pub(crate) fn open_files(files: Files, keys: &Keyring, policy: Policy) -> Result
         verify::check_not_future("manifest", manifest.facts.created, policy),
     )?;
     let snapshot_path = PathBuf::from(&manifest.manifest.snapshot.file);
-    let limit = policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+    let limit = policy.limits.snapshot_len();
     let size = files.snapshot.len() as u64;
     if size > limit {
         return Err(Error::SnapshotTooLarge {

@@ -58,7 +58,7 @@ struct Cli {
 }
 
 /// The limits given on the command line, set once before any command runs.
-static LIMITS: std::sync::OnceLock<(MaxFpRate, u64)> = std::sync::OnceLock::new();
+static LIMITS: std::sync::OnceLock<hushlist::Limits> = std::sync::OnceLock::new();
 
 /// The verification policy at `now`, with the limits given on the command line.
 pub fn policy(now: i64, allow_stale: bool) -> Policy {
@@ -70,9 +70,8 @@ pub fn policy(now: i64, allow_stale: bool) -> Policy {
         },
         ..Policy::at(now)
     };
-    if let Some(&(max_fp_rate, max_snapshot_len)) = LIMITS.get() {
-        policy.max_fp_rate = max_fp_rate;
-        policy.max_snapshot_len = max_snapshot_len;
+    if let Some(&limits) = LIMITS.get() {
+        policy.limits = limits;
     }
     policy
 }
@@ -370,7 +369,10 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         .ok_or_else(|| {
             Failure::error("--max-snapshot-mib: at most 1025 (MiB), the format's limit")
         })?;
-    let _ = LIMITS.set((cli.max_fp_rate, max_snapshot_len));
+    let _ = LIMITS.set(hushlist::Limits {
+        max_fp_rate: cli.max_fp_rate,
+        max_snapshot_len,
+    });
     let state_dir = cli.state_dir.or_else(|| config.state_dir.clone());
     let state_dir = state_dir.as_deref();
     match cli.command {

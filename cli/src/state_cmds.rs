@@ -214,8 +214,7 @@ pub fn update(_: Option<&Path>, _: UpdateArgs) -> Result<Exit, Failure> {
 fn limited_options() -> Options {
     let policy = crate::policy(hushlist::format::time::now(), false);
     Options {
-        max_fp_rate: policy.max_fp_rate,
-        max_snapshot_len: policy.max_snapshot_len,
+        limits: policy.limits,
         ..Options::at(policy.now)
     }
 }

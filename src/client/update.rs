@@ -206,30 +206,25 @@ pub struct Options {
     /// Forget the latest time seen before checking the clock, after a clock that
     /// ran ahead was corrected.
     pub accept_clock: bool,
-    /// The largest false-positive rate accepted, judged from the bits set.
-    pub max_fp_rate: crate::format::filter::MaxFpRate,
-    /// The largest snapshot downloaded and read, in bytes.
-    pub max_snapshot_len: u64,
+    /// What is accepted at most (the largest snapshot is also the most downloaded).
+    pub limits: crate::verify::Limits,
 }
 
 impl Options {
     /// Conditional requests, the clock as recorded, and the default limits
     /// of [`Policy::at`].
     pub fn at(now: i64) -> Self {
-        let policy = Policy::at(now);
         Options {
             now,
             conditional: true,
             accept_clock: false,
-            max_fp_rate: policy.max_fp_rate,
-            max_snapshot_len: policy.max_snapshot_len,
+            limits: crate::verify::Limits::default(),
         }
     }
 
     fn policy(&self) -> Policy {
         Policy {
-            max_fp_rate: self.max_fp_rate,
-            max_snapshot_len: self.max_snapshot_len,
+            limits: self.limits,
             ..Policy::at(self.now)
         }
     }
@@ -660,7 +655,7 @@ impl Run<'_> {
     ) -> Result<(Vec<u8>, String), UpdateError> {
         let file = &manifest.manifest.snapshot.file;
         let size = manifest.manifest.snapshot.size;
-        let max = self.policy.max_snapshot_len.min(MAX_SNAPSHOT_LEN);
+        let max = self.policy.limits.snapshot_len();
         if size > max {
             return Err(FetchError::TooLarge {
                 name: file.clone(),

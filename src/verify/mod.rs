@@ -32,7 +32,7 @@ pub const MAX_SNAPSHOT_LEN: u64 =
     (HEADER_LEN + MAX_CONTACT_LEN + SECTION_HEADER_LEN) as u64 + MAX_FILTER_BYTES;
 /// Largest snapshot file a client reads unless told otherwise (64 MiB: a list
 /// of about 9 million numbers at the default false-positive rate of 1e-12,
-/// far more than a real list needs); [`Policy::max_snapshot_len`] raises it
+/// far more than a real list needs); [`Limits::max_snapshot_len`] raises it
 /// up to [`MAX_SNAPSHOT_LEN`].
 pub const DEFAULT_MAX_SNAPSHOT_LEN: u64 = 64 << 20;
 
@@ -47,6 +47,35 @@ pub enum Staleness {
     AcceptLoudly,
 }
 
+/// The limits a client sets on what it accepts, in one place: every check,
+/// update and audit reads them from here. The format's own bounds (the
+/// `MAX_*` constants) cap them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// The largest false-positive rate accepted, judged from the bits set
+    /// (default 1e-4; never above 1e-2).
+    pub max_fp_rate: MaxFpRate,
+    /// The largest snapshot file read, in bytes (default
+    /// [`DEFAULT_MAX_SNAPSHOT_LEN`]; never above [`MAX_SNAPSHOT_LEN`]).
+    pub max_snapshot_len: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_fp_rate: MaxFpRate::default(),
+            max_snapshot_len: DEFAULT_MAX_SNAPSHOT_LEN,
+        }
+    }
+}
+
+impl Limits {
+    /// The snapshot size actually enforced: the client's, within the format's.
+    pub fn snapshot_len(&self) -> u64 {
+        self.max_snapshot_len.min(MAX_SNAPSHOT_LEN)
+    }
+}
+
 /// How strict to be, and what time it is.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
@@ -54,22 +83,18 @@ pub struct Policy {
     pub now: i64,
     /// Whether an expired snapshot or manifest is refused or accepted loudly.
     pub staleness: Staleness,
-    /// The largest false-positive rate accepted, judged from the bits set.
-    pub max_fp_rate: MaxFpRate,
-    /// The largest snapshot file read, in bytes.
-    pub max_snapshot_len: u64,
+    /// What is accepted at most.
+    pub limits: Limits,
 }
 
 impl Policy {
-    /// The safe defaults at time `now`: nothing stale, a maximum
-    /// false-positive rate of 1e-4, snapshots up to
-    /// [`DEFAULT_MAX_SNAPSHOT_LEN`].
+    /// The safe defaults at time `now`: nothing stale, the default
+    /// [`Limits`].
     pub fn at(now: i64) -> Self {
         Policy {
             now,
             staleness: Staleness::Refuse,
-            max_fp_rate: MaxFpRate::default(),
-            max_snapshot_len: DEFAULT_MAX_SNAPSHOT_LEN,
+            limits: Limits::default(),
         }
     }
 }
@@ -337,7 +362,7 @@ fn check_snapshot(
     }
     let mut warnings = Vec::new();
     check_fresh(kind, h.expires, policy, &mut warnings)?;
-    let ones = check_fill(&snapshot, policy.max_fp_rate)?;
+    let ones = check_fill(&snapshot, policy.limits.max_fp_rate)?;
     if normalize::compare_metadata_versions(normalize::METADATA_VERSION, &h.metadata_version)
         == Some(std::cmp::Ordering::Less)
     {
