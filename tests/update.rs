@@ -62,6 +62,8 @@ fn setup() -> Setup {
     }
 }
 
+// The library's own error type, as callers get it.
+#[allow(clippy::result_large_err)]
 fn run(s: &Setup, now: i64) -> Result<Outcome, UpdateError> {
     let sources: Vec<Box<dyn Transport>> = vec![Box::new(DirTransport {
         dir: s.site.clone(),
