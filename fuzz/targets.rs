@@ -192,6 +192,14 @@ pub fn csv(data: &[u8]) {
         columns,
         region_column,
         encoding: (choice & 8 != 0).then(|| "windows-1252".to_string()),
+        also_columns: (choice & 16 != 0)
+            .then(|| ColumnSpec::parse("Alternate No."))
+            .into_iter()
+            .collect(),
+        not_columns: (choice & 32 != 0)
+            .then(|| ColumnSpec::parse("2"))
+            .into_iter()
+            .collect(),
     };
     let input = Box::new(std::io::Cursor::new(body.to_vec()));
     if let Ok(rows) = RowReader::new(input, &options) {

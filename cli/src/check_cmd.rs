@@ -52,6 +52,15 @@ pub struct InputArgs {
     /// says phone (phone, mobile, Telefon, Rufnummer, téléphone, móvil...).
     #[arg(long, value_name = "NAME|INDEX")]
     pub column: Vec<String>,
+    /// A column to check besides those chosen (a phone column no header word
+    /// names, such as `Alternate No.`); repeat for several. Files without it
+    /// are read as usual.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub also_column: Vec<String>,
+    /// A column never to check nor warn about (such as `IMEI`), even when its
+    /// header says phone; repeat for several.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub not_column: Vec<String>,
     /// The inputs' encoding (utf-8, windows-1252, latin1, utf-16le...);
     /// default: from the BOM, else UTF-8 if valid, else windows-1252.
     #[arg(long, value_name = "LABEL")]
@@ -126,6 +135,15 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
     })
 }
 
+/// The flags' values, else the config file's.
+fn pick(flags: &[String], config: Vec<String>) -> Vec<String> {
+    if flags.is_empty() {
+        config
+    } else {
+        flags.to_vec()
+    }
+}
+
 fn parse_format(text: &str) -> Result<CheckFormat, Failure> {
     CheckFormat::from_str(text, true).map_err(|_| {
         Failure::error(format!(
@@ -179,6 +197,14 @@ impl InputArgs {
                 .as_deref()
                 .map(ColumnSpec::parse),
             encoding: self.encoding.clone(),
+            also_columns: pick(&self.also_column, config.also_columns())
+                .iter()
+                .map(|c| ColumnSpec::parse(c))
+                .collect(),
+            not_columns: pick(&self.not_column, config.not_columns())
+                .iter()
+                .map(|c| ColumnSpec::parse(c))
+                .collect(),
         }
     }
 
@@ -301,6 +327,12 @@ fn options_used(args: &CheckArgs, regions: &[Region], input: &InputOptions) -> V
     }
     for c in &input.columns {
         o.push(format!("--column {c}"));
+    }
+    for c in &input.also_columns {
+        o.push(format!("--also-column {c}"));
+    }
+    for c in &input.not_columns {
+        o.push(format!("--not-column {c}"));
     }
     if let Some(c) = &input.region_column {
         o.push(format!("--region-column {c}"));

@@ -7,6 +7,8 @@
 //! region = ["DE", "GB", "US"]      # default regions for national numbers ("US" alone works too)
 //! column = ["Desk Phone", "Mobile Phone"]   # number columns (default: every phone column)
 //! region_column = "Country"        # each row's region, where a file has it
+//! also_column = ["Alternate No."]  # checked besides the columns chosen
+//! not_column = ["IMEI"]            # never checked nor warned about
 //! format = "table"                 # check output: table, csv, json, jsonl
 //! jobs = 4                         # hashing threads for check
 //! cache = true                     # cache per-number keys between checks
@@ -23,6 +25,8 @@ pub struct FileConfig {
     pub region: Option<OneOrMany>,
     pub column: Option<OneOrMany>,
     pub region_column: Option<String>,
+    pub also_column: Option<OneOrMany>,
+    pub not_column: Option<OneOrMany>,
     pub format: Option<String>,
     pub state_dir: Option<PathBuf>,
     pub jobs: Option<usize>,
@@ -54,6 +58,16 @@ impl FileConfig {
             .as_ref()
             .map(OneOrMany::items)
             .unwrap_or_default()
+    }
+
+    /// The configured extra columns (a single name is never split at commas).
+    pub fn also_columns(&self) -> Vec<String> {
+        whole_names(&self.also_column)
+    }
+
+    /// The configured columns set aside.
+    pub fn not_columns(&self) -> Vec<String> {
+        whole_names(&self.not_column)
     }
 
     /// The configured number columns (a single name is never split at commas).
@@ -98,4 +112,14 @@ pub fn load() -> Result<FileConfig, String> {
     std::io::Read::read_to_string(&mut file, &mut text)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Column names as written: one string is one name (`"Alternate No., home"`
+/// is never split at its comma).
+fn whole_names(setting: &Option<OneOrMany>) -> Vec<String> {
+    match setting {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s.clone()],
+        Some(OneOrMany::Many(v)) => v.clone(),
+    }
 }

@@ -441,3 +441,71 @@ fn invisible_characters_are_escaped_everywhere_and_csv_cells_never_run() {
         "a number stays as written: {fields:?}"
     );
 }
+
+/// One column to add (`Alternate No.`, which no header word calls a phone)
+/// and one to set aside (`IMEI`, phone-shaped digits that are not a phone):
+/// no need to list every phone column of every file.
+#[test]
+fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
+    let lab = Lab::new();
+    lab.publish("pub", "+13135550142\n", &[]).expect(0);
+    let hr = lab.path("hr.csv");
+    std::fs::write(
+        &hr,
+        "Name,Mobile Phone,Alternate No.,IMEI\nAna,(313) 555-0101,(313) 555-0142,356938035643809\nBen,(313) 555-0150,,356938035643817\n",
+    )
+    .unwrap();
+    // Without them: the listed alternate number is not checked, and IMEI warns.
+    let r = lab.check("pub", &["--strict", s(&hr)]).expect(3);
+    assert!(r.stdout.contains("IMEI"), "{}", r.stdout);
+    let r = lab
+        .check(
+            "pub",
+            &[
+                "--also-column",
+                "Alternate No.",
+                "--not-column",
+                "IMEI",
+                "--strict",
+                s(&hr),
+            ],
+        )
+        .expect(1);
+    assert!(
+        r.stdout.contains("also Alternate No. (as asked)")
+            && r.stdout.contains("+13135550142")
+            && !r.stdout.contains("shaped like phone numbers"),
+        "{}",
+        r.stdout
+    );
+    // From the config file too.
+    let config = lab.path("config.toml");
+    std::fs::write(
+        &config,
+        "also_column = \"Alternate No.\"\nnot_column = [\"IMEI\"]\n",
+    )
+    .unwrap();
+    let (key, snap) = (lab.public(), lab.path("pub"));
+    let r = run_full(
+        &hushlist(),
+        &[
+            "check",
+            "--key",
+            s(&key),
+            "--snapshot",
+            s(&snap),
+            "--region",
+            "US",
+            "--strict",
+            s(&hr),
+        ],
+        &[("HUSHLIST_CONFIG", s(&config))],
+        "",
+    )
+    .expect(1);
+    assert!(
+        r.stdout.contains("also Alternate No. (as asked)"),
+        "{}",
+        r.stdout
+    );
+}

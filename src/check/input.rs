@@ -65,6 +65,11 @@ pub struct InputOptions {
     pub region_column: Option<ColumnSpec>,
     /// An encoding label (`windows-1252`, `latin1`, `utf-16le`...); `None` detects.
     pub encoding: Option<String>,
+    /// Columns checked besides the ones chosen (a phone column no header
+    /// word names: `Alternate No.`), where a file has them.
+    pub also_columns: Vec<ColumnSpec>,
+    /// Columns never checked nor warned about (`IMEI`), where a file has them.
+    pub not_columns: Vec<ColumnSpec>,
 }
 
 /// A column that is read.
@@ -418,6 +423,16 @@ fn sniff_delimiter(line: &[u8]) -> Option<u8> {
     best
 }
 
+/// Whether `spec` names column `i` of a row whose fields (or header) are `names`.
+fn spec_is(spec: &ColumnSpec, names: &[String], i: usize) -> bool {
+    match spec {
+        ColumnSpec::Name(n) => names
+            .get(i)
+            .is_some_and(|h| h.trim().to_lowercase() == n.to_lowercase()),
+        ColumnSpec::Index(k) => *k == i + 1,
+    }
+}
+
 fn looks_like_number(field: &str) -> bool {
     field.chars().filter(|c| c.is_numeric()).count() >= 7
 }
@@ -517,7 +532,25 @@ impl RowReader {
             return Ok(reader);
         };
         let is_header = is_header(&fields, options);
-        reader.choose_columns(&fields, is_header, options)?;
+        // No phone column by its header is no error yet when a column is
+        // added by name (`--also-column`): the file may have that one.
+        let chosen = match reader.choose_columns(&fields, is_header, options) {
+            Err(e @ InputError::NoPhoneColumn { .. }) if !options.also_columns.is_empty() => {
+                reader.layout.chosen = "no header word says phone".into();
+                Some(e)
+            }
+            other => {
+                other?;
+                None
+            }
+        };
+        reader.adjust_columns(&fields, is_header, options);
+        if reader.layout.columns.is_empty() {
+            return Err(chosen.unwrap_or(InputError::NoListedColumn {
+                asked: "every column chosen was set aside".into(),
+                available: fields.join(", "),
+            }));
+        }
         if is_header {
             let read: Vec<usize> = reader
                 .layout
@@ -526,9 +559,11 @@ impl RowReader {
                 .map(|c| c.index)
                 .chain(reader.region_index)
                 .collect();
+            // A column set aside on purpose is not warned about either.
+            let set_aside = |i: &usize| options.not_columns.iter().any(|s| spec_is(s, &fields, *i));
             reader.unchecked = Arc::new(Unchecked {
                 columns: (0..fields.len())
-                    .filter(|i| !read.contains(i))
+                    .filter(|i| !read.contains(i) && !set_aside(i))
                     .map(|i| (i, fields[i].clone(), AtomicU64::new(0), AtomicU64::new(0)))
                     .collect(),
             });
@@ -703,6 +738,59 @@ impl RowReader {
             });
         }
         Ok(())
+    }
+
+    /// Adds the `also` columns this file has and removes the `not` ones,
+    /// saying so in the layout: nothing is chosen silently.
+    fn adjust_columns(&mut self, names: &[String], is_header: bool, options: &InputOptions) {
+        let layout = &mut self.layout;
+        let mut added = Vec::new();
+        for spec in &options.also_columns {
+            if matches!(spec, ColumnSpec::Name(_)) && !is_header {
+                continue;
+            }
+            if let Some(index) = (0..names.len()).find(|&i| spec_is(spec, names, i)) {
+                if !layout.columns.iter().any(|c| c.index == index) {
+                    let name = if is_header {
+                        names[index].clone()
+                    } else {
+                        format!("column {}", index + 1)
+                    };
+                    added.push(name.clone());
+                    layout.columns.push(Column { index, name });
+                }
+            }
+        }
+        let before = layout.columns.len();
+        let mut removed = Vec::new();
+        layout.columns.retain(|c| {
+            let out = options
+                .not_columns
+                .iter()
+                .any(|s| spec_is(s, names, c.index));
+            if out {
+                removed.push(c.name.clone());
+            }
+            !out
+        });
+        if !added.is_empty() {
+            layout
+                .chosen
+                .push_str(&format!("; also {} (as asked)", added.join(", ")));
+        }
+        if layout.columns.len() < before {
+            layout
+                .chosen
+                .push_str(&format!("; not {} (as asked)", removed.join(", ")));
+        }
+        for spec in &options.not_columns {
+            if let Some(i) = (0..names.len()).find(|&i| spec_is(spec, names, i)) {
+                let name = &names[i];
+                if !removed.contains(name) {
+                    layout.skipped.push(format!("{name} (set aside as asked)"));
+                }
+            }
+        }
     }
 
     /// How the input was read.
