@@ -284,13 +284,25 @@ pub fn sign_verify(data: &[u8]) {
     let key = test_key();
     let publication = sign_publication(&built, &key);
     let keys = Keyring::pinned(key.public_key());
-    let snap = verify::verify_snapshot(
+    let snap = match verify::verify_snapshot(
         &publication.snapshot,
         &publication.snapshot_signature,
         &keys,
         policy(),
-    )
-    .expect("own snapshot verifies");
+    ) {
+        Ok(snap) => snap,
+        // A few entries whose double-hashed positions collide (about 1 salt
+        // in 80,000 for one entry) set fewer bits than the entries rule asks:
+        // clients refuse such a filter, and the publisher, which verifies
+        // every publication as a client would before writing it, never
+        // publishes one (tests/publisher.rs). Only that refusal is expected.
+        Err(verify::VerifyError::EntriesInconsistent { entries, .. })
+            if entries as usize == numbers.len() =>
+        {
+            return;
+        }
+        Err(e) => panic!("own snapshot verifies: {e:?}"),
+    };
     let man = verify::verify_manifest(
         &publication.manifest,
         &publication.manifest_signature,

@@ -30,11 +30,12 @@ for t in "${targets[@]}"; do
   if cargo +nightly fuzz run -O "$t" "${dirs[@]}" -- \
       -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
       2> "corpus/$t.log"; then
-    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "corpus/$t.log" | tail -2
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "corpus/$t.log" | tail -2 || true
   else
     status=1
     echo "!! $t failed; see fuzz/corpus/$t.log and fuzz/artifacts/$t/"
-    grep -E 'panicked|ERROR' "corpus/$t.log" | head -5
+    # A build failure has no panic line: that must not end the run (pipefail).
+    grep -E 'panicked|ERROR|^error' "corpus/$t.log" | head -5 || true
   fi
 done
 exit "$status"

@@ -443,7 +443,7 @@ fn invisible_characters_are_escaped_everywhere_and_csv_cells_never_run() {
 }
 
 /// One column to add (`Alternate No.`, which no header word calls a phone)
-/// and one to set aside (`IMEI`, phone-shaped digits that are not a phone):
+/// and one to set aside (`Device`, phone-shaped digits that are not a phone):
 /// no need to list every phone column of every file.
 #[test]
 fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
@@ -452,12 +452,14 @@ fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
     let hr = lab.path("hr.csv");
     std::fs::write(
         &hr,
-        "Name,Mobile Phone,Alternate No.,IMEI\nAna,(313) 555-0101,(313) 555-0142,356938035643809\nBen,(313) 555-0150,,356938035643817\n",
+        "Name,Mobile Phone,Alternate No.,Device\nAna,(313) 555-0101,(313) 555-0142,356938035643809\nBen,(313) 555-0150,,356938035643817\n",
     )
     .unwrap();
-    // Without them: the listed alternate number is not checked, and IMEI warns.
+    // Without them: the listed alternate number is not checked, and the
+    // device column's digits warn.
     let r = lab.check("pub", &["--strict", s(&hr)]).expect(3);
-    assert!(r.stdout.contains("IMEI"), "{}", r.stdout);
+    assert!(r.stdout.contains("\"Device\""), "{}", r.stdout);
+    assert!(!r.stdout.contains("+13135550142"), "{}", r.stdout);
     let r = lab
         .check(
             "pub",
@@ -465,7 +467,7 @@ fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
                 "--also-column",
                 "Alternate No.",
                 "--not-column",
-                "IMEI",
+                "Device",
                 "--strict",
                 s(&hr),
             ],
@@ -482,7 +484,7 @@ fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
     let config = lab.path("config.toml");
     std::fs::write(
         &config,
-        "also_column = \"Alternate No.\"\nnot_column = [\"IMEI\"]\n",
+        "also_column = \"Alternate No.\"\nnot_column = [\"Device\"]\n",
     )
     .unwrap();
     let (key, snap) = (lab.public(), lab.path("pub"));
@@ -505,6 +507,27 @@ fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
     .expect(1);
     assert!(
         r.stdout.contains("also Alternate No. (as asked)"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Dates and device serials are never phone numbers, however phone-shaped
+/// their digits: they are not warned about, so `--strict` can exit 0 on a
+/// real HR export.
+#[test]
+fn dates_and_imeis_are_not_phone_shaped() {
+    let lab = Lab::new();
+    lab.publish("pub", "+13135550142\n", &[]).expect(0);
+    let hr = lab.path("hr.csv");
+    std::fs::write(
+        &hr,
+        "Name,Mobile Phone,Start Date,Joined,IMEI\nAna,(313) 555-0101,06-02-2024,2024-02-06,356938035643809\nBen,(313) 555-0150,11/29/2026,2026-11-29,356938035643817\n",
+    )
+    .unwrap();
+    let r = lab.check("pub", &["--strict", s(&hr)]).expect(0);
+    assert!(
+        !r.stdout.contains("shaped like phone numbers"),
         "{}",
         r.stdout
     );

@@ -251,6 +251,26 @@ pub fn unchecked_reason(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a column's name says it holds something that is never a phone
+/// number however it looks (a date, a device or SIM serial): its digits are
+/// not warned about as phone-shaped.
+pub fn never_a_phone(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "date",
+        "dates",
+        "datum",
+        "fecha",
+        "imei",
+        "iccid",
+        "imsi",
+        "meid",
+        "esn",
+        "serial",
+        "seriennummer",
+    ];
+    words(name).iter().any(|w| WORDS.contains(&w.as_str()))
+}
+
 /// Bare names for "number".
 const NUMBER_WORDS: &[&str] = &["number", "numbers", "nummer", "numero", "num", "nr", "no"];
 

@@ -560,7 +560,12 @@ impl RowReader {
                 .chain(reader.region_index)
                 .collect();
             // A column set aside on purpose is not warned about either.
-            let set_aside = |i: &usize| options.not_columns.iter().any(|s| spec_is(s, &fields, *i));
+            // A column set aside on purpose is not warned about either, nor
+            // one whose name says date or serial.
+            let set_aside = |i: &usize| {
+                options.not_columns.iter().any(|s| spec_is(s, &fields, *i))
+                    || columns::never_a_phone(&fields[*i])
+            };
             reader.unchecked = Arc::new(Unchecked {
                 columns: (0..fields.len())
                     .filter(|i| !read.contains(i) && !set_aside(i))
@@ -1052,6 +1057,9 @@ struct Unchecked {
 /// and only what numbers are written with. Used to warn, never to choose.
 fn phone_shaped(field: &str) -> bool {
     let field = field.trim();
+    if crate::format::normalize::looks_like_date(field) {
+        return false;
+    }
     let mut digits = 0;
     for b in field.bytes() {
         match b {

@@ -621,7 +621,7 @@ fn looks_scientific(text: &str) -> bool {
 }
 
 /// `2026-11-29`, `2026/11/29`, `29.11.2026`, `11/29/2026`, optionally followed by a time.
-fn looks_like_date(text: &str) -> bool {
+pub(crate) fn looks_like_date(text: &str) -> bool {
     // A date has at most 8 digits; a phone number, almost always more.
     if text.bytes().filter(u8::is_ascii_digit).count() > 8 {
         return false;
