@@ -22,7 +22,7 @@ use crate::client::transport::{FetchError, Fetched, Transport};
 use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
-use crate::published::{self, signature_path, MANIFEST_FILE, MAX_SNAPSHOT_LEN};
+use crate::published::{self, signature_path, MANIFEST_FILE};
 use crate::verify::{self, Followed, Keyring, Policy, VerifyError};
 use std::fmt;
 use std::ops::ControlFlow;
@@ -399,21 +399,22 @@ fn recover_floor(state: &State, status: &mut Status, keys: &Keyring, notes: &mut
     }
 }
 
-/// The key id that signed the installed manifest, read from its signature.
-/// The installed snapshot's header (its files were verified when installed).
-fn installed_header(state: &State, status: &Status) -> Option<crate::format::snapshot::Header> {
+/// The installed snapshot's header, when its publication still verifies with
+/// `keys` (not damaged, not signed by a key revoked since).
+fn installed_header(
+    state: &State,
+    status: &Status,
+    keys: &Keyring,
+    policy: Policy,
+) -> Option<crate::format::snapshot::Header> {
     let installed = status.installed.as_ref()?;
     let dir = state.root().join("snapshots").join(&installed.dir);
-    let manifest =
-        published::read_capped(&dir.join(MANIFEST_FILE), MAX_MANIFEST_LEN as u64).ok()?;
-    let manifest = crate::format::manifest::Manifest::from_json(&manifest).ok()?;
-    let bytes =
-        published::read_capped(&dir.join(&manifest.snapshot.file), MAX_SNAPSHOT_LEN).ok()?;
-    crate::format::snapshot::Snapshot::decode_vec(bytes)
+    published::open_directory(&dir, keys, policy)
         .ok()
-        .map(|s| s.header)
+        .map(|opened| opened.snapshot.snapshot.header)
 }
 
+/// The key id that signed the installed manifest, read from its signature.
 fn installed_signer(state: &State, installed: &Installed) -> Option<String> {
     let path = signature_path(
         &state
@@ -442,15 +443,6 @@ fn absent(e: &FetchError) -> bool {
         )
 }
 
-/// Whether the installed copy still verifies with `keys` (it may have expired,
-/// been damaged, or been signed by a key revoked since).
-fn installed_valid(state: &State, status: &Status, keys: &Keyring, policy: Policy) -> bool {
-    status.installed.as_ref().is_some_and(|installed| {
-        let dir = state.root().join("snapshots").join(&installed.dir);
-        published::open_directory(&dir, keys, policy).is_ok()
-    })
-}
-
 /// Step 3's and 4's time rules: `created` not in the future, a validity window
 /// no longer than a client accepts, and not earlier than the installed
 /// snapshot's `created` (unless that one no longer verifies).
@@ -459,8 +451,7 @@ fn check_times(
     created: i64,
     expires: i64,
     status: &Status,
-    state: &State,
-    keys: &Keyring,
+    installed_ok: bool,
     policy: Policy,
 ) -> Result<(), UpdateError> {
     let time = |source| UpdateError::Time {
@@ -470,7 +461,7 @@ fn check_times(
     verify::check_not_future(file, created, policy).map_err(time)?;
     verify::check_window(file, created, expires).map_err(time)?;
     if let Some(installed) = status.installed.as_ref() {
-        if created < installed.created && installed_valid(state, status, keys, policy) {
+        if created < installed.created && installed_ok {
             return Err(time(VerifyError::Time(format!(
                 "created {} is earlier than the installed snapshot #{}'s {} (a replayed or \
                  back-dated publication)",
@@ -493,12 +484,16 @@ fn update_from(
     source: &dyn Transport,
     options: &Options,
 ) -> Result<Outcome, UpdateError> {
+    let policy = options.policy();
     let run = Run {
         state,
         keys,
         source,
-        policy: options.policy(),
+        policy,
         name: source.describe(),
+        // Verified once: every step below judges against it, and nothing
+        // changes the installed snapshot before the last step.
+        installed: installed_header(state, status, keys, policy),
     };
     let (manifest_bytes, etag) = match run.fetch_manifest(status)? {
         ControlFlow::Continue(fetched) => fetched,
@@ -536,6 +531,8 @@ struct Run<'a> {
     source: &'a dyn Transport,
     policy: Policy,
     name: String,
+    /// The installed snapshot's header, when it still verifies with `keys`.
+    installed: Option<crate::format::snapshot::Header>,
 }
 
 /// The four verified files of a publication and the manifest's ETag, ready to install.
@@ -565,7 +562,7 @@ impl Run<'_> {
             if let Some(installed) = status
                 .installed
                 .as_ref()
-                .filter(|_| installed_valid(self.state, status, self.keys, self.policy))
+                .filter(|_| self.installed.is_some())
             {
                 return Ok(ControlFlow::Break(Outcome::NotModified {
                     sequence: installed.sequence,
@@ -622,7 +619,7 @@ impl Run<'_> {
         status: &mut Status,
     ) -> Result<ControlFlow<Outcome>, UpdateError> {
         let offered = manifest.manifest.sequence;
-        let installed_ok = installed_valid(self.state, status, self.keys, self.policy);
+        let installed_ok = self.installed.is_some();
         let Some(installed) = status.installed.as_ref().filter(|i| i.sequence == offered) else {
             return Ok(ControlFlow::Continue(()));
         };
@@ -692,11 +689,9 @@ impl Run<'_> {
         self.check_times(file, header.created, header.expires, status)?;
         // The salt-epoch rule against the installed snapshot, while its key
         // is still trusted (a thief's snapshot does not bind the honest next).
-        if installed_valid(self.state, status, self.keys, self.policy) {
-            if let Some(installed) = installed_header(self.state, status) {
-                verify::check_epoch_step(&installed, header)
-                    .map_err(|e| UpdateError::verify(file, VerifyError::SaltEpoch(e)))?;
-            }
+        if let Some(installed) = &self.installed {
+            verify::check_epoch_step(installed, header)
+                .map_err(|e| UpdateError::verify(file, VerifyError::SaltEpoch(e)))?;
         }
         Ok(snapshot)
     }
@@ -770,8 +765,7 @@ impl Run<'_> {
             created,
             expires,
             status,
-            self.state,
-            self.keys,
+            self.installed.is_some(),
             self.policy,
         )
     }
