@@ -487,23 +487,12 @@ fn two_lists_sharing_a_cache_directory_keep_each_others_caches() {
         .expect(0);
     let cache = lab.path("cache");
     let input = lab.write("inv.txt", "313 555 0101\n313 555 0102\n313 555 0103\n");
-    let key = lab.public();
+    let env = [("HUSHLIST_CACHE_DIR", s(&cache))];
     let check = |list: &str| {
-        let snap = lab.path(list);
-        let args = [
-            "check",
-            "--key",
-            s(&key),
-            "--snapshot",
-            s(&snap),
-            "--region",
-            "US",
-            "--format",
-            "json",
-            s(&input),
-        ];
-        let env = [("HUSHLIST_CACHE_DIR", s(&cache))];
-        json(&run_full(&hushlist(), &args, &env, "").expect(1))
+        json(
+            &lab.check_env(list, &["--format", "json", s(&input)], &env)
+                .expect(1),
+        )
     };
     check("one");
     check("two");
@@ -526,24 +515,10 @@ fn the_memory_budget_sets_the_hashing_threads_or_refuses() {
     let argon2_64mib = ["--argon2-memory", "65536", "--argon2-passes", "1"];
     lab.build(&lab.key(), "pub", "313 555 0101\n", &argon2_64mib)
         .expect(0);
-    let (key, snap) = (lab.public(), lab.path("pub"));
     let check = |extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            "--key",
-            s(&key),
-            "--snapshot",
-            s(&snap),
-            "--region",
-            "US",
-            "--no-cache",
-            "-n",
-            "313 555 0101",
-            "-n",
-            "313 555 0102",
-        ];
+        let mut args = vec!["--no-cache", "-n", "313 555 0101", "-n", "313 555 0102"];
         args.extend_from_slice(extra);
-        run(&hushlist(), &args)
+        lab.check("pub", &args)
     };
     let r = check(&["--max-memory", "32"]).expect(2);
     assert!(

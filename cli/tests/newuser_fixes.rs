@@ -487,24 +487,13 @@ fn one_column_is_added_and_one_set_aside_without_listing_the_rest() {
         "also_column = \"Alternate No.\"\nnot_column = [\"Device\"]\n",
     )
     .unwrap();
-    let (key, snap) = (lab.public(), lab.path("pub"));
-    let r = run_full(
-        &hushlist(),
-        &[
-            "check",
-            "--key",
-            s(&key),
-            "--snapshot",
-            s(&snap),
-            "--region",
-            "US",
-            "--strict",
-            s(&hr),
-        ],
-        &[("HUSHLIST_CONFIG", s(&config))],
-        "",
-    )
-    .expect(1);
+    let r = lab
+        .check_env(
+            "pub",
+            &["--strict", s(&hr)],
+            &[("HUSHLIST_CONFIG", s(&config))],
+        )
+        .expect(1);
     assert!(
         r.stdout.contains("also Alternate No. (as asked)"),
         "{}",

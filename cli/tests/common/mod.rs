@@ -211,6 +211,11 @@ impl Lab {
     }
 
     pub fn check(&self, snapshot: &str, extra: &[&str]) -> Run {
+        self.check_env(snapshot, extra, &[])
+    }
+
+    /// [`Lab::check`] with `env` added to the clean environment.
+    pub fn check_env(&self, snapshot: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
         let snap = self.path(snapshot);
         let public = self.public();
         let mut args = vec![
@@ -223,7 +228,7 @@ impl Lab {
             "US",
         ];
         args.extend_from_slice(extra);
-        run(&hushlist(), &args)
+        run_full(&hushlist(), &args, env, "")
     }
 
     pub fn verify(&self, path: &str, extra: &[&str]) -> Run {
