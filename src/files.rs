@@ -57,6 +57,24 @@ impl From<PrivateError> for io::Error {
     }
 }
 
+impl PrivateError {
+    /// The cause without the path, for a caller whose own error names the
+    /// path already (so that no message says it twice).
+    pub(crate) fn into_cause(self) -> io::Error {
+        match self {
+            PrivateError::Io { source, .. } => source,
+            PrivateError::NotRegular { what, .. } => io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what}; refusing to use it"),
+            ),
+            PrivateError::Insecure { reason, fix, .. } => io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{reason}; refusing to use it. Fix: {fix}"),
+            ),
+        }
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PrivateError + '_ {
     move |source| PrivateError::Io {
         path: path.to_path_buf(),

@@ -139,7 +139,7 @@ pub(crate) fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
     // A FIFO or device would hang the reader or never end: regular files only.
     let file = crate::files::open_regular(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
-        source: e.into(),
+        source: e.into_cause(),
     })?;
     let size = file.metadata().map_err(io_err(path))?.len();
     if size > max {

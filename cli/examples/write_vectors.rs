@@ -1,6 +1,8 @@
 //! Writes the format test vectors into a directory (used by
 //! tools/regen-fixtures.sh). An example, not a program: it is never installed.
 
+#[path = "../tests/support/refusal_cases.rs"]
+mod refusal_cases;
 #[path = "../tests/support/vectors.rs"]
 mod vectors;
 
@@ -28,6 +30,9 @@ fn main() -> std::io::Result<()> {
         dir.join("test-vector-key.pub"),
         vectors::test_key().public_key().to_file_text(),
     )?;
+    for case in refusal_cases::cases() {
+        case.write(&dir.join("refusals"))?;
+    }
     println!("wrote vectors to {}", dir.display());
     Ok(())
 }

@@ -1,16 +1,17 @@
 //! `hushlist audit`: the whole history of a published directory.
 
-mod common;
-use common::*;
+use crate::common::*;
 use hushlist::format::comment::{FileKind, SignedFacts};
 use hushlist::format::snapshot::Snapshot;
 use std::fs;
 
 fn audit(lab: &Lab, key: &std::path::Path, extra: &[&str]) -> Run {
-    let dir = lab.path("pub");
-    let mut args = vec!["audit", "--key", s(key), s(&dir)];
-    args.extend_from_slice(extra);
-    run(&hushlist(), &args)
+    lab.hushlist("audit")
+        .arg("--key")
+        .arg(key)
+        .arg(lab.path("pub"))
+        .args(extra)
+        .run()
 }
 
 /// Three snapshots, a key rotation that revokes the first key, a fourth snapshot.

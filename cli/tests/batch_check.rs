@@ -1,8 +1,7 @@
 //! Batch checking as a company does it: messy inventories, every output
 //! format, the key cache, configuration.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 /// A publication listing the numbers that the messy inventory spells in many ways.

@@ -1,9 +1,7 @@
 //! The deployment files in `contrib/`: systemd accepts them, their hardening
 //! holds, and they only ever run commands and flags the `hushlist` program has.
 
-mod common;
-
-use common::{hushlist, repo};
+use crate::common::{hushlist, repo};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,8 +1,7 @@
 //! Secret keys: passphrase-encrypted in minisign's format, interchangeable with
 //! the stock `minisign` both ways, and a key directory others cannot write.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -2,10 +2,8 @@
 //! prewarming for the next epoch, the derived filter seed against a targeted
 //! false match, the publisher's contact in every output, version 1 refused.
 
-mod common;
-#[path = "support/vectors.rs"]
-mod vectors;
-use common::*;
+use crate::common::*;
+use crate::vectors;
 use hushlist::format::filter::{self, Filter};
 use hushlist::format::number_key::{Kdf, NumberHasher};
 use hushlist::format::snapshot::Snapshot;

@@ -2,8 +2,7 @@
 //! the systems write them, and with ground truth that the library's own
 //! normalization and region reading confirm.
 
-#[path = "support/exports.rs"]
-mod exports;
+use crate::exports;
 
 use exports::{hr_export, telecom_export, Encoding, Export, Truth};
 use hushlist::check::regions::region_from_value;

@@ -3,8 +3,7 @@
 //! the bits, and the largest filter held in memory once (refused with a
 //! message, not aborted, when memory runs out).
 
-mod common;
-use common::*;
+use crate::common::*;
 use hushlist::format::filter::{self, Filter, SECTION_HEADER_LEN};
 use hushlist::format::number_key::Kdf;
 use hushlist::format::snapshot::Snapshot;

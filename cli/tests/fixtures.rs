@@ -1,10 +1,8 @@
 //! The committed fixtures: demo data that the README runs, and vectors that pin
 //! the format. A change that alters a single bit of the format fails here.
 
-mod common;
-#[path = "support/vectors.rs"]
-mod vectors;
-use common::*;
+use crate::common::*;
+use crate::vectors;
 use hushlist::format::filter::Filter;
 use hushlist::format::snapshot::Snapshot;
 use hushlist::verify::{verify_snapshot, Policy};
@@ -32,6 +30,35 @@ fn vectors_have_not_drifted() {
     assert_eq!(
         fs::read(fixtures().join("vectors/snapshot-vector.hushlist")).unwrap(),
         publication.snapshot
+    );
+}
+
+#[test]
+fn refusal_vectors_have_not_drifted() {
+    let root = fixtures().join("vectors/refusals");
+    let cases = crate::refusal_cases::cases();
+    for case in &cases {
+        let dir = root.join(case.name);
+        let regen = "run tools/regen-fixtures.sh if the change is intended";
+        assert_eq!(
+            fs::read_to_string(dir.join("case.txt")).unwrap_or_default(),
+            case.case_text(),
+            "{}/case.txt drifted: {regen}",
+            case.name
+        );
+        for (name, bytes) in &case.files {
+            assert!(
+                fs::read(dir.join(name)).ok().as_ref() == Some(bytes),
+                "{}/{name} drifted: {regen}",
+                case.name
+            );
+        }
+    }
+    let committed = fs::read_dir(&root).unwrap().count();
+    assert_eq!(
+        committed,
+        cases.len(),
+        "a committed case the generator does not make"
     );
 }
 

@@ -3,12 +3,7 @@
 //! a property) through the fuzz targets' own functions, on stable Rust, so a
 //! regression is caught by `cargo test` without nightly or cargo-fuzz.
 
-#[allow(dead_code)]
-#[path = "../src/config.rs"]
-mod config;
-#[allow(dead_code)]
-#[path = "../../fuzz/targets.rs"]
-mod targets;
+use crate::targets;
 
 use std::path::PathBuf;
 

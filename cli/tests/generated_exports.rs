@@ -2,11 +2,9 @@
 //! through the real binary: every listed number is found or flagged on its own
 //! row, and no cell is read as a number it is not.
 
-mod common;
-#[path = "support/exports.rs"]
-mod exports;
+use crate::exports;
 
-use common::*;
+use crate::common::*;
 use exports::{hr_export, telecom_export, Export, Truth};
 use std::collections::BTreeSet;
 

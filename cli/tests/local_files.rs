@@ -3,9 +3,8 @@
 //! read, and a hostile mirror cannot grow `status.json`.
 #![cfg(unix)]
 
-mod common;
-use common::server::{file_reply, Reply, Server};
-use common::*;
+use crate::common::server::{file_reply, Reply, Server};
+use crate::common::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
@@ -38,7 +37,7 @@ fn installed_from(lab: &Lab, server: &Server) {
 fn a_state_directory_others_can_write_is_refused() {
     let lab = Lab::new();
     lab.publish("pub", LISTED, &[]).expect(0);
-    let server = Server::start(common::server::static_files(lab.path("pub")));
+    let server = Server::start(crate::common::server::static_files(lab.path("pub")));
     installed_from(&lab, &server);
     let state = lab.path("state");
     fs::set_permissions(&state, fs::Permissions::from_mode(0o777)).unwrap();
@@ -65,7 +64,7 @@ fn a_state_directory_others_can_write_is_refused() {
 fn status_json_may_not_point_outside_the_state() {
     let lab = Lab::new();
     lab.publish("pub", LISTED, &[]).expect(0);
-    let server = Server::start(common::server::static_files(lab.path("pub")));
+    let server = Server::start(crate::common::server::static_files(lab.path("pub")));
     installed_from(&lab, &server);
     let path = lab.path("state/status.json");
     let mut status: serde_json::Value =

@@ -3,8 +3,7 @@
 //! and runs both programs on it; the expected verdict is stated too, so a
 //! change of either program shows up.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// A published snapshot and the four lines of its signature, without line ends.
 fn published() -> (Lab, std::path::PathBuf, Vec<Vec<u8>>) {

@@ -1,7 +1,6 @@
 //! What a new user trying the README stumbled on, checked through the binary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// `check` against `pub/` without the `--region US` that `Lab::check` adds.
 fn check_no_default_region(lab: &Lab, extra: &[&str]) -> Run {

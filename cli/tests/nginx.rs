@@ -1,8 +1,7 @@
 //! A real nginx on 127.0.0.1 serves a published directory over HTTP and HTTPS
 //! (with a CA made at test time), as the README tells publishers to do.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,9 +1,8 @@
 //! Setting up and running the client day to day: air-gapped sites, changing
 //! mirrors, quiet cron runs, manual pages.
 
-mod common;
-use common::server::{static_files, Server};
-use common::*;
+use crate::common::server::{static_files, Server};
+use crate::common::*;
 use std::fs;
 
 fn client(lab: &Lab, args: &[&str]) -> Run {

@@ -1,7 +1,6 @@
 //! keygen -> build -> verify (hushlist and minisign) -> check, through the real binaries.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn full_path_hit_miss_and_tampered() {

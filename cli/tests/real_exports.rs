@@ -4,8 +4,7 @@
 //! its row; nothing is read as a number it is not; every output names what it
 //! checked.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 fn demo_args<'a>(extra: &[&'a str], paths: &'a [String; 4]) -> Vec<&'a str> {

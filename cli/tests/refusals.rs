@@ -1,7 +1,6 @@
 //! Bad input gets a clear error and loses nothing: each refusal names what failed.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use hushlist::format::comment::{FileKind, SignedFacts};
 use hushlist::format::snapshot::Snapshot;

@@ -3,9 +3,8 @@
 //! key's sequence numbers discarded, signed times bounded, planted statements
 //! ignored, and signed JSON read one way only.
 
-mod common;
-use common::server::{static_files, Server};
-use common::*;
+use crate::common::server::{static_files, Server};
+use crate::common::*;
 use hushlist::format::comment::{FileKind, SignedFacts};
 use hushlist::format::number_key::Kdf;
 use hushlist::format::rotation::sign_rotation;

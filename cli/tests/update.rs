@@ -1,9 +1,8 @@
 //! init -> update -> check against real HTTP servers on 127.0.0.1, honest and
 //! hostile. Every refusal must name what failed and keep the last good snapshot.
 
-mod common;
-use common::server::{file_reply, static_files, Reply, Server};
-use common::*;
+use crate::common::server::{file_reply, static_files, Reply, Server};
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -606,7 +605,7 @@ fn updates_go_through_the_system_proxy() {
     let proxy = Server::start(move |req| match req.path.strip_prefix(MIRROR) {
         Some(path) => file_reply(
             &site,
-            &common::server::Request {
+            &crate::common::server::Request {
                 path: path.to_string(),
                 ..req.clone()
             },

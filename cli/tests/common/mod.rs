@@ -3,6 +3,7 @@
 
 pub mod server;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -61,33 +62,82 @@ impl Run {
 }
 
 pub fn run(bin: &Path, args: &[&str]) -> Run {
-    run_with_stdin(bin, args, "")
+    Cmd::new(bin).args(args).run()
 }
 
 pub fn run_with_stdin(bin: &Path, args: &[&str], stdin: &str) -> Run {
-    run_full(bin, args, &[], stdin)
+    Cmd::new(bin).args(args).stdin(stdin).run()
 }
 
 /// Runs `bin` with a clean environment plus `env`.
 pub fn run_full(bin: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
-    use std::io::Write;
-    let mut child = Command::new(bin)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    Run::from(child.wait_with_output().unwrap())
+    let mut cmd = Cmd::new(bin).args(args).stdin(stdin);
+    for (k, v) in env {
+        cmd = cmd.env(k, v);
+    }
+    cmd.run()
+}
+
+/// One run of a real binary, built up as
+/// `lab.hushlist("check").args([..]).env("K", "v").stdin("..").run()`.
+/// The environment starts empty but for `PATH`, so a developer's own
+/// `HUSHLIST_*` variables or `~/.config` never leak into a test.
+pub struct Cmd {
+    command: Command,
+    stdin: Vec<u8>,
+}
+
+impl Cmd {
+    pub fn new(bin: &Path) -> Self {
+        let mut command = Command::new(bin);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        Cmd {
+            command,
+            stdin: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Self {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn stdin(mut self, text: impl Into<Vec<u8>>) -> Self {
+        self.stdin = text.into();
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {:?}: {e}", self.command.get_program()));
+        // A program that exits before reading its input closes the pipe: that
+        // is its answer, not the test's failure.
+        let _ = child.stdin.take().unwrap().write_all(&self.stdin);
+        Run::from(child.wait_with_output().unwrap())
+    }
 }
 
 /// Runs an arbitrary program (minisign, unshare).
@@ -115,19 +165,22 @@ impl Lab {
         let lab = Lab {
             dir: tempfile::tempdir().unwrap(),
         };
-        run(
-            &publisher(),
-            &[
-                "keygen",
-                "--unencrypted",
-                "--out-dir",
-                s(&lab.path("keys")),
-                "--name",
-                "pub",
-            ],
-        )
-        .expect(0);
+        lab.publisher("keygen")
+            .args(["--unencrypted", "--name", "pub", "--out-dir"])
+            .arg(lab.path("keys"))
+            .run()
+            .expect(0);
         lab
+    }
+
+    /// `hushlist SUBCOMMAND`, to be given its arguments.
+    pub fn hushlist(&self, subcommand: &str) -> Cmd {
+        Cmd::new(&hushlist()).arg(subcommand)
+    }
+
+    /// `hushlist-publish SUBCOMMAND`, to be given its arguments.
+    pub fn publisher(&self, subcommand: &str) -> Cmd {
+        Cmd::new(&publisher()).arg(subcommand)
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -159,20 +212,15 @@ impl Lab {
     /// Runs `hushlist-publish build` with `key` (default hash unless `extra` says otherwise).
     pub fn build(&self, key: &Path, out: &str, numbers: &str, extra: &[&str]) -> Run {
         let list = self.write(&format!("{out}.list.txt"), numbers);
-        let out = self.path(out);
-        let mut args = vec![
-            "build",
-            "--key",
-            s(key),
-            "--input",
-            s(&list),
-            "--region",
-            "US",
-            "--out",
-            s(&out),
-        ];
-        args.extend_from_slice(extra);
-        run(&publisher(), &args)
+        self.publisher("build")
+            .arg("--key")
+            .arg(key)
+            .arg("--input")
+            .arg(list)
+            .args(["--region", "US", "--out"])
+            .arg(self.path(out))
+            .args(extra)
+            .run()
     }
 
     /// Makes a new key pair and publishes into `pub/` a statement, signed by the
@@ -180,33 +228,21 @@ impl Lab {
     /// secret key's path.
     pub fn rotate_and_revoke(&self) -> PathBuf {
         let dir = self.path("newkeys");
-        run(
-            &publisher(),
-            &[
-                "keygen",
-                "--unencrypted",
-                "--out-dir",
-                s(&dir),
-                "--name",
-                "new",
-            ],
-        )
-        .expect(0);
-        let (old, new_pub, out) = (self.key(), dir.join("new.pub"), self.path("pub"));
-        run(
-            &publisher(),
-            &[
-                "rotate-key",
-                "--key",
-                s(&old),
-                "--new-key",
-                s(&new_pub),
-                "--out",
-                s(&out),
-                "--revoke-old",
-            ],
-        )
-        .expect(0);
+        self.publisher("keygen")
+            .args(["--unencrypted", "--name", "new", "--out-dir"])
+            .arg(&dir)
+            .run()
+            .expect(0);
+        self.publisher("rotate-key")
+            .arg("--key")
+            .arg(self.key())
+            .arg("--new-key")
+            .arg(dir.join("new.pub"))
+            .arg("--out")
+            .arg(self.path("pub"))
+            .arg("--revoke-old")
+            .run()
+            .expect(0);
         dir.join("new.key")
     }
 
@@ -216,27 +252,27 @@ impl Lab {
 
     /// [`Lab::check`] with `env` added to the clean environment.
     pub fn check_env(&self, snapshot: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        let snap = self.path(snapshot);
-        let public = self.public();
-        let mut args = vec![
-            "check",
-            "--key",
-            s(&public),
-            "--snapshot",
-            s(&snap),
-            "--region",
-            "US",
-        ];
-        args.extend_from_slice(extra);
-        run_full(&hushlist(), &args, env, "")
+        let mut cmd = self
+            .hushlist("check")
+            .arg("--key")
+            .arg(self.public())
+            .arg("--snapshot")
+            .arg(self.path(snapshot))
+            .args(["--region", "US"])
+            .args(extra);
+        for (k, v) in env {
+            cmd = cmd.env(k, v);
+        }
+        cmd.run()
     }
 
     pub fn verify(&self, path: &str, extra: &[&str]) -> Run {
-        let p = self.path(path);
-        let public = self.public();
-        let mut args = vec!["verify", "--key", s(&public), s(&p)];
-        args.extend_from_slice(extra);
-        run(&hushlist(), &args)
+        self.hushlist("verify")
+            .arg("--key")
+            .arg(self.public())
+            .arg(self.path(path))
+            .args(extra)
+            .run()
     }
 }
 
