@@ -188,19 +188,12 @@ pub fn csv(data: &[u8]) {
         _ => vec![ColumnSpec::parse("1")],
     };
     let region_column = (choice & 4 != 0).then(|| ColumnSpec::parse("region"));
-    let options = InputOptions {
-        columns,
-        region_column,
-        encoding: (choice & 8 != 0).then(|| "windows-1252".to_string()),
-        also_columns: (choice & 16 != 0)
-            .then(|| ColumnSpec::parse("Alternate No."))
-            .into_iter()
-            .collect(),
-        not_columns: (choice & 32 != 0)
-            .then(|| ColumnSpec::parse("2"))
-            .into_iter()
-            .collect(),
-    };
+    let options = InputOptions::default()
+        .with_columns(columns)
+        .with_region_column(region_column)
+        .with_encoding((choice & 8 != 0).then(|| "windows-1252".to_string()))
+        .with_also_columns((choice & 16 != 0).then(|| ColumnSpec::parse("Alternate No.")))
+        .with_not_columns((choice & 32 != 0).then(|| ColumnSpec::parse("2")));
     let input = Box::new(std::io::Cursor::new(body.to_vec()));
     if let Ok(rows) = RowReader::new(input, &options) {
         // Every row holds at least one byte of input, so this bounds a loop.

@@ -5,7 +5,7 @@ use crate::config::FileConfig;
 use crate::exit::Exit;
 use crate::{open, print, Failure};
 use clap::{Args, Parser, ValueEnum};
-use hushlist::check::input::{ColumnSpec, InputOptions};
+use hushlist::check::input::{ColumnSpec, InputOptions, SettingNames};
 use hushlist::check::render::{self, RunInfo};
 use hushlist::check::{regions_text, CheckOptions, ProblemKind, SourceSummary};
 use hushlist::format::normalize::{NormalizeError, ReadOptions, Region};
@@ -188,24 +188,33 @@ impl InputArgs {
         } else {
             self.column.clone()
         };
-        InputOptions {
-            columns: columns.iter().map(|c| ColumnSpec::parse(c)).collect(),
-            region_column: self
-                .region_column
-                .clone()
-                .or_else(|| config.region_column.clone())
-                .as_deref()
-                .map(ColumnSpec::parse),
-            encoding: self.encoding.clone(),
-            also_columns: pick(&self.also_column, config.also_columns())
-                .iter()
-                .map(|c| ColumnSpec::parse(c))
-                .collect(),
-            not_columns: pick(&self.not_column, config.not_columns())
-                .iter()
-                .map(|c| ColumnSpec::parse(c))
-                .collect(),
-        }
+        InputOptions::default()
+            .with_columns(columns.iter().map(|c| ColumnSpec::parse(c)))
+            .with_region_column(
+                self.region_column
+                    .clone()
+                    .or_else(|| config.region_column.clone())
+                    .as_deref()
+                    .map(ColumnSpec::parse),
+            )
+            .with_encoding(self.encoding.clone())
+            .with_also_columns(
+                pick(&self.also_column, config.also_columns())
+                    .iter()
+                    .map(|c| ColumnSpec::parse(c)),
+            )
+            .with_not_columns(
+                pick(&self.not_column, config.not_columns())
+                    .iter()
+                    .map(|c| ColumnSpec::parse(c)),
+            )
+            // What a message tells the user to change, in this program's flags.
+            .with_names(SettingNames::new(
+                "--column",
+                "--encoding",
+                "--region",
+                "--allow-letters",
+            ))
     }
 
     /// Opens each file (or stdin), with its length when it is a regular file.

@@ -70,8 +70,9 @@ pub fn prewarm(
     let region_values = RegionValues::new();
     let (mut numbers, mut invalid) = (BTreeSet::new(), 0u64);
     let mut unknown_regions = 0u64;
+    let names = options.names.clone();
     let mut add = |value: &Result<String, String>, regions: &[hushlist::Region]| match read_cell(
-        value, regions, read,
+        value, regions, read, &names,
     ) {
         // Every reading check would look up.
         CellReading::Numbers(readings) => numbers.extend(readings.into_iter().map(|r| r.e164)),

@@ -243,7 +243,7 @@ pub fn unchecked_reason(name: &str) -> Option<&'static str> {
     let words = words(name);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
     if has(&["fax", "telefax", "telecopie", "faxnummer"]) {
-        Some("a fax number: not checked unless named with --column")
+        Some("a fax number: not checked unless named as a column to check")
     } else if has(&["durchwahl", "extension", "ext", "nebenstelle", "poste"]) {
         Some("an extension, not a whole number")
     } else {

@@ -174,7 +174,12 @@ impl Explainer {
                 .and_then(|l| l.columns.get(cell.column))
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| "number".into());
-            let result = match read_cell(&cell.value, &read_regions.regions, read) {
+            let result = match read_cell(
+                &cell.value,
+                &read_regions.regions,
+                read,
+                &self.options.input.names,
+            ) {
                 CellReading::NotANumber(kind, error) => CellVerdict::NotANumber { error, kind },
                 CellReading::Empty => CellVerdict::Empty { empty: true },
                 CellReading::Numbers(readings) => CellVerdict::Readings(

@@ -55,8 +55,10 @@ impl std::fmt::Display for ColumnSpec {
     }
 }
 
-/// Which columns to read, and how to decode the bytes.
+/// Which columns to read, and how to decode the bytes. Built with the
+/// `with_*` methods: it grows without breaking callers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InputOptions {
     /// Columns holding numbers; each file uses those it has. Empty: every
     /// column whose header names a phone.
@@ -70,6 +72,95 @@ pub struct InputOptions {
     pub also_columns: Vec<ColumnSpec>,
     /// Columns never checked nor warned about (`IMEI`), where a file has them.
     pub not_columns: Vec<ColumnSpec>,
+    /// How the program in front names these settings in what it tells the user.
+    pub names: SettingNames,
+}
+
+impl InputOptions {
+    /// The columns holding numbers (none: every column whose header names a phone).
+    pub fn with_columns(mut self, columns: impl IntoIterator<Item = ColumnSpec>) -> Self {
+        self.columns = columns.into_iter().collect();
+        self
+    }
+
+    /// A column naming each row's region.
+    pub fn with_region_column(mut self, column: Option<ColumnSpec>) -> Self {
+        self.region_column = column;
+        self
+    }
+
+    /// An encoding label (`None`: detected).
+    pub fn with_encoding(mut self, label: Option<String>) -> Self {
+        self.encoding = label;
+        self
+    }
+
+    /// Columns checked besides the ones chosen.
+    pub fn with_also_columns(mut self, columns: impl IntoIterator<Item = ColumnSpec>) -> Self {
+        self.also_columns = columns.into_iter().collect();
+        self
+    }
+
+    /// Columns never checked nor warned about.
+    pub fn with_not_columns(mut self, columns: impl IntoIterator<Item = ColumnSpec>) -> Self {
+        self.not_columns = columns.into_iter().collect();
+        self
+    }
+
+    /// How messages name the settings.
+    pub fn with_names(mut self, names: SettingNames) -> Self {
+        self.names = names;
+        self
+    }
+}
+
+/// How the program in front of the library names the settings a message may
+/// ask its user to change: the CLI's `--column`, a binding's `columns=`. The
+/// default is the library's own option names, so a message never names a
+/// flag its reader does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SettingNames {
+    /// Which columns hold numbers ([`InputOptions::columns`]).
+    pub column: String,
+    /// The input's encoding ([`InputOptions::encoding`]).
+    pub encoding: String,
+    /// The default regions (`CheckOptions::regions`).
+    pub region: String,
+    /// Converting vanity letters (`ReadOptions::allow_letters`).
+    pub allow_letters: String,
+}
+
+impl Default for SettingNames {
+    fn default() -> Self {
+        SettingNames::new("`columns`", "`encoding`", "`regions`", "`allow_letters`")
+    }
+}
+
+impl SettingNames {
+    /// Names for the four settings, as the user writes them.
+    pub fn new(column: &str, encoding: &str, region: &str, allow_letters: &str) -> Self {
+        SettingNames {
+            column: column.into(),
+            encoding: encoding.into(),
+            region: region.into(),
+            allow_letters: allow_letters.into(),
+        }
+    }
+
+    /// Why a cell is not a number, with the setting that would read it
+    /// where there is one.
+    pub fn not_a_number(&self, e: crate::format::normalize::NormalizeError) -> String {
+        use crate::format::normalize::NormalizeError;
+        match e {
+            NormalizeError::NeedsRegion => format!("{e} ({})", self.region),
+            NormalizeError::Letters => format!(
+                "contains letters (vanity numbers are not converted; {} converts them)",
+                self.allow_letters
+            ),
+            e => e.to_string(),
+        }
+    }
 }
 
 /// A column that is read.
@@ -235,6 +326,7 @@ pub struct RowReader {
     /// Per column not checked: cells shaped like phone numbers, and cells
     /// filled, shared with [`DecodeProblem`] handles.
     unchecked: Arc<Unchecked>,
+    names: SettingNames,
     region_index: Option<usize>,
     pending: Option<Row>,
     /// Lines of the last record read again as rows, still to be returned.
@@ -517,6 +609,7 @@ impl RowReader {
             undecodable: Arc::new(Mutex::new(None)),
             multiline: Arc::default(),
             unchecked: Arc::default(),
+            names: options.names.clone(),
             pending: None,
             reread: VecDeque::new(),
             record: csv::ByteRecord::new(),
@@ -658,10 +751,11 @@ impl RowReader {
                 });
             }
             layout.chosen = if missing.is_empty() {
-                "given: --column, or column in the config file".into()
+                format!("given ({})", options.names.column)
             } else {
                 format!(
-                    "given: --column, or column in the config file; {} not in this file",
+                    "given ({}); {} not in this file",
+                    options.names.column,
                     missing.join(", ")
                 )
             };
@@ -818,6 +912,7 @@ impl RowReader {
             multiline: Arc::clone(&self.multiline),
             unchecked: Arc::clone(&self.unchecked),
             encoding: self.layout.encoding.clone(),
+            names: self.names.clone(),
         }
     }
 
@@ -926,8 +1021,9 @@ impl RowReader {
                 column,
                 value: match fields.get(c.index) {
                     Some(v) if v.contains('\u{fffd}') => Err(format!(
-                        "not valid {} text (give the right --encoding)",
-                        self.layout.encoding.split(' ').next().unwrap_or("")
+                        "not valid {} text (give the right one with {})",
+                        self.layout.encoding.split(' ').next().unwrap_or(""),
+                        self.names.encoding
                     )),
                     Some(v) => Ok(v.clone()),
                     None => Err(format!(
@@ -1092,6 +1188,7 @@ pub struct DecodeProblem {
     multiline: Arc<Mutex<Multiline>>,
     unchecked: Arc<Unchecked>,
     encoding: String,
+    names: SettingNames,
 }
 
 impl DecodeProblem {
@@ -1114,8 +1211,9 @@ impl DecodeProblem {
             .collect();
         (!found.is_empty()).then(|| {
             format!(
-                "not checked, yet shaped like phone numbers: {}; name them with --column to check them",
-                found.join(", ")
+                "not checked, yet shaped like phone numbers: {}; name them with {} to check them",
+                found.join(", "),
+                self.names.column
             )
         })
     }
@@ -1168,8 +1266,9 @@ impl DecodeProblem {
         self.line.lock().expect("not poisoned").map(|line| {
             format!(
                 "line {line} (and maybe others) holds bytes that are not valid {}: its text shows U+FFFD replacement marks; \
-                 if the file is Windows-1252 or Latin-1, check again with --encoding windows-1252",
-                self.encoding.split(' ').next().unwrap_or("")
+                 if the file is Windows-1252 or Latin-1, check again with {} windows-1252",
+                self.encoding.split(' ').next().unwrap_or(""),
+                self.names.encoding
             )
         })
     }
@@ -1595,7 +1694,7 @@ mod tests {
         let _: Vec<_> = r.collect();
         let warning = problem.warning().expect("reported");
         assert!(
-            warning.starts_with("line 4002") && warning.contains("--encoding windows-1252"),
+            warning.starts_with("line 4002") && warning.contains("`encoding` windows-1252"),
             "{warning}"
         );
     }

@@ -831,8 +831,13 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
     let cells = row
         .cells
         .iter()
-        .map(
-            |cell| match reading::read_cell(&cell.value, &row_regions.regions, options.read) {
+        .map(|cell| {
+            match reading::read_cell(
+                &cell.value,
+                &row_regions.regions,
+                options.read,
+                &options.input.names,
+            ) {
                 CellReading::Empty => CellResult::Empty,
                 CellReading::NotANumber(kind, reason) => CellResult::NotANumber(kind, reason),
                 CellReading::Numbers(readings) => CellResult::Numbers {
@@ -845,8 +850,8 @@ fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowRes
                         })
                         .collect(),
                 },
-            },
-        )
+            }
+        })
         .collect();
     RowResult {
         cells,

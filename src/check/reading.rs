@@ -4,6 +4,7 @@
 //! and the publisher's list reader all read cells through here, so they agree
 //! on every cell.
 
+use super::input::SettingNames;
 use super::regions::{RegionValues, UnknownRegionValue};
 use super::ProblemKind;
 use crate::format::normalize::{interpret, Interpretation, ReadOptions, Region};
@@ -66,11 +67,13 @@ pub enum CellReading {
     Numbers(Vec<Interpretation>),
 }
 
-/// Reads one cell (its text, or why the row has none) under `regions`.
+/// Reads one cell (its text, or why the row has none) under `regions`; a
+/// reason names the settings as `names` does.
 pub fn read_cell(
     value: &Result<String, String>,
     regions: &[Region],
     read: ReadOptions,
+    names: &SettingNames,
 ) -> CellReading {
     match value {
         Err(reason) => CellReading::NotANumber(ProblemKind::Unreadable, reason.clone()),
@@ -79,7 +82,7 @@ pub fn read_cell(
             Ok(readings) => CellReading::Numbers(readings),
             // Only the apostrophe a spreadsheet puts before text (C1): empty.
             Err(crate::format::normalize::NormalizeError::Empty) => CellReading::Empty,
-            Err(e) => CellReading::NotANumber(ProblemKind::NotANumber(e), e.to_string()),
+            Err(e) => CellReading::NotANumber(ProblemKind::NotANumber(e), names.not_a_number(e)),
         },
     }
 }
@@ -112,21 +115,34 @@ mod tests {
     fn a_cell_is_empty_not_a_number_or_its_readings() {
         let read = ReadOptions::default();
         let us = [r("US")];
-        assert_eq!(read_cell(&Ok("  ".into()), &us, read), CellReading::Empty);
         assert_eq!(
-            read_cell(&Ok(" ' ".into()), &us, read),
+            read_cell(&Ok("  ".into()), &us, read, &SettingNames::default()),
+            CellReading::Empty
+        );
+        assert_eq!(
+            read_cell(&Ok(" ' ".into()), &us, read, &SettingNames::default()),
             CellReading::Empty,
             "C1 trims the apostrophe: nothing is left"
         );
         assert!(matches!(
-            read_cell(&Ok("reception".into()), &us, read),
+            read_cell(&Ok("reception".into()), &us, read, &SettingNames::default()),
             CellReading::NotANumber(ProblemKind::NotANumber(_), _)
         ));
         assert_eq!(
-            read_cell(&Err("row too short".into()), &us, read),
+            read_cell(
+                &Err("row too short".into()),
+                &us,
+                read,
+                &SettingNames::default()
+            ),
             CellReading::NotANumber(ProblemKind::Unreadable, "row too short".into())
         );
-        match read_cell(&Ok("(313) 555-0101".into()), &us, read) {
+        match read_cell(
+            &Ok("(313) 555-0101".into()),
+            &us,
+            read,
+            &SettingNames::default(),
+        ) {
             CellReading::Numbers(readings) => assert_eq!(readings[0].e164, "+13135550101"),
             other => panic!("{other:?}"),
         }

@@ -125,40 +125,97 @@ fn without_exponent(text: &str) -> &str {
     text
 }
 
-struct View<'a> {
+/// What every format of a check report shows, computed once from the run:
+/// the headline, counts and false-match line, the findings and problems.
+/// Redaction happens here, when the sections are made, so no format can
+/// show what another hides; the formats only lay the sections out.
+struct Sections<'a> {
     outcome: &'a Outcome,
-    facts: &'a SnapshotFacts,
     run: &'a RunInfo,
-}
-
-impl View<'_> {
-    fn number(&self, text: &str) -> String {
-        if self.run.redact {
-            redact_number(text)
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn fields(&self, fields: &[String]) -> Vec<String> {
-        if self.run.redact {
-            Vec::new()
-        } else {
-            fields.to_vec()
-        }
-    }
-
+    verdict: String,
+    totals: String,
+    false_matches: String,
     /// The false-positive rate stated to readers: the one the filter's bits
     /// give, or the publisher's target if that is higher (a filter far below
     /// its capacity estimates absurdly low rates; never overstate certainty).
-    fn rate(&self) -> f64 {
-        self.facts
-            .fp_rate_estimated
-            .max(self.facts.fp_rate_declared)
+    rate: f64,
+    expected_false_matches: f64,
+    regions: String,
+    confirmation: Vec<String>,
+    matches: Vec<Finding>,
+    doubtful: Vec<Finding>,
+    not_numbers: Vec<Problem>,
+    regions_not_recognised: Vec<Problem>,
+}
+
+impl<'a> Sections<'a> {
+    fn new(outcome: &'a Outcome, facts: &'a SnapshotFacts, run: &'a RunInfo) -> Self {
+        let redact = run.redact;
+        let number = |text: &str| match text {
+            _ if !redact || text.is_empty() => text.to_string(),
+            _ => redact_number(text),
+        };
+        let finding = |f: &Finding| Finding {
+            e164: number(&f.e164),
+            note: f.note.as_deref().map(|n| {
+                if redact {
+                    redact_note(n)
+                } else {
+                    n.to_string()
+                }
+            }),
+            occurrences: f
+                .occurrences
+                .iter()
+                .map(|o| Occurrence {
+                    input: number(&o.input),
+                    fields: if redact { Vec::new() } else { o.fields.clone() },
+                    ..o.clone()
+                })
+                .collect(),
+            ..f.clone()
+        };
+        // A region problem's input is a region's name, not a number.
+        let problem = |p: &Problem, is_number: bool| Problem {
+            input: if is_number {
+                number(&p.input)
+            } else {
+                p.input.clone()
+            },
+            fields: if redact { Vec::new() } else { p.fields.clone() },
+            ..p.clone()
+        };
+        let rate = facts.fp_rate_estimated.max(facts.fp_rate_declared);
+        let expected_false_matches = outcome.lookups as f64 * rate;
+        Sections {
+            verdict: verdict(outcome),
+            totals: totals(outcome),
+            false_matches: false_match_line(outcome, rate, expected_false_matches),
+            rate,
+            expected_false_matches,
+            regions: regions_line(run),
+            confirmation: confirmation_lines(facts),
+            matches: outcome.matches.iter().map(finding).collect(),
+            doubtful: outcome.warnings.iter().map(finding).collect(),
+            not_numbers: outcome.invalid.iter().map(|p| problem(p, true)).collect(),
+            regions_not_recognised: outcome
+                .region_problems
+                .iter()
+                .map(|p| problem(p, false))
+                .collect(),
+            outcome,
+            run,
+        }
     }
 
-    fn expected_false_matches(&self) -> f64 {
-        self.outcome.lookups as f64 * self.rate()
+    /// The header of the input a row came from, when it has one.
+    fn headers(&self, source: &str) -> Option<&'a [String]> {
+        self.outcome
+            .sources
+            .iter()
+            .find(|s| s.name == source)
+            .and_then(|s| s.layout.as_ref())
+            .and_then(|l| l.headers.as_deref())
     }
 }
 
@@ -240,8 +297,8 @@ fn totals(o: &Outcome) -> String {
     )
 }
 
-fn false_match_line(v: &View<'_>) -> String {
-    let other = match v.outcome.other_region_matches() {
+fn false_match_line(outcome: &Outcome, rate: f64, expected: f64) -> String {
+    let other = match outcome.other_region_matches() {
         0 => String::new(),
         n => format!(
             "; this counts the filter's false positives only: {} read under another region \
@@ -253,9 +310,9 @@ fn false_match_line(v: &View<'_>) -> String {
     };
     format!(
         "expected false matches in this run: {} ({} at a false-positive rate of {:.1e} each){other}",
-        expected_count(v.expected_false_matches()),
-        plural(v.outcome.lookups, "lookup", "lookups"),
-        v.rate()
+        expected_count(expected),
+        plural(outcome.lookups, "lookup", "lookups"),
+        rate
     )
 }
 
@@ -318,108 +375,90 @@ fn regions_line(run: &RunInfo) -> String {
 
 /// The human table of a check run.
 pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
-    let v = View {
-        outcome,
-        facts,
-        run,
-    };
+    let v = Sections::new(outcome, facts, run);
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {}", verdict(outcome), totals(outcome));
-    let _ = writeln!(s, "{}", false_match_line(&v));
+    let _ = writeln!(s, "{}: {}", v.verdict, v.totals);
+    let _ = writeln!(s, "{}", v.false_matches);
     let _ = writeln!(
         s,
         "snapshot #{} created {} (expires {}), key {}, {} entries",
         facts.sequence, facts.created, facts.expires, facts.key_id, facts.entries
     );
-    let _ = writeln!(s, "{}", regions_line(run));
+    let _ = writeln!(s, "{}", v.regions);
     for source in &outcome.sources {
         for line in source_lines(source) {
             let _ = writeln!(s, "  {}", visible(&line));
         }
     }
-    let place = |o: &Occurrence| format!("{}:{}", o.source, o.line);
     let occurrence_line = |f: &Finding, o: &Occurrence| {
-        let fields = v.fields(&o.fields);
         format!(
             "    {} {} {:?}{}{}",
-            visible(&place(o)),
+            visible(&format!("{}:{}", o.source, o.line)),
             visible(&o.column),
-            visible(&v.number(&o.input)),
+            visible(&o.input),
             o.region_note(f)
                 .map(|n| format!("  [{}]", n.to_uppercase()))
                 .unwrap_or_default(),
-            if fields.is_empty() {
+            if o.fields.is_empty() {
                 String::new()
             } else {
-                format!("  {}", visible(&fields.join(" | ")))
+                format!("  {}", visible(&o.fields.join(" | ")))
             }
         )
     };
     let finding_head = |f: &Finding| {
         format!(
             "  {}{}{}",
-            v.number(&f.e164),
+            f.e164,
             f.region
                 .as_ref()
                 .map(|r| format!(" (read as {r})"))
                 .unwrap_or_default(),
             f.note
                 .as_ref()
-                .map(|n| format!(
-                    ": {}",
-                    visible(&if run.redact {
-                        redact_note(n)
-                    } else {
-                        n.clone()
-                    })
-                ))
+                .map(|n| format!(": {}", visible(n)))
                 .unwrap_or_default()
         )
     };
-    if !outcome.matches.is_empty() {
-        let _ = writeln!(s, "\nPOSSIBLE MATCHES");
-        for f in &outcome.matches {
+    for (title, findings) in [
+        ("POSSIBLE MATCHES", &v.matches),
+        (
+            "DOUBTFUL NUMBERS (checked, no match; only possible for the region used)",
+            &v.doubtful,
+        ),
+    ] {
+        if findings.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{title}");
+        for f in findings {
             let _ = writeln!(s, "{}", finding_head(f));
             for o in &f.occurrences {
                 let _ = writeln!(s, "{}", occurrence_line(f, o));
             }
         }
     }
-    if !outcome.warnings.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nDOUBTFUL NUMBERS (checked, no match; only possible for the region used)"
-        );
-        for f in &outcome.warnings {
-            let _ = writeln!(s, "{}", finding_head(f));
-            for o in &f.occurrences {
-                let _ = writeln!(s, "{}", occurrence_line(f, o));
-            }
-        }
-    }
-    let problem_line = |p: &Problem| {
-        let input = if p.input.is_empty() {
-            String::new()
-        } else {
-            format!(" {:?}", visible(&v.number(&p.input)))
-        };
-        format!(
-            "  {}:{} {}{input}: {}",
-            visible(&p.source),
-            p.line,
-            visible(&p.column),
-            visible(&p.reason)
-        )
-    };
-    if !outcome.invalid.is_empty() {
+    if !v.not_numbers.is_empty() {
         let _ = writeln!(s, "\nNOT NUMBERS (not checked)");
-        for p in &outcome.invalid {
-            let _ = writeln!(s, "{}", problem_line(p));
+        for p in &v.not_numbers {
+            let input = if p.input.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", visible(&p.input))
+            };
+            let _ = writeln!(
+                s,
+                "  {}:{} {}{input}: {}",
+                visible(&p.source),
+                p.line,
+                visible(&p.column),
+                visible(&p.reason)
+            );
         }
     }
-    if !outcome.region_problems.is_empty() {
+    if !v.regions_not_recognised.is_empty() {
         let _ = writeln!(s, "\nREGIONS NOT RECOGNISED (default regions used instead)");
-        for p in &outcome.region_problems {
+        for p in &v.regions_not_recognised {
             let _ = writeln!(
                 s,
                 "  {}:{} {:?}: {}",
@@ -433,10 +472,10 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
     for w in &facts.warnings {
         let _ = writeln!(s, "\nWARNING: {}", visible(w));
     }
-    if !outcome.matches.is_empty() {
+    if !v.matches.is_empty() {
         let _ = writeln!(s, "\n{MATCH_NOTE}");
-        for line in confirmation_lines(facts) {
-            let _ = writeln!(s, "{}", visible(&line));
+        for line in &v.confirmation {
+            let _ = writeln!(s, "{}", visible(line));
         }
     }
     s
@@ -470,11 +509,7 @@ fn csv_line(fields: &[String]) -> String {
 /// `doubtful`), per problem (`invalid`, `region_not_recognised`), then a
 /// `summary` line; the row's own fields follow.
 pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
-    let v = View {
-        outcome,
-        facts,
-        run,
-    };
+    let v = Sections::new(outcome, facts, run);
     let mut s = csv_line(
         &[
             "status", "source", "line", "column", "input", "e164", "region", "valid", "note",
@@ -504,10 +539,7 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
             source_lines(src).join(" / "),
         ]));
     }
-    for (status, findings) in [
-        ("possible_match", &outcome.matches),
-        ("doubtful", &outcome.warnings),
-    ] {
+    for (status, findings) in [("possible_match", &v.matches), ("doubtful", &v.doubtful)] {
         for f in findings {
             for o in &f.occurrences {
                 let mut fields = vec![
@@ -515,29 +547,24 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
                     o.source.clone(),
                     o.line.to_string(),
                     o.column.clone(),
-                    v.number(&o.input),
-                    v.number(&f.e164),
+                    o.input.clone(),
+                    f.e164.clone(),
                     f.region.clone().unwrap_or_default(),
                     f.valid.to_string(),
-                    [
-                        f.note
-                            .clone()
-                            .map(|n| if run.redact { redact_note(&n) } else { n }),
-                        o.region_note(f),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                    [f.note.clone(), o.region_note(f)]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ];
-                fields.extend(v.fields(&o.fields));
+                fields.extend(o.fields.iter().cloned());
                 s.push_str(&csv_line(&fields));
             }
         }
     }
     for (status, problems) in [
-        ("invalid", &outcome.invalid),
-        ("region_not_recognised", &outcome.region_problems),
+        ("invalid", &v.not_numbers),
+        ("region_not_recognised", &v.regions_not_recognised),
     ] {
         for p in problems {
             let mut fields = vec![
@@ -545,90 +572,71 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
                 p.source.clone(),
                 p.line.to_string(),
                 p.column.clone(),
-                if status == "invalid" {
-                    v.number(&p.input)
-                } else {
-                    p.input.clone()
-                },
+                p.input.clone(),
                 String::new(),
                 String::new(),
                 String::new(),
                 p.reason.clone(),
             ];
-            fields.extend(v.fields(&p.fields));
+            fields.extend(p.fields.iter().cloned());
             s.push_str(&csv_line(&fields));
         }
     }
-    s.push_str(&csv_line(&[
-        "summary".into(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        format!(
-            "{}: {}; {}; {}",
-            verdict(outcome),
-            totals(outcome),
-            false_match_line(&v),
-            confirmation_lines(facts).join(" ")
-        ),
-    ]));
+    let mut summary = vec![String::new(); 9];
+    summary[0] = "summary".into();
+    summary[8] = format!(
+        "{}: {}; {}; {}",
+        v.verdict,
+        v.totals,
+        v.false_matches,
+        v.confirmation.join(" ")
+    );
+    s.push_str(&csv_line(&summary));
     s
 }
 
-fn occurrence_json(v: &View<'_>, f: &Finding, o: &Occurrence) -> Value {
-    let headers = v
-        .outcome
-        .sources
-        .iter()
-        .find(|s| s.name == o.source)
-        .and_then(|s| s.layout.as_ref())
-        .and_then(|l| l.headers.as_ref());
-    let fields = v.fields(&o.fields);
-    let row = match headers {
+fn occurrence_json(v: &Sections<'_>, f: &Finding, o: &Occurrence) -> Value {
+    let row = match v.headers(&o.source) {
         // Redacted: no row at all, rather than an empty one that looks like a blank line.
         _ if v.run.redact => Value::Null,
-        Some(h) if h.len() == fields.len() => Value::Object(
+        Some(h) if h.len() == o.fields.len() => Value::Object(
             h.iter()
                 .cloned()
-                .zip(fields.into_iter().map(Value::String))
+                .zip(o.fields.iter().cloned().map(Value::String))
                 .collect(),
         ),
-        _ => json!(fields),
+        _ => json!(o.fields),
     };
     json!({
-        "source": o.source, "line": o.line, "column": o.column, "input": v.number(&o.input),
+        "source": o.source, "line": o.line, "column": o.column, "input": o.input,
         "row_region": o.row_region, "region_note": o.region_note(f), "row": row,
     })
 }
 
-fn finding_json(v: &View<'_>, f: &Finding) -> Value {
+fn finding_json(v: &Sections<'_>, f: &Finding) -> Value {
     json!({
-        "e164": v.number(&f.e164),
+        "e164": f.e164,
         "region": f.region,
         "valid": f.valid,
-        "note": f.note.as_ref().map(|n| if v.run.redact { redact_note(n) } else { n.clone() }),
+        "note": f.note,
         "occurrences": f.occurrences.iter().map(|o| occurrence_json(v, f, o)).collect::<Vec<_>>(),
     })
 }
 
-fn problem_json(v: &View<'_>, p: &Problem, number: bool) -> Value {
+fn problem_json(p: &Problem) -> Value {
     json!({
         "source": p.source, "line": p.line, "column": p.column,
-        "input": if number { v.number(&p.input) } else { p.input.clone() },
+        "input": p.input,
         "kind": p.kind,
         "reason": p.reason,
     })
 }
 
-fn summary_json(v: &View<'_>) -> Value {
+fn summary_json(v: &Sections<'_>) -> Value {
     let o = v.outcome;
     let (numbers, rows, cells) = o.match_counts();
     json!({
-        "verdict": verdict(o),
+        "verdict": v.verdict,
         "rows": o.rows,
         "cells": o.cells,
         "checked": o.checked,
@@ -643,36 +651,30 @@ fn summary_json(v: &View<'_>) -> Value {
         "doubtful_numbers": o.warnings.len(),
         "regions_not_recognised": o.region_problems.len(),
         "complete": o.complete(),
-        "expected_false_matches": v.expected_false_matches(),
-        "expected_false_matches_text": expected_count(v.expected_false_matches()),
-        "false_positive_rate": v.rate(),
+        "expected_false_matches": v.expected_false_matches,
+        "expected_false_matches_text": expected_count(v.expected_false_matches),
+        "false_positive_rate": v.rate,
         "from_cache": o.cached,
         "hashed": o.hashed,
     })
 }
 
-fn inputs_json(o: &Outcome) -> Value {
-    json!(o.sources)
-}
-
 /// The JSON report of a check run.
 pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
-    let v = View {
-        outcome,
-        facts,
-        run,
-    };
+    let v = Sections::new(outcome, facts, run);
+    let findings = |list: &[Finding]| list.iter().map(|f| finding_json(&v, f)).collect::<Vec<_>>();
+    let problems = |list: &[Problem]| list.iter().map(problem_json).collect::<Vec<_>>();
     let doc = json!({
         "summary": summary_json(&v),
         "run": run,
-        "inputs": inputs_json(outcome),
+        "inputs": outcome.sources,
         "snapshot": facts,
-        "possible_matches": outcome.matches.iter().map(|f| finding_json(&v, f)).collect::<Vec<_>>(),
-        "doubtful_numbers": outcome.warnings.iter().map(|f| finding_json(&v, f)).collect::<Vec<_>>(),
-        "not_numbers": outcome.invalid.iter().map(|p| problem_json(&v, p, true)).collect::<Vec<_>>(),
-        "regions_not_recognised": outcome.region_problems.iter().map(|p| problem_json(&v, p, false)).collect::<Vec<_>>(),
+        "possible_matches": findings(&v.matches),
+        "doubtful_numbers": findings(&v.doubtful),
+        "not_numbers": problems(&v.not_numbers),
+        "regions_not_recognised": problems(&v.regions_not_recognised),
         "note": MATCH_NOTE,
-        "confirmation": confirmation_lines(facts),
+        "confirmation": v.confirmation,
     });
     let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
     s.push('\n');
@@ -682,34 +684,30 @@ pub fn check_json(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> St
 /// JSON Lines: one object per finding and problem (`"type"` says which), one
 /// per input, then one `"type": "summary"` line with the run and the snapshot.
 pub fn check_jsonl(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
-    let v = View {
-        outcome,
-        facts,
-        run,
-    };
+    let v = Sections::new(outcome, facts, run);
     let mut s = String::new();
     let mut line = |mut value: Value, kind: &str| {
         value["type"] = json!(kind);
         s.push_str(&serde_json::to_string(&value).expect("serializes"));
         s.push('\n');
     };
-    for f in &outcome.matches {
+    for f in &v.matches {
         line(finding_json(&v, f), "possible_match");
     }
-    for f in &outcome.warnings {
+    for f in &v.doubtful {
         line(finding_json(&v, f), "doubtful");
     }
-    for p in &outcome.invalid {
-        line(problem_json(&v, p, true), "invalid");
+    for p in &v.not_numbers {
+        line(problem_json(p), "invalid");
     }
-    for p in &outcome.region_problems {
-        line(problem_json(&v, p, false), "region_not_recognised");
+    for p in &v.regions_not_recognised {
+        line(problem_json(p), "region_not_recognised");
     }
     for src in &outcome.sources {
         line(json!(src), "input");
     }
     line(
-        json!({"summary": summary_json(&v), "run": run, "snapshot": facts, "note": MATCH_NOTE, "confirmation": confirmation_lines(facts)}),
+        json!({"summary": summary_json(&v), "run": run, "snapshot": facts, "note": MATCH_NOTE, "confirmation": v.confirmation}),
         "summary",
     );
     s
@@ -730,23 +728,16 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-fn html_row_fields(v: &View<'_>, o: &Occurrence) -> String {
-    let fields = v.fields(&o.fields);
-    let headers = v
-        .outcome
-        .sources
-        .iter()
-        .find(|s| s.name == o.source)
-        .and_then(|s| s.layout.as_ref())
-        .and_then(|l| l.headers.as_ref());
-    match headers {
-        Some(h) if h.len() == fields.len() => h
+fn html_row_fields(v: &Sections<'_>, o: &Occurrence) -> String {
+    match v.headers(&o.source) {
+        Some(h) if h.len() == o.fields.len() => h
             .iter()
-            .zip(&fields)
+            .zip(&o.fields)
             .map(|(k, val)| format!("<b>{}</b>: {}", html_escape(k), html_escape(val)))
             .collect::<Vec<_>>()
             .join("<br>"),
-        _ => fields
+        _ => o
+            .fields
             .iter()
             .map(|f| html_escape(f))
             .collect::<Vec<_>>()
@@ -754,28 +745,21 @@ fn html_row_fields(v: &View<'_>, o: &Occurrence) -> String {
     }
 }
 
-fn html_findings(v: &View<'_>, findings: &[Finding]) -> String {
+fn html_findings(v: &Sections<'_>, findings: &[Finding]) -> String {
     let mut s = String::from(
         "<table><tr><th>Number (E.164)</th><th>Where</th><th>Column</th><th>As written</th><th>Row</th></tr>\n",
     );
     for f in findings {
         let head = format!(
             "{}{}{}",
-            html_escape(&v.number(&f.e164)),
+            html_escape(&f.e164),
             f.region
                 .as_ref()
                 .map(|r| format!(" <small>(read as {})</small>", html_escape(r)))
                 .unwrap_or_default(),
             f.note
                 .as_ref()
-                .map(|n| format!(
-                    "<br><small>{}</small>",
-                    html_escape(&if v.run.redact {
-                        redact_note(n)
-                    } else {
-                        n.clone()
-                    })
-                ))
+                .map(|n| format!("<br><small>{}</small>", html_escape(n)))
                 .unwrap_or_default()
         );
         for (i, o) in f.occurrences.iter().enumerate() {
@@ -786,7 +770,7 @@ fn html_findings(v: &View<'_>, findings: &[Finding]) -> String {
                 html_escape(&o.source),
                 o.line,
                 html_escape(&o.column),
-                html_escape(&v.number(&o.input))
+                html_escape(&o.input)
                     + &o.region_note(f)
                         .map(|n| format!("<br><strong>{}</strong>", html_escape(&n)))
                         .unwrap_or_default(),
@@ -800,11 +784,7 @@ fn html_findings(v: &View<'_>, findings: &[Finding]) -> String {
 
 /// A self-contained HTML report (no external assets) that HR and legal can file.
 pub fn check_html(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> String {
-    let v = View {
-        outcome,
-        facts,
-        run,
-    };
+    let v = Sections::new(outcome, facts, run);
     let (numbers, _, _) = outcome.match_counts();
     let mut s = String::new();
     let _ = write!(
@@ -829,10 +809,10 @@ footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
 <p class="verdict {class}">{verdict}: {totals}.</p>
 <p>{false_matches}.</p>
 "#,
-        verdict = html_escape(&verdict(outcome)),
+        verdict = html_escape(&v.verdict),
         class = if numbers == 0 { "clear" } else { "hit" },
-        totals = html_escape(&totals(outcome)),
-        false_matches = html_escape(&false_match_line(&v)),
+        totals = html_escape(&v.totals),
+        false_matches = html_escape(&v.false_matches),
     );
     let _ = write!(
         s,
@@ -846,7 +826,8 @@ entitled to privacy: this report is confidential.</p>
 <p>{confirm}</p></div>
 "#,
         note = html_escape(MATCH_NOTE),
-        confirm = confirmation_lines(facts)
+        confirm = v
+            .confirmation
             .iter()
             .map(|l| html_escape(l))
             .collect::<Vec<_>>()
@@ -856,15 +837,15 @@ entitled to privacy: this report is confidential.</p>
     if numbers == 0 {
         let _ = writeln!(s, "<p>None of the numbers checked is on the list.</p>");
     } else {
-        s.push_str(&html_findings(&v, &outcome.matches));
+        s.push_str(&html_findings(&v, &v.matches));
     }
-    if !outcome.warnings.is_empty() {
+    if !v.doubtful.is_empty() {
         let _ = writeln!(
             s,
             "<h2>Doubtful numbers ({})</h2><p class=\"verdict warn\">These were checked and did not match, but they are only <i>possible</i> numbers for the region used: the region may be wrong. Check them with the right region.</p>",
-            outcome.warnings.len()
+            v.doubtful.len()
         );
-        s.push_str(&html_findings(&v, &outcome.warnings));
+        s.push_str(&html_findings(&v, &v.doubtful));
     }
     let _ = writeln!(
         s,
@@ -888,14 +869,14 @@ entitled to privacy: this report is confidential.</p>
             "<p>These cells were <b>not checked</b>. Correct them and check again. ({} empty cells are not listed.)</p>\n<table><tr><th>Where</th><th>Column</th><th>As written</th><th>Why</th></tr>",
             outcome.empty
         );
-        for p in &outcome.invalid {
+        for p in &v.not_numbers {
             let _ = writeln!(
                 s,
                 "<tr><td>{}:{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 html_escape(&p.source),
                 p.line,
                 html_escape(&p.column),
-                html_escape(&v.number(&p.input)),
+                html_escape(&p.input),
                 html_escape(&p.reason)
             );
         }
@@ -907,7 +888,7 @@ entitled to privacy: this report is confidential.</p>
             "<h2>Regions not recognised ({})</h2><table><tr><th>Where</th><th>Written</th><th>What happened</th></tr>",
             outcome.region_problems.len()
         );
-        for p in &outcome.region_problems {
+        for p in &v.regions_not_recognised {
             let _ = writeln!(
                 s,
                 "<tr><td>{}:{}</td><td>{}</td><td>{}</td></tr>",
@@ -920,7 +901,7 @@ entitled to privacy: this report is confidential.</p>
         let _ = writeln!(s, "</table>");
     }
     let _ = writeln!(s, "<h2>What was checked</h2><table class=\"facts\">");
-    let mut facts_rows: Vec<(String, String)> = vec![("Default regions".into(), regions_line(run))];
+    let mut facts_rows: Vec<(String, String)> = vec![("Default regions".into(), v.regions.clone())];
     for src in &outcome.sources {
         facts_rows.push((format!("Input {}", src.name), source_lines(src).join("\n")));
     }

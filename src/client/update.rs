@@ -23,7 +23,7 @@ use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
 use crate::published::{self, signature_path, MANIFEST_FILE};
-use crate::verify::{self, Followed, Keyring, Policy, VerifyError};
+use crate::verify::{self, Followed, Keyring, Policy, TimeError, VerifyError};
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -462,13 +462,14 @@ fn check_times(
     verify::check_window(file, created, expires).map_err(time)?;
     if let Some(installed) = status.installed.as_ref() {
         if created < installed.created && installed_ok {
-            return Err(time(VerifyError::Time(format!(
-                "created {} is earlier than the installed snapshot #{}'s {} (a replayed or \
-                 back-dated publication)",
-                crate::format::time::rfc3339(created),
-                installed.sequence,
-                crate::format::time::rfc3339(installed.created)
-            ))));
+            return Err(time(
+                TimeError::EarlierThanInstalled {
+                    created,
+                    installed_sequence: installed.sequence,
+                    installed_created: installed.created,
+                }
+                .into(),
+            ));
         }
     }
     Ok(())

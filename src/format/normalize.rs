@@ -67,7 +67,7 @@ pub enum NormalizeError {
     #[error("empty")]
     Empty,
     /// The number has no `+` or international prefix and no default region was given.
-    #[error("national format without a country code; give a default region (--region)")]
+    #[error("national format without a country code; give a default region")]
     NeedsRegion,
     /// The country calling code does not exist.
     #[error("unknown country calling code")]
@@ -96,7 +96,7 @@ pub enum NormalizeError {
     /// Letters besides `tel:` and an extension marker: vanity numbers are not
     /// converted unless asked, because a contract id such as `V-20000` would
     /// otherwise become a phone number.
-    #[error("contains letters (vanity numbers are not converted; --allow-letters converts them)")]
+    #[error("contains letters (vanity numbers are not converted unless asked)")]
     Letters,
     /// Shaped like a date (`2026-11-29`, `29.11.2026`).
     #[error("looks like a date, not a phone number")]

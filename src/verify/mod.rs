@@ -156,19 +156,22 @@ pub enum VerifyError {
         actual: String,
     },
     /// Past its expiry (freeze attack, or a publisher that stopped publishing).
-    #[error("{kind} expired at {expired_at} (now {now}); refusing a stale list")]
+    #[error(
+        "{kind} expired at {} (now {}); refusing a stale list",
+        rfc3339(*expired_at),
+        rfc3339(*now)
+    )]
     Expired {
         /// Which file.
         kind: FileKind,
-        /// Expiry, RFC 3339.
-        expired_at: String,
-        /// Now, RFC 3339.
-        now: String,
+        /// Its signed expiry, Unix seconds.
+        expired_at: i64,
+        /// The verifier's time, Unix seconds.
+        now: i64,
     },
-    /// A signed time that cannot be right: in the future, before the installed
-    /// snapshot's, or a validity window longer than allowed.
-    #[error("{0}")]
-    Time(String),
+    /// A signed time that cannot be right, with the times it compared.
+    #[error(transparent)]
+    Time(#[from] TimeError),
     /// The salt is neither the installed snapshot's nor the one it announced
     /// (FORMAT.md §8, step 10).
     #[error("{0}")]
@@ -202,6 +205,59 @@ pub enum VerifyError {
         ones: u64,
         /// Hash functions.
         hashes: u32,
+    },
+}
+
+/// A signed time that cannot be right; each carries the times compared, in
+/// Unix seconds, so a program can show them its own way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// `created` more than [`MAX_FUTURE_SKEW_SECS`] after the verifier's time.
+    #[error(
+        "{what} created {} is in the future (now {}; {MAX_FUTURE_SKEW_SECS} s of clock skew allowed): \
+         forged, or made on a clock that runs ahead",
+        rfc3339(*created),
+        rfc3339(*now)
+    )]
+    InTheFuture {
+        /// Which file.
+        what: String,
+        /// Its signed creation time.
+        created: i64,
+        /// The verifier's time.
+        now: i64,
+    },
+    /// A validity window longer than [`MAX_VALIDITY_SECS`].
+    #[error(
+        "{what} is valid from {} to {}, longer than the {} days a client accepts",
+        rfc3339(*created),
+        rfc3339(*expires),
+        MAX_VALIDITY_SECS / 86_400
+    )]
+    WindowTooLong {
+        /// Which file.
+        what: String,
+        /// Its signed creation time.
+        created: i64,
+        /// Its signed expiry.
+        expires: i64,
+    },
+    /// Older than the snapshot already installed (a replay or a back-dated
+    /// publication).
+    #[error(
+        "created {} is earlier than the installed snapshot #{installed_sequence}'s {} (a replayed or \
+         back-dated publication)",
+        rfc3339(*created),
+        rfc3339(*installed_created)
+    )]
+    EarlierThanInstalled {
+        /// Its signed creation time.
+        created: i64,
+        /// The installed snapshot's sequence.
+        installed_sequence: u64,
+        /// The installed snapshot's creation time.
+        installed_created: i64,
     },
 }
 
@@ -275,8 +331,8 @@ fn check_fresh(
     }
     let err = VerifyError::Expired {
         kind,
-        expired_at: rfc3339(expires),
-        now: rfc3339(policy.now),
+        expired_at: expires,
+        now: policy.now,
     };
     if policy.staleness == Staleness::Refuse {
         return Err(err);
@@ -482,12 +538,12 @@ pub(crate) fn check_not_future(
     policy: Policy,
 ) -> Result<(), VerifyError> {
     if created > policy.now.saturating_add(MAX_FUTURE_SKEW_SECS) {
-        return Err(VerifyError::Time(format!(
-            "{what} created {} is in the future (now {}; {MAX_FUTURE_SKEW_SECS} s of clock skew allowed): \
-             forged, or made on a clock that runs ahead",
-            rfc3339(created),
-            rfc3339(policy.now)
-        )));
+        return Err(TimeError::InTheFuture {
+            what: what.to_string(),
+            created,
+            now: policy.now,
+        }
+        .into());
     }
     Ok(())
 }
@@ -495,12 +551,12 @@ pub(crate) fn check_not_future(
 /// Refuses a validity window (`expires - created`) longer than [`MAX_VALIDITY_SECS`].
 pub(crate) fn check_window(what: &str, created: i64, expires: i64) -> Result<(), VerifyError> {
     if expires.saturating_sub(created) > MAX_VALIDITY_SECS {
-        return Err(VerifyError::Time(format!(
-            "{what} is valid from {} to {}, longer than the {} days a client accepts",
-            rfc3339(created),
-            rfc3339(expires),
-            MAX_VALIDITY_SECS / 86_400
-        )));
+        return Err(TimeError::WindowTooLong {
+            what: what.to_string(),
+            created,
+            expires,
+        }
+        .into());
     }
     Ok(())
 }
@@ -540,6 +596,46 @@ pub fn check_binding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_refusals_carry_the_times_they_compared() {
+        let policy = Policy::at(1_000_000);
+        let future = 1_000_000 + MAX_FUTURE_SKEW_SECS + 1;
+        assert!(check_not_future("manifest", future - 1, policy).is_ok());
+        match check_not_future("manifest", future, policy) {
+            Err(VerifyError::Time(TimeError::InTheFuture { what, created, now })) => {
+                assert_eq!(
+                    (what.as_str(), created, now),
+                    ("manifest", future, 1_000_000)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check_window("snapshot", 0, MAX_VALIDITY_SECS).is_ok());
+        match check_window("snapshot", 5, 6 + MAX_VALIDITY_SECS) {
+            Err(VerifyError::Time(TimeError::WindowTooLong {
+                created, expires, ..
+            })) => {
+                assert_eq!((created, expires), (5, 6 + MAX_VALIDITY_SECS));
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut warnings = Vec::new();
+        match check_fresh(FileKind::Snapshot, 1_000_000, policy, &mut warnings) {
+            Err(
+                e @ VerifyError::Expired {
+                    expired_at, now, ..
+                },
+            ) => {
+                assert_eq!((expired_at, now), (1_000_000, 1_000_000));
+                assert!(
+                    e.to_string().contains("expired at 1970-01-12T13:46:40Z"),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     use crate::format::comment::SignedFacts;
     use crate::format::manifest::{SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
     use crate::format::signature::{KeyId, SecretKey};

@@ -3,7 +3,7 @@
 
 use crate::passphrase::read_key;
 use crate::{BuildArgs, KdfChoice};
-use hushlist::check::input::{ColumnSpec, InputOptions};
+use hushlist::check::input::{ColumnSpec, InputOptions, SettingNames};
 use hushlist::format::normalize::{ReadOptions, Region};
 use hushlist::format::number_key::Kdf;
 use hushlist::format::snapshot::Contact;
@@ -62,11 +62,15 @@ pub fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), Stri
         ))
     };
     let options = ListOptions::new(
-        InputOptions {
-            columns: args.column.iter().map(|c| ColumnSpec::parse(c)).collect(),
-            region_column: args.region_column.as_deref().map(ColumnSpec::parse),
-            ..InputOptions::default()
-        },
+        InputOptions::default()
+            .with_columns(args.column.iter().map(|c| ColumnSpec::parse(c)))
+            .with_region_column(args.region_column.as_deref().map(ColumnSpec::parse))
+            .with_names(SettingNames::new(
+                "--column",
+                "--encoding",
+                "--region",
+                "--allow-letters",
+            )),
         region,
         ReadOptions {
             allow_letters: args.allow_letters,
