@@ -533,3 +533,42 @@ fn the_memory_budget_sets_the_hashing_threads_or_refuses() {
         r.stderr
     );
 }
+
+/// A long row echoed once per finding made a report many times its input
+/// (a 700 KB row with two listed numbers in one cell gave 2 MB in every
+/// format): each cell and field is now echoed cut in the middle, so the
+/// report stays small and still says where the match is.
+#[test]
+fn a_long_row_is_echoed_cut_not_once_per_finding() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let others: Vec<String> = (200..230).map(|i| format!("313 555 {i:04}")).collect();
+    let cell = format!(
+        "313 555 0101 / 313 555 0142 / {}{}",
+        others.join(" / "),
+        " ".repeat(300_000)
+    );
+    let input = format!("phone,notes\n\"{cell}\",{}\n", "x".repeat(400_000));
+    let file = lab.write("long.csv", &input);
+    for format in ["table", "csv", "json", "jsonl"] {
+        let r = lab.check("pub", &["--format", format, s(&file)]).expect(1);
+        assert!(
+            r.stdout.len() < 20_000,
+            "{format}: {} bytes of report for one row",
+            r.stdout.len()
+        );
+        assert!(r.stdout.contains("…[cut]…"), "{format}: the cut is said");
+    }
+    let r = lab.check("pub", &[s(&file)]).expect(1);
+    assert!(
+        r.stdout
+            .starts_with("2 POSSIBLE MATCHES (2 numbers on 1 row)"),
+        "two numbers of one cell are one cell: {}",
+        &r.stdout[..200]
+    );
+    assert!(
+        r.stdout.contains("long.csv:2 phone"),
+        "{}",
+        &r.stdout[..2000]
+    );
+}

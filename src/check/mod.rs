@@ -116,6 +116,46 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Characters of a cell or field a report shows at most, half from its start
+/// and half from its end: each finding echoes its cell and row, and a cell
+/// of up to 32 numbers (FORMAT.md C2) in a 1 MiB line must not make a report,
+/// or the memory that holds it, 32 times the input.
+pub const ECHO_MAX_CHARS: usize = 1024;
+
+/// `text`, cut in the middle when longer than [`ECHO_MAX_CHARS`]. The cut is
+/// marked without digits, so a redacted echo's last two digits stay the text's.
+pub(crate) fn echo(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= ECHO_MAX_CHARS {
+        return text.to_string();
+    }
+    let half = ECHO_MAX_CHARS / 2;
+    let head_end = text.char_indices().nth(half).map_or(text.len(), |(i, _)| i);
+    let tail_start = text
+        .char_indices()
+        .nth(count - half)
+        .map_or(text.len(), |(i, _)| i);
+    format!("{} …[cut]… {}", &text[..head_end], &text[tail_start..])
+}
+
+/// Fields a report echoes of a row at most, each as [`echo`] cuts it.
+pub const ECHO_MAX_FIELDS: usize = 64;
+
+fn echo_fields(fields: &[String]) -> Vec<String> {
+    let mut shown: Vec<String> = fields
+        .iter()
+        .take(ECHO_MAX_FIELDS)
+        .map(|f| echo(f))
+        .collect();
+    if fields.len() > ECHO_MAX_FIELDS {
+        shown.push(format!(
+            "…[{} more fields cut]",
+            fields.len() - ECHO_MAX_FIELDS
+        ));
+    }
+    shown
+}
+
 /// Where a number was found: one cell of one row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Occurrence {
@@ -401,7 +441,11 @@ impl Outcome {
         let places = || self.matches.iter().flat_map(|f| &f.occurrences);
         let rows: std::collections::HashSet<(&str, u64)> =
             places().map(|o| (o.source.as_str(), o.line)).collect();
-        (self.matches.len(), rows.len(), places().count())
+        // Two numbers of one cell are two matches in one cell.
+        let cells: std::collections::HashSet<(&str, u64, &str)> = places()
+            .map(|o| (o.source.as_str(), o.line, o.column.as_str()))
+            .collect();
+        (self.matches.len(), rows.len(), cells.len())
     }
 
     /// Whether an input's quotes may have hidden rows ([`SourceSummary::damaged`]).
@@ -519,7 +563,7 @@ impl Outcome {
                 input: String::new(),
                 kind: ProblemKind::Row,
                 reason: reason.clone(),
-                fields: row.fields.clone(),
+                fields: echo_fields(&row.fields),
             });
         }
         if let Some(reason) = result.region_problem {
@@ -527,16 +571,16 @@ impl Outcome {
                 source: source.to_string(),
                 line: row.line,
                 column: "region".into(),
-                input: row.region.clone().unwrap_or_default(),
+                input: echo(row.region.as_deref().unwrap_or_default()),
                 kind: ProblemKind::UnknownRegion,
                 reason,
-                fields: row.fields.clone(),
+                fields: echo_fields(&row.fields),
             });
         }
         // Strings are built only for what is reported: most cells are checked
         // numbers that match nothing.
         for (cell, outcome) in row.cells.iter().zip(result.cells) {
-            let input = || cell.value.clone().unwrap_or_default();
+            let input = || echo(cell.value.as_deref().unwrap_or_default());
             self.cells += 1;
             self.sources[at].cells += 1;
             match outcome {
@@ -553,7 +597,7 @@ impl Outcome {
                         input: input(),
                         kind,
                         reason,
-                        fields: row.fields.clone(),
+                        fields: echo_fields(&row.fields),
                     });
                 }
                 CellResult::Numbers { readings } => {
@@ -564,7 +608,7 @@ impl Outcome {
                         line: row.line,
                         column: column_name(cell.column),
                         input: input(),
-                        fields: row.fields.clone(),
+                        fields: echo_fields(&row.fields),
                         row_region: match (result.row_region, reading.region) {
                             (Some(own), Some(read)) if own != read => Some(own.to_string()),
                             _ => None,
@@ -954,6 +998,22 @@ mod tests {
         assert_eq!(outcome.matches.len(), 1);
         assert_eq!(outcome.matches[0].region.as_deref(), Some("GB"));
         assert!(outcome.lookups >= 2, "every possible reading is looked up");
+    }
+
+    #[test]
+    fn a_long_cell_or_row_is_echoed_cut_in_the_middle() {
+        assert_eq!(echo("+1 313 555 0101"), "+1 313 555 0101");
+        let long = format!("313 555 0101{}313 555 0142", " ".repeat(300_000));
+        let cut = echo(&long);
+        assert!(cut.len() < ECHO_MAX_CHARS + 20, "{}", cut.len());
+        assert!(cut.starts_with("313 555 0101") && cut.ends_with("313 555 0142"));
+        assert_eq!(render::redact_number(&cut), "…42", "the cut adds no digit");
+        let wide: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let shown = echo_fields(&wide);
+        assert_eq!(shown.len(), ECHO_MAX_FIELDS + 1);
+        assert_eq!(shown.last().unwrap(), "…[36 more fields cut]");
+        let ja = "電話".repeat(600);
+        assert!(echo(&ja).starts_with("電話"), "cut on a character boundary");
     }
 
     #[test]
