@@ -61,10 +61,12 @@ pub struct InputArgs {
     /// header says phone; repeat for several.
     #[arg(long, value_name = "NAME|INDEX")]
     pub not_column: Vec<String>,
-    /// The inputs' encoding (utf-8, windows-1252, latin1, utf-16le...);
-    /// default: from the BOM, else UTF-8 if valid, else windows-1252.
-    #[arg(long, value_name = "LABEL")]
-    pub encoding: Option<String>,
+    /// The inputs' encoding (utf-8, windows-1252, shift_jis, gbk, latin1,
+    /// utf-16le...), or one input's as FILE=LABEL (FILE: the path as given,
+    /// or its file name); repeat for several. Default: from the BOM (which
+    /// always decides), else UTF-8 if valid, else detected from the bytes.
+    #[arg(long, value_name = "[FILE=]LABEL")]
+    pub encoding: Vec<String>,
     /// Convert letters to digits (vanity numbers such as 1-800-FLOWERS) instead of
     /// reporting such cells as not numbers.
     #[arg(long)]
@@ -181,6 +183,36 @@ impl InputArgs {
         Ok(regions)
     }
 
+    /// The `--encoding` given for every input (the last one without `FILE=`).
+    fn common_encoding(&self) -> Option<String> {
+        self.encoding
+            .iter()
+            .rev()
+            .find(|e| !e.contains('='))
+            .cloned()
+    }
+
+    /// The `--encoding FILE=LABEL` pairs, and those that name no input.
+    pub fn input_encodings(&self) -> (Vec<(String, String)>, Vec<String>) {
+        let pairs: Vec<(String, String)> = self
+            .encoding
+            .iter()
+            .filter_map(|e| e.rsplit_once('='))
+            .map(|(file, label)| (file.to_string(), label.to_string()))
+            .collect();
+        let unmatched = pairs
+            .iter()
+            .filter(|(file, _)| {
+                !self.files.iter().any(|f| {
+                    f.as_os_str() == file.as_str()
+                        || f.file_name().is_some_and(|n| n == file.as_str())
+                })
+            })
+            .map(|(file, label)| format!("--encoding {file}={label}: no input is named {file}"))
+            .collect();
+        (pairs, unmatched)
+    }
+
     /// Columns, region column and encoding: flags, else the config file.
     pub fn input_options(&self, config: &FileConfig) -> InputOptions {
         let columns = if self.column.is_empty() {
@@ -188,7 +220,7 @@ impl InputArgs {
         } else {
             self.column.clone()
         };
-        InputOptions::default()
+        let mut options = InputOptions::default()
             .with_columns(columns.iter().map(|c| ColumnSpec::parse(c)))
             .with_region_column(
                 self.region_column
@@ -197,7 +229,7 @@ impl InputArgs {
                     .as_deref()
                     .map(ColumnSpec::parse),
             )
-            .with_encoding(self.encoding.clone())
+            .with_encoding(self.common_encoding())
             .with_also_columns(
                 pick(&self.also_column, config.also_columns())
                     .iter()
@@ -214,7 +246,15 @@ impl InputArgs {
                 "--encoding",
                 "--region",
                 "--allow-letters",
-            ))
+            ));
+        let (per_input, unmatched) = self.input_encodings();
+        for warning in unmatched {
+            eprintln!("hushlist: warning: {warning}");
+        }
+        for (file, label) in per_input {
+            options = options.with_input_encoding(&file, &label);
+        }
+        options
     }
 
     /// Opens each file (or stdin), with its length when it is a regular file.
@@ -349,6 +389,9 @@ fn options_used(args: &CheckArgs, regions: &[Region], input: &InputOptions) -> V
     if let Some(e) = &input.encoding {
         o.push(format!("--encoding {e}"));
     }
+    for (file, label) in &input.encodings {
+        o.push(format!("--encoding {file}={label}"));
+    }
     for (on, flag) in [
         (args.input.allow_letters, "--allow-letters"),
         (args.strict, "--strict"),
@@ -432,14 +475,34 @@ pub fn check(
             bar.set_position(p.source_rows);
         }
     });
+    // One input that cannot be read does not stop the others: it is said
+    // here and in the report, and the run cannot end clean.
+    let mut failures = Vec::new();
     for file in &args.input.files {
         let (name, input, len) = InputArgs::open_file(file)?;
         *bar.lock().expect("not poisoned") = progress(len.and_then(|_| count_lines(file)), &name);
-        run.reader(input, &name).map_err(|e| {
-            Failure::error(crate::hints::with(e.to_string(), crate::hints::check(&e)))
-        })?;
+        let read = run.reader(input, &name);
         if let Some(bar) = bar.lock().expect("not poisoned").take() {
             bar.finish_and_clear();
+        }
+        match read {
+            Ok(()) => {}
+            Err(e @ hushlist::CheckError::Input { .. }) => {
+                let message = crate::hints::with(e.to_string(), crate::hints::check(&e));
+                if args.input.files.len() > 1 {
+                    eprintln!(
+                        "hushlist: {}; the other inputs are still checked",
+                        render::visible(&message)
+                    );
+                }
+                failures.push(message);
+            }
+            Err(e) => {
+                return Err(Failure::error(crate::hints::with(
+                    e.to_string(),
+                    crate::hints::check(&e),
+                )))
+            }
         }
         let summary = run.outcome().sources.iter().find(|s| s.name == name);
         for w in summary.into_iter().flat_map(|s| s.all_warnings()) {
@@ -486,6 +549,12 @@ pub fn check(
     if let Some(path) = &args.report {
         write_private(path, &render::check_html(&outcome, &facts, &run))?;
     }
+    // A run over one input that failed, or where no input gave a row:
+    // the error is the answer, as before any report.
+    let others_read = args.input.files.len() + usize::from(!args.input.numbers.is_empty()) > 1;
+    if !failures.is_empty() && (!others_read || outcome.rows == 0) {
+        return Err(Failure::error(failures.join("; ")));
+    }
     if outcome.checked == 0 {
         let needs_region = regions.is_empty()
             && outcome
@@ -503,6 +572,16 @@ pub fn check(
     }
     let matched = !outcome.matches.is_empty();
     let why = || {
+        if outcome.failed_inputs() > 0 {
+            return format!(
+                "{} could not be read to the end",
+                if outcome.failed_inputs() == 1 {
+                    "1 input".to_string()
+                } else {
+                    format!("{} inputs", outcome.failed_inputs())
+                }
+            );
+        }
         if outcome.damaged() {
             return "a quote left open may have hidden rows (they were read again; fix the file)"
                 .to_string();
@@ -518,17 +597,17 @@ pub fn check(
     // is damaged: such a run never ends clean, --strict or not.
     let exit = Exit::of_check(
         matched,
-        (args.strict && !outcome.complete()) || outcome.damaged(),
+        (args.strict && !outcome.complete()) || outcome.never_clean(),
     );
     match exit {
         Exit::IncompleteNoMatch => eprintln!(
             "hushlist: {}{} (listed in the report); no match among the rest",
-            strict_label(args.strict, outcome.damaged()),
+            strict_label(args.strict, outcome.never_clean()),
             why()
         ),
         Exit::IncompleteMatch => eprintln!(
             "hushlist: {}{} (listed in the report); possible matches among the rest",
-            strict_label(args.strict, outcome.damaged()),
+            strict_label(args.strict, outcome.never_clean()),
             why()
         ),
         _ => {}

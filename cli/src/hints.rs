@@ -61,6 +61,10 @@ pub fn update(e: &hushlist::client::update::UpdateError) -> Option<&'static str>
 pub fn input(e: &hushlist::check::input::InputError) -> Option<&'static str> {
     use hushlist::check::input::InputError;
     match e {
+        InputError::NoPhoneColumn {
+            encoding_doubt: Some(_),
+            ..
+        } => Some("if the names read right, name the column(s) with --column"),
         InputError::NoPhoneColumn { .. } => Some("name the column(s) with --column"),
         InputError::NoHeader { .. } => Some("say which holds the numbers with --column N"),
         InputError::NeedsHeader { .. } => Some("give --column a column number"),

@@ -22,6 +22,7 @@ mod targets;
 mod audit;
 mod batch_check;
 mod contrib;
+mod encodings;
 mod encrypted_keys;
 mod epochs;
 mod exports_sanity;

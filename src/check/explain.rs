@@ -121,8 +121,8 @@ impl Explainer {
             input: source.to_string(),
             error,
         };
-        let options: &InputOptions = &self.options.input;
-        let reader = RowReader::new(input, options).map_err(error)?;
+        let options: InputOptions = self.options.input.for_source(source);
+        let reader = RowReader::new(input, &options).map_err(error)?;
         let layout = reader.layout().clone();
         let digest = reader.digest();
         let decode = reader.decode_problem();

@@ -67,6 +67,9 @@ pub struct InputOptions {
     pub region_column: Option<ColumnSpec>,
     /// An encoding label (`windows-1252`, `latin1`, `utf-16le`...); `None` detects.
     pub encoding: Option<String>,
+    /// Labels for single inputs, over `encoding`: (the input's name or its
+    /// file name, label). See [`InputOptions::for_source`].
+    pub encodings: Vec<(String, String)>,
     /// Columns checked besides the ones chosen (a phone column no header
     /// word names: `Alternate No.`), where a file has them.
     pub also_columns: Vec<ColumnSpec>,
@@ -93,6 +96,34 @@ impl InputOptions {
     pub fn with_encoding(mut self, label: Option<String>) -> Self {
         self.encoding = label;
         self
+    }
+
+    /// An encoding label for one input: `source` is its name as the run is
+    /// given it, or that name's last path component (`bill.csv` for
+    /// `exports/bill.csv`).
+    pub fn with_input_encoding(mut self, source: &str, label: &str) -> Self {
+        self.encodings.push((source.to_string(), label.to_string()));
+        self
+    }
+
+    /// The options for the input named `source`: its own encoding label
+    /// when one was given for it (the last one given wins), else the common one.
+    pub fn for_source(&self, source: &str) -> InputOptions {
+        let file_name = std::path::Path::new(source)
+            .file_name()
+            .and_then(|n| n.to_str());
+        let own = self
+            .encodings
+            .iter()
+            .rev()
+            .find(|(name, _)| name == source || Some(name.as_str()) == file_name);
+        match own {
+            Some((_, label)) => InputOptions {
+                encoding: Some(label.clone()),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
     }
 
     /// Columns checked besides the ones chosen.
@@ -201,6 +232,12 @@ pub struct Layout {
     /// What the reader could not do as asked, or doubts (a region column
     /// this file lacks, phone columns left out by the columns asked for).
     pub warnings: Vec<String>,
+    /// Why the encoding may be wrong (guessed from few bytes, or a label
+    /// given that the bytes do not look like). A note, not a warning: digits
+    /// read the same in every encoding a guess chooses between, so only
+    /// names and text may look garbled; when no phone column is found, the
+    /// error says it.
+    pub encoding_doubt: Option<String>,
 }
 
 impl Layout {
@@ -280,10 +317,18 @@ pub enum InputError {
         available: String,
     },
     /// No header name says it holds phone numbers.
-    #[error("no column name says it holds phone numbers; the header has: {available}")]
+    #[error(
+        "no column name says it holds phone numbers; the header has: {available} (read as {encoding}){}",
+        encoding_doubt.as_ref().map(|d| format!("; {d}")).unwrap_or_default()
+    )]
     NoPhoneColumn {
         /// The header's names.
         available: String,
+        /// The encoding the header was read in, and how it was decided.
+        encoding: String,
+        /// Why that encoding may be wrong, when it may be: garbled names
+        /// are then the likelier cause.
+        encoding_doubt: Option<String>,
     },
     /// Not text: a workbook or other binary file.
     #[error("not a text file: {0}")]
@@ -351,18 +396,66 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Chooses the encoding from a BOM, a label, or the bytes themselves.
+/// The encoding a file is read in, how it was decided, and a doubt to
+/// report when the decision may be wrong.
+struct ChosenEncoding {
+    encoding: &'static encoding_rs::Encoding,
+    name: String,
+    doubt: Option<String>,
+}
+
+/// Non-ASCII bytes below which a detected legacy encoding is called a guess.
+const SURE_NON_ASCII: usize = 64;
+
+/// Decides the encoding: a BOM first (it decides, even over a label given),
+/// then the label given, then UTF-16 by its NULs, UTF-8 when the sample is
+/// valid UTF-8, else Mozilla's detector (chardetng) over the sample: the
+/// Japanese, Chinese and Korean legacy encodings and the Windows code pages.
 fn choose_encoding(
     head: &[u8],
     label: Option<&str>,
-) -> Result<(&'static encoding_rs::Encoding, String), InputError> {
-    if let Some(label) = label {
-        let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())
-            .ok_or_else(|| InputError::UnknownEncoding(label.to_string()))?;
-        return Ok((enc, format!("{} (given)", enc.name())));
-    }
+    names: &SettingNames,
+) -> Result<ChosenEncoding, InputError> {
+    let chosen = |encoding: &'static encoding_rs::Encoding, name: String| ChosenEncoding {
+        encoding,
+        name,
+        doubt: None,
+    };
+    let given = label
+        .map(|label| {
+            encoding_rs::Encoding::for_label(label.trim().as_bytes())
+                .ok_or_else(|| InputError::UnknownEncoding(label.to_string()))
+        })
+        .transpose()?;
     if let Some((enc, _)) = encoding_rs::Encoding::for_bom(head) {
-        return Ok((enc, format!("{} (BOM)", enc.name())));
+        return Ok(chosen(
+            enc,
+            match given {
+                Some(g) if g != enc => format!(
+                    "{} (BOM; the {} given does not apply to this file)",
+                    enc.name(),
+                    g.name()
+                ),
+                _ => format!("{} (BOM)", enc.name()),
+            },
+        ));
+    }
+    if let Some(enc) = given {
+        let mut c = chosen(enc, format!("{} (given)", enc.name()));
+        // A label given for several files may not fit this one: say what
+        // its bytes look like when that is something else.
+        if let Some(detected) = detect_legacy(head).filter(|d| d.0 != enc && d.1 >= SURE_NON_ASCII)
+        {
+            c.doubt = Some(format!(
+                "read as {} as given, but its bytes look like {}: if its names or text look \
+                 garbled, give this file's encoding with {} FILE={}",
+                enc.name(),
+                detected.0.name(),
+                names.encoding,
+                detected.0.name()
+            ));
+        }
+        return Ok(c);
     }
     if head.starts_with(b"PK\x03\x04") {
         return Err(InputError::NotText(
@@ -384,10 +477,16 @@ fn choose_encoding(
     };
     let half = head.len() / 2;
     if half >= 8 && nul_at(1) * 10 >= half * 9 && nul_at(0) * 10 < half {
-        return Ok((encoding_rs::UTF_16LE, "UTF-16LE (detected: no BOM)".into()));
+        return Ok(chosen(
+            encoding_rs::UTF_16LE,
+            "UTF-16LE (detected: no BOM)".into(),
+        ));
     }
     if half >= 8 && nul_at(0) * 10 >= half * 9 && nul_at(1) * 10 < half {
-        return Ok((encoding_rs::UTF_16BE, "UTF-16BE (detected: no BOM)".into()));
+        return Ok(chosen(
+            encoding_rs::UTF_16BE,
+            "UTF-16BE (detected: no BOM)".into(),
+        ));
     }
     if head.contains(&0) {
         return Err(InputError::NotText(
@@ -395,14 +494,50 @@ fn choose_encoding(
         ));
     }
     match std::str::from_utf8(head) {
-        Ok(_) => Ok((encoding_rs::UTF_8, "UTF-8".into())),
+        Ok(_) => Ok(chosen(encoding_rs::UTF_8, "UTF-8".into())),
         // Cut in the middle of a character at the end of the sample: still UTF-8.
-        Err(e) if e.error_len().is_none() => Ok((encoding_rs::UTF_8, "UTF-8".into())),
-        Err(_) => Ok((
-            encoding_rs::WINDOWS_1252,
-            "windows-1252 (detected: not UTF-8)".into(),
-        )),
+        Err(e) if e.error_len().is_none() => Ok(chosen(encoding_rs::UTF_8, "UTF-8".into())),
+        Err(_) => {
+            let (enc, non_ascii) = detect_legacy(head).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+            let mut c = chosen(
+                enc,
+                format!(
+                    "{} (detected: not UTF-8; {non_ascii} non-ASCII bytes in the sample{})",
+                    enc.name(),
+                    if non_ascii < SURE_NON_ASCII {
+                        ", a guess"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            if non_ascii < SURE_NON_ASCII {
+                c.doubt = Some(format!(
+                    "its encoding was guessed as {} from only {non_ascii} non-ASCII bytes: if its \
+                     names or text look garbled, give it with {} FILE=LABEL (windows-1252, \
+                     Shift_JIS, GBK, Big5, EUC-KR...)",
+                    enc.name(),
+                    names.encoding
+                ));
+            }
+            Ok(c)
+        }
     }
+}
+
+/// chardetng's guess for a sample that is not UTF-8 (ISO-2022-JP, an escape
+/// encoding no export uses, left out), with the sample's non-ASCII byte
+/// count: the evidence the guess rests on. `None` for pure ASCII.
+fn detect_legacy(head: &[u8]) -> Option<(&'static encoding_rs::Encoding, usize)> {
+    let non_ascii = head.iter().filter(|b| !b.is_ascii()).count();
+    if non_ascii == 0 {
+        return None;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    // The sample is a prefix of the file: not its end.
+    detector.feed(head, false);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    Some((guess, non_ascii))
 }
 
 /// Line numbers from byte offsets. The csv crate's own line counter skips
@@ -547,7 +682,11 @@ impl RowReader {
         };
         let mut head = Vec::with_capacity(SNIFF_BYTES);
         (&mut raw).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
-        let (encoding, encoding_name) = choose_encoding(&head, options.encoding.as_deref())?;
+        let ChosenEncoding {
+            encoding,
+            name: encoding_name,
+            doubt: encoding_doubt,
+        } = choose_encoding(&head, options.encoding.as_deref(), &options.names)?;
         let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
             .encoding(Some(encoding))
             .bom_override(true)
@@ -604,6 +743,7 @@ impl RowReader {
                 region_column_absent: None,
                 chosen: String::new(),
                 warnings: Vec::new(),
+                encoding_doubt,
             },
             region_index: None,
             undecodable: Arc::new(Mutex::new(None)),
@@ -834,6 +974,8 @@ impl RowReader {
         } else {
             return Err(InputError::NoPhoneColumn {
                 available: available(),
+                encoding: layout.encoding.clone(),
+                encoding_doubt: layout.encoding_doubt.clone(),
             });
         }
         Ok(())

@@ -272,6 +272,10 @@ pub struct SourceSummary {
     /// Whether a quote left open may have hidden rows (they were read
     /// again, but the file needs fixing): a run over it is never clean.
     pub damaged: bool,
+    /// Why the input stopped before its end (unreadable, no phone column, a
+    /// malformed line): what was read before counts, the rest was not
+    /// checked, and a run over it is never clean.
+    pub failed: Option<String>,
 }
 
 impl SourceSummary {
@@ -453,11 +457,24 @@ impl Outcome {
         self.sources.iter().any(|s| s.damaged)
     }
 
+    /// Inputs that could not be read to their end ([`SourceSummary::failed`]).
+    pub fn failed_inputs(&self) -> usize {
+        self.sources.iter().filter(|s| s.failed.is_some()).count()
+    }
+
+    /// Whether listed numbers may have gone unread whatever the caller's
+    /// strictness: a damaged input or one not read to its end.
+    pub fn never_clean(&self) -> bool {
+        self.damaged() || self.failed_inputs() > 0
+    }
+
     /// Whether every non-empty cell was a number (nothing left unchecked).
     pub fn complete(&self) -> bool {
         // Warnings about an input (rows read as text inside a quoted field,
         // phone columns not checked) mean numbers may have gone unread.
-        self.invalid.is_empty() && !self.sources.iter().any(SourceSummary::warned)
+        self.invalid.is_empty()
+            && !self.sources.iter().any(SourceSummary::warned)
+            && self.failed_inputs() == 0
     }
 
     /// The summary of `source`, added when first seen.

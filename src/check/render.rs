@@ -225,13 +225,20 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// The headline.
 pub fn verdict(outcome: &Outcome) -> String {
+    let mut why = Vec::new();
+    if outcome.damaged() {
+        why.push("a quote left open may have hidden rows; they were read again".to_string());
+    }
+    match outcome.failed_inputs() {
+        0 => {}
+        n => why.push(format!(
+            "{} not read to the end",
+            plural(n as u64, "input", "inputs")
+        )),
+    }
     let headline = match headline(outcome) {
-        h if outcome.damaged() => {
-            format!(
-                "{h} (INCOMPLETE: a quote left open may have hidden rows; they were read again)"
-            )
-        }
-        h => h,
+        h if why.is_empty() => h,
+        h => format!("{h} (INCOMPLETE: {})", why.join("; ")),
     };
     match outcome.other_region_matches() {
         0 => headline,
@@ -319,6 +326,7 @@ fn false_match_line(outcome: &Outcome, rate: f64, expected: f64) -> String {
 fn source_lines(s: &SourceSummary) -> Vec<String> {
     let mut lines = Vec::new();
     match &s.layout {
+        None if s.failed.is_some() => lines.push(format!("{}: not read", s.name)),
         None => lines.push(format!(
             "{}: {}",
             s.name,
@@ -354,10 +362,21 @@ fn source_lines(s: &SourceSummary) -> Vec<String> {
                     "  region column: {r} is not in this file; its rows use the default regions"
                 ));
             }
+            if let Some(doubt) = &l.encoding_doubt {
+                lines.push(format!("  note: {doubt}"));
+            }
             for w in s.all_warnings() {
                 lines.push(format!("  WARNING: {w}"));
             }
         }
+    }
+    match (&s.failed, s.rows) {
+        (None, _) => {}
+        (Some(reason), 0) => lines.push(format!("  NOT CHECKED: {reason}")),
+        (Some(reason), rows) => lines.push(format!(
+            "  NOT CHECKED from here on: {reason} ({} read before it)",
+            plural(rows, "row", "rows")
+        )),
     }
     lines
 }

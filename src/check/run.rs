@@ -194,7 +194,23 @@ impl<'l> CheckRun<'l> {
     /// layout, its SHA-256 (left out when redacting: the digest of a short
     /// input gives its numbers back to anyone who tries candidates) and what
     /// reading it warned about go in the source's summary.
+    ///
+    /// An input that cannot be read to its end is an error, and is recorded
+    /// in the outcome too ([`super::SourceSummary::failed`]): the run may go on with
+    /// the next input, and its report then says it is incomplete.
     pub fn reader(
+        &mut self,
+        input: Box<dyn BufRead + Send>,
+        source: &str,
+    ) -> Result<(), CheckError> {
+        let result = self.read_input(input, source);
+        if let Err(CheckError::Input { error, .. }) = &result {
+            self.outcome.source_mut(source).failed = Some(error.to_string());
+        }
+        result
+    }
+
+    fn read_input(
         &mut self,
         input: Box<dyn BufRead + Send>,
         source: &str,
@@ -203,7 +219,8 @@ impl<'l> CheckRun<'l> {
             input: source.to_string(),
             error,
         };
-        let reader = RowReader::new(input, &self.options.input).map_err(input_error)?;
+        let options = self.options.input.for_source(source);
+        let reader = RowReader::new(input, &options).map_err(input_error)?;
         let layout = reader.layout().clone();
         let digest = reader.digest();
         let decode = reader.decode_problem();
