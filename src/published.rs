@@ -561,8 +561,9 @@ fn read_signature(file: &Path, kind: FileKind) -> Result<String, Error> {
 
 /// Applies the rotation statements present in `dir` (`rotation-000001.json`...)
 /// that `keys` has not applied yet, in order, stopping at the first missing
-/// one; returns the keys and the statements followed.
-pub(crate) fn follow_rotations_noted(
+/// one; returns the keys and the statements followed. An auditor's way to
+/// the current key: it needs no snapshot to verify.
+pub fn follow_rotations_noted(
     dir: &Path,
     keys: &Keyring,
 ) -> Result<(Keyring, Vec<Followed>), Error> {

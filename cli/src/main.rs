@@ -9,7 +9,9 @@ mod config;
 mod exit;
 mod explain_cmd;
 mod hints;
+mod keys_cmd;
 mod prewarm_cmd;
+mod remote;
 mod sources_cmd;
 mod state_cmds;
 
@@ -96,12 +98,18 @@ enum Command {
         /// (rotations are followed from wherever it appears in the chain).
         #[arg(long, value_name = "PUB")]
         key: PathBuf,
-        /// The published directory.
+        /// The published directory, or its URL: every snapshot, rotation
+        /// statement and the manifest are copied into --into DIR first.
         dir: PathBuf,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: VerifyFormat,
     },
+    /// The keys rotation statements lead to from a pinned key, and the current
+    /// one as a minisign .pub (for `minisign -V` after a rotation).
+    Keys(keys_cmd::KeysArgs),
     /// Pin the publisher's key and record where to download snapshots from.
     Init(state_cmds::InitArgs),
     /// Download, verify and install the latest snapshot.
@@ -152,9 +160,13 @@ struct VerifyArgs {
     /// The publisher's public key (minisign format); default: the keys pinned by init.
     #[arg(long, value_name = "PUB")]
     key: Option<PathBuf>,
-    /// A published directory (manifest.json inside) or a snapshot file
-    /// (FILE.minisig beside it); default: the installed snapshot.
+    /// A published directory (manifest.json inside), its URL (the manifest,
+    /// rotation statements and newest snapshot are copied into --into DIR
+    /// first) or a snapshot file (FILE.minisig beside it); default: the
+    /// installed snapshot.
     path: Option<PathBuf>,
+    #[command(flatten)]
+    remote: remote::RemoteArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: VerifyFormat,
@@ -243,10 +255,14 @@ impl From<OpenError> for Failure {
 }
 
 fn verify(state_dir: Option<&Path>, args: VerifyArgs) -> Result<Exit, Failure> {
+    let path = match &args.path {
+        Some(p) => Some(remote::local_copy(p, &args.remote, false)?),
+        None => None,
+    };
     let list = open(
         state_dir,
         args.key.as_deref(),
-        args.path.as_deref(),
+        path.as_deref(),
         args.allow_stale,
     );
     match (list.as_ref().map(List::opened), args.format) {
@@ -379,7 +395,13 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Verify(args) => verify(state_dir, args),
         Command::Check(args) => check_cmd::check(state_dir, &config, args),
         Command::Explain(args) => explain_cmd::explain(&config, args),
-        Command::Audit { key, dir, format } => audit(&key, &dir, format),
+        Command::Audit {
+            key,
+            dir,
+            remote,
+            format,
+        } => remote::local_copy(&dir, &remote, true).and_then(|dir| audit(&key, &dir, format)),
+        Command::Keys(args) => keys_cmd::keys(state_dir, args),
         Command::Init(args) => state_cmds::init(state_dir, args),
         Command::Update(args) => state_cmds::update(state_dir, args),
         Command::Import { dir } => state_cmds::import(state_dir, dir),

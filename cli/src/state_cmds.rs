@@ -178,7 +178,7 @@ pub fn update(state_dir: Option<&Path>, args: UpdateArgs) -> Result<Exit, Failur
 
 /// A progress bar on stderr for large downloads, drawn as the library reports bytes.
 #[cfg(feature = "http")]
-fn download_bar() -> hushlist::client::transport::Progress {
+pub fn download_bar() -> hushlist::client::transport::Progress {
     use std::sync::{Arc, Mutex};
     let bar: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
     Arc::new(move |name: &str, done: u64, total: u64| {

@@ -3,6 +3,7 @@
 
 use crate::common::{hushlist, repo};
 use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -309,4 +310,27 @@ fn systemd_sysusers_creates_the_service_user() {
         String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("Creating user 'hushlist'"), "{said}");
+}
+
+/// Sites have several exports: the check unit passes `$INVENTORY` unbraced,
+/// which systemd splits on spaces into one argument per file (`${INVENTORY}`
+/// would pass them as one path that does not exist).
+#[test]
+fn the_check_unit_takes_several_inventories() {
+    let unit = fs::read_to_string(contrib().join("systemd/hushlist-check.service")).unwrap();
+    let exec = unit
+        .split("ExecStart=")
+        .nth(1)
+        .expect("an ExecStart line")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    assert!(exec.contains(" $INVENTORY"), "{exec}");
+    assert!(!exec.contains("${INVENTORY}"), "{exec}");
+    let readme = fs::read_to_string(contrib().join("README.md")).unwrap();
+    assert!(
+        readme.contains("INVENTORY=/srv/exports/hr.csv /srv/exports/telecom-bill.csv")
+            && !readme.contains("${INVENTORY}"),
+        "the README's override shows several files"
+    );
 }

@@ -291,3 +291,121 @@ fn init_update_check_through_nginx_over_https_and_http() {
     )
     .expect(1);
 }
+
+/// An auditor with only the original key and a URL: a static host lists no
+/// directory, so `audit URL` copies the history itself (names from the
+/// format), `keys` gives the current key for stock minisign, and `verify URL`
+/// judges the newest snapshot.
+#[test]
+fn an_auditor_audits_a_served_history_across_a_rotation_from_its_url() {
+    let lab = Lab::new();
+    for n in ["313 555 0101\n", "313 555 0102\n", "313 555 0103\n"] {
+        lab.publish("pub", n, &[]).expect(0);
+    }
+    let new_key = lab.rotate_and_revoke();
+    lab.build(&new_key, "pub", "313 555 0104\n", &["--kdf", "blake3"])
+        .expect(0);
+    make_ca(&lab.path("tls"));
+    let nginx = start_nginx(&lab.path("nginx"), &lab.path("pub"), &lab.path("tls"));
+    let (old, ca) = (lab.public(), lab.path("tls/ca.pem"));
+    let https = format!("https://127.0.0.1:{}/", nginx.https);
+
+    let copy = lab.path("copy");
+    let r = lab
+        .hushlist("audit")
+        .arg("--key")
+        .arg(&old)
+        .arg("--ca-cert")
+        .arg(&ca)
+        .arg("--into")
+        .arg(&copy)
+        .arg(&https)
+        .run()
+        .expect(0);
+    assert!(
+        r.stdout
+            .starts_with("CHAIN OK: 4 snapshot(s), 1 key rotation(s)"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("4 snapshot(s), 1 rotation statement(s)"),
+        "{}",
+        r.stderr
+    );
+    // The same head as auditing the publisher's own directory.
+    let here = lab
+        .hushlist("audit")
+        .arg("--key")
+        .arg(&old)
+        .arg(lab.path("pub"))
+        .run();
+    assert_eq!(r.stdout, here.expect(0).stdout);
+
+    // The current key, for stock minisign after the rotation.
+    let current = lab.path("current.pub");
+    let r = lab
+        .hushlist("keys")
+        .arg("--key")
+        .arg(&old)
+        .arg("--write-pub")
+        .arg(&current)
+        .arg(&copy)
+        .run()
+        .expect(0);
+    assert!(
+        r.stdout.contains("REVOKED by rotation statement 1") && r.stdout.contains("current"),
+        "{}",
+        r.stdout
+    );
+    let newest = copy.join("snapshot-00000004.hushlist");
+    run_program("minisign", &["-Vm", s(&newest), "-p", s(&current)]).expect(0);
+    assert_ne!(
+        run_program("minisign", &["-Vm", s(&newest), "-p", s(&old)]).code,
+        0,
+        "the old key does not verify the new files"
+    );
+
+    let r = lab
+        .hushlist("verify")
+        .arg("--key")
+        .arg(&old)
+        .arg("--ca-cert")
+        .arg(&ca)
+        .arg("--into")
+        .arg(lab.path("latest"))
+        .arg(&https)
+        .run()
+        .expect(0);
+    assert!(r.stdout.contains("snapshot #4"), "{}", r.stdout);
+    assert!(
+        !lab.path("latest/snapshot-00000001.hushlist").exists(),
+        "verify copies the newest snapshot only"
+    );
+
+    // A copy never goes among other files; plain http must be asked for.
+    let again = lab
+        .hushlist("audit")
+        .arg("--key")
+        .arg(&old)
+        .arg("--ca-cert")
+        .arg(&ca)
+        .arg("--into")
+        .arg(&copy)
+        .arg(&https)
+        .run()
+        .expect(2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    let http = format!("http://127.0.0.1:{}/", nginx.http);
+    let plain = lab
+        .hushlist("audit")
+        .arg("--key")
+        .arg(&old)
+        .arg("--into")
+        .arg(lab.path("plain"))
+        .arg(&http)
+        .run()
+        .expect(2);
+    assert!(plain.stderr.contains("--allow-http"), "{}", plain.stderr);
+}

@@ -3,6 +3,7 @@
 //! verifies and installs them. (The key cache, which the publisher uses too,
 //! is [`crate::key_cache`]; private files are [`crate::files`].)
 
+pub mod mirror;
 pub mod sources;
 pub mod state;
 pub mod transport;
