@@ -102,6 +102,12 @@ pub struct CheckArgs {
     /// in every output (for tickets and SIEM).
     #[arg(long)]
     redact: bool,
+    /// Do not compare with the last run over the same inputs, nor remember
+    /// this one (by default each possible match is marked NEW or not; the
+    /// memory, in HUSHLIST_HISTORY_DIR or ~/.local/state/hushlist/runs, holds
+    /// keyed digests, no number).
+    #[arg(long)]
+    no_history: bool,
     /// Cells that are not numbers make the run incomplete: exit 3 (no match) or
     /// 4 (possible matches) instead of 0 or 1. Empty cells never do.
     #[arg(long)]
@@ -214,7 +220,7 @@ impl InputArgs {
     }
 
     /// Columns, region column and encoding: flags, else the config file.
-    pub fn input_options(&self, config: &FileConfig) -> InputOptions {
+    pub fn input_options(&self, config: &FileConfig) -> Result<InputOptions, Failure> {
         let columns = if self.column.is_empty() {
             config.columns()
         } else {
@@ -251,10 +257,23 @@ impl InputArgs {
         for warning in unmatched {
             eprintln!("hushlist: warning: {warning}");
         }
+        for label in self.encoding.iter() {
+            let (file, label) = label.rsplit_once('=').unwrap_or(("-", label));
+            if file.is_empty() {
+                return Err(Failure::error(format!(
+                    "--encoding ={label}: no file name before `=` (FILE=LABEL, or LABEL for every input)"
+                )));
+            }
+            if !hushlist::check::input::encoding_label_known(label) {
+                return Err(Failure::error(format!(
+                    "--encoding {label}: not an encoding label (utf-8, windows-1252, shift_jis, gbk, big5, euc-kr, latin1, utf-16le...)"
+                )));
+            }
+        }
         for (file, label) in per_input {
             options = options.with_input_encoding(&file, &label);
         }
-        options
+        Ok(options)
     }
 
     /// Opens each file (or stdin), with its length when it is a regular file.
@@ -422,7 +441,7 @@ pub fn check(
         (None, None) => CheckFormat::Table,
     };
     let regions = args.input.regions(config)?;
-    let input_options = args.input.input_options(config);
+    let input_options = args.input.input_options(config)?;
     let mut options = CheckOptions::default()
         .with_regions(regions.clone())
         .with_input(input_options.clone())
@@ -509,7 +528,17 @@ pub fn check(
             eprintln!("hushlist: warning: {name}: {w}");
         }
     }
-    let outcome = run.finish();
+    let mut outcome = run.finish();
+    // A run over one input that failed, or where no input gave a row:
+    // the error is the answer, as before any report.
+    let others_read = args.input.files.len() + usize::from(!args.input.numbers.is_empty()) > 1;
+    if !failures.is_empty() && (!others_read || outcome.rows == 0) {
+        return Err(Failure::error(failures.join("; ")));
+    }
+    let history = remember_runs(&args);
+    if let Some(memory) = &history {
+        memory.mark(&mut outcome);
+    }
 
     if let Some(spec) = &input_options.region_column {
         let files = outcome.sources.iter().filter_map(|s| s.layout.as_ref());
@@ -549,11 +578,11 @@ pub fn check(
     if let Some(path) = &args.report {
         write_private(path, &render::check_html(&outcome, &facts, &run))?;
     }
-    // A run over one input that failed, or where no input gave a row:
-    // the error is the answer, as before any report.
-    let others_read = args.input.files.len() + usize::from(!args.input.numbers.is_empty()) > 1;
-    if !failures.is_empty() && (!others_read || outcome.rows == 0) {
-        return Err(Failure::error(failures.join("; ")));
+    // An incomplete run would forget the matches of what it could not read.
+    if let (Some(memory), 0) = (&history, outcome.failed_inputs()) {
+        if let Err(e) = memory.save(&outcome) {
+            eprintln!("hushlist: warning: this run is not remembered for the next: {e}");
+        }
     }
     if outcome.checked == 0 {
         let needs_region = regions.is_empty()
@@ -613,6 +642,33 @@ pub fn check(
         _ => {}
     }
     Ok(exit)
+}
+
+/// The memory of runs over these inputs, unless `--no-history`; a memory
+/// that cannot be opened is said, and the run goes on without it.
+fn remember_runs(args: &CheckArgs) -> Option<hushlist::check::since::RunMemory> {
+    if args.no_history {
+        return None;
+    }
+    let dir = hushlist::check::since::default_dir()?;
+    let mut inputs: Vec<String> = args
+        .input
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    if !args.input.numbers.is_empty() {
+        inputs.push("--number".into());
+    }
+    match hushlist::check::since::RunMemory::open(&dir, &inputs) {
+        Ok(memory) => Some(memory),
+        Err(e) => {
+            eprintln!(
+                "hushlist: warning: not comparing with the last run ({e}); --no-history silences this"
+            );
+            None
+        }
+    }
 }
 
 /// How the incomplete-run message starts: `--strict: ` when that flag made it so.

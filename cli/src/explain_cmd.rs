@@ -27,7 +27,7 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<Exit, Failure> 
     }
     let options = CheckOptions::default()
         .with_regions(args.input.regions(config)?)
-        .with_input(args.input.input_options(config))
+        .with_input(args.input.input_options(config)?)
         .with_read(ReadOptions {
             allow_letters: args.input.allow_letters,
         });

@@ -65,7 +65,13 @@ pub fn keys(state_dir: Option<&Path>, args: KeysArgs) -> Result<Exit, Failure> {
             .write(true)
             .create_new(true)
             .open(path)
-            .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
+            .map_err(|e| {
+                Failure::error(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{}: already exists; give a new file name", path.display())
+                } else {
+                    format!("{}: {e}", path.display())
+                })
+            })?;
         file.write_all(current.to_file_text().as_bytes())
             .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
         eprintln!(

@@ -4,6 +4,17 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// std's `eprintln!` panics when stderr is a closed pipe (`2>&1 | head`),
+/// which turned a documented exit code into 101. Here the message is lost
+/// and the exit code stays the one the table gives. Every module below sees
+/// this one in place of std's.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check_cmd;
 mod config;
 mod exit;

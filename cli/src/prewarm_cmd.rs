@@ -63,7 +63,7 @@ pub fn prewarm(
         Failure::error("no cache directory: set HUSHLIST_CACHE_DIR, XDG_CACHE_HOME or HOME")
     })?;
     let regions = args.input.regions(config)?;
-    let options = args.input.input_options(config);
+    let options = args.input.input_options(config)?;
     let read = ReadOptions {
         allow_letters: args.input.allow_letters,
     };

@@ -572,3 +572,73 @@ fn a_long_row_is_echoed_cut_not_once_per_finding() {
         &r.stdout[..2000]
     );
 }
+
+/// The daily question: which matches are new since yesterday's run over the
+/// same exports. The memory holds keyed digests, never a number.
+#[test]
+fn a_daily_run_marks_what_is_new_since_the_last_one() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED, &[]).expect(0);
+    let cache = lab.path("history");
+    let env = [("HUSHLIST_HISTORY_DIR", s(&cache))];
+    let file = lab.write(
+        "inventory.csv",
+        "phone,name\n313 555 0101,Ann\n313 555 0199,Bob\n",
+    );
+    let first = lab.check_env("pub", &[s(&file)], &env).expect(1);
+    assert!(
+        !first.stdout.contains("since the run of"),
+        "{}",
+        first.stdout
+    );
+    assert!(!first.stdout.contains("NEW"), "{}", first.stdout);
+    lab.write(
+        "inventory.csv",
+        "phone,name\n313 555 0101,Ann\n313 555 0199,Bob\n+1 313 555 0142,Cem\n",
+    );
+    let second = lab.check_env("pub", &[s(&file)], &env).expect(1);
+    assert!(
+        second
+            .stdout
+            .starts_with("2 POSSIBLE MATCHES (2 numbers on 2 rows), 1 NEW since the run of"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("  NEW +13135550142"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !second.stdout.contains("NEW +13135550101"),
+        "{}",
+        second.stdout
+    );
+    let json = lab
+        .check_env("pub", &["--format", "json", s(&file)], &env)
+        .expect(1);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["new_since_last_run"], 0,
+        "the third run saw both"
+    );
+    assert!(v["possible_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["new"] == false));
+    // Without history: no comparison, nothing said.
+    let plain = lab
+        .check_env("pub", &["--no-history", s(&file)], &env)
+        .expect(1);
+    assert!(
+        !plain.stdout.contains("since the run of"),
+        "{}",
+        plain.stdout
+    );
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("3135550142") && !text.contains("3135550101"));
+    }
+}

@@ -153,7 +153,7 @@ fn one_label_for_every_input_is_doubted_where_it_does_not_fit_and_fixed_per_file
     );
     assert!(
         r.stdout
-            .contains("(INCOMPLETE: 1 input not read to the end)"),
+            .contains("(INCOMPLETE: 1 input not checked in full)"),
         "{}",
         r.stdout
     );
@@ -229,7 +229,7 @@ fn a_workbook_among_exports_is_reported_and_the_others_checked() {
     );
     assert!(
         r.stdout
-            .contains("(INCOMPLETE: 1 input not read to the end)"),
+            .contains("(INCOMPLETE: 1 input not checked in full)"),
         "{}",
         r.stdout
     );
@@ -246,4 +246,46 @@ fn a_workbook_among_exports_is_reported_and_the_others_checked() {
     assert_eq!(failed.len(), 1, "{}", json.stdout);
     // Alone, a workbook is the error it always was: nothing to report.
     lab.check("pub", &[s(&xlsx)]).expect(2);
+}
+
+#[test]
+fn a_bad_encoding_argument_is_refused_before_anything_is_read() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED_HERE, &[]).expect(0);
+    write_exports(&lab);
+    let files = exports(&lab);
+    let r = check(&lab, &["--encoding", "bill-sjis.csv=cp-9999"], &files).expect(2);
+    assert!(r.stderr.contains("--encoding cp-9999: not an encoding label"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no report: {}", r.stdout);
+    let r = check(&lab, &["--encoding", "=gbk"], &files).expect(2);
+    assert!(r.stderr.contains("no file name before `=`"), "{}", r.stderr);
+    // One input that fails alone is the error, with no report.
+    let r = lab
+        .check("pub", &["--encoding", "windows-1252", &files[0]])
+        .expect(2);
+    assert!(r.stdout.is_empty(), "no report: {}", r.stdout);
+}
+
+/// `2>&1 | head` closes stderr early: the exit code stays the documented
+/// one. A pipe whose reader is already closed makes every write fail.
+#[test]
+fn a_closed_stderr_keeps_the_documented_exit_code() {
+    let lab = Lab::new();
+    lab.publish("pub", LISTED_HERE, &[]).expect(0);
+    write_exports(&lab);
+    let files = exports(&lab);
+    let script = "import os, subprocess, sys\n\
+                  r, w = os.pipe(); os.close(r)\n\
+                  p = subprocess.run(sys.argv[1:], stderr=w, stdout=subprocess.DEVNULL)\n\
+                  print(p.returncode)";
+    let r = Cmd::new(std::path::Path::new("/usr/bin/env"))
+        .args(["python3", "-c", script])
+        .arg(hushlist())
+        .args(["check", "--key"])
+        .arg(lab.public())
+        .arg("--snapshot")
+        .arg(lab.path("pub"))
+        .args(["--region", "JP", "--encoding", "windows-1252", &files[0]])
+        .run();
+    assert_eq!(r.stdout.trim(), "2", "{}", r.stderr);
 }

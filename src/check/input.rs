@@ -396,6 +396,13 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Whether `label` names an encoding (WHATWG labels: `utf-8`, `shift_jis`,
+/// `windows-1252`, `latin1`...), for a program that checks its arguments
+/// before reading anything.
+pub fn encoding_label_known(label: &str) -> bool {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_some()
+}
+
 /// The encoding a file is read in, how it was decided, and a doubt to
 /// report when the decision may be wrong.
 struct ChosenEncoding {
@@ -447,10 +454,10 @@ fn choose_encoding(
         if let Some(detected) = detect_legacy(head).filter(|d| d.0 != enc && d.1 >= SURE_NON_ASCII)
         {
             c.doubt = Some(format!(
-                "read as {} as given, but its bytes look like {}: if its names or text look \
+                "its bytes look like {}, not the {} given: if its names or text look \
                  garbled, give this file's encoding with {} FILE={}",
-                enc.name(),
                 detected.0.name(),
+                enc.name(),
                 names.encoding,
                 detected.0.name()
             ));
@@ -893,10 +900,15 @@ impl RowReader {
             layout.chosen = if missing.is_empty() {
                 format!("given ({})", options.names.column)
             } else {
+                // Many columns asked for, over many files: a count, not the list
+                // again on every file's line.
+                let absent = match missing.len() {
+                    n if n <= 3 => missing.join(", "),
+                    n => format!("{n} of the {} columns asked for are", options.columns.len()),
+                };
                 format!(
-                    "given ({}); {} not in this file",
-                    options.names.column,
-                    missing.join(", ")
+                    "given ({}); {absent} not in this file",
+                    options.names.column
                 )
             };
             // Columns asked for by name must not hide other phone columns.

@@ -23,6 +23,7 @@ pub mod regions;
 pub mod render;
 pub mod report;
 pub(crate) mod run;
+pub mod since;
 
 pub use run::{CheckError, CheckRun, KeyCacheChoice, Progress, NUMBERS_SOURCE};
 
@@ -200,6 +201,10 @@ pub struct Finding {
     pub note: Option<String>,
     /// Every cell that holds it, in input order.
     pub occurrences: Vec<Occurrence>,
+    /// Whether the last run over the same inputs did not find it; `None`
+    /// when no earlier run is known ([`since::RunMemory`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<bool>,
 }
 
 /// What kind of problem a [`Problem`] is: what a program branches on (the
@@ -336,6 +341,10 @@ pub struct Outcome {
     pub invalid: Vec<Problem>,
     /// Row regions that were not understood (the default regions were used).
     pub region_problems: Vec<Problem>,
+    /// When the last run over the same inputs was, if one is remembered
+    /// ([`since::RunMemory`]): what [`Finding::new`] compares with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_run: Option<String>,
     #[serde(skip)]
     match_index: HashMap<String, usize>,
     #[serde(skip)]
@@ -802,6 +811,7 @@ fn add(
             valid: reading.valid,
             note,
             occurrences: Vec::new(),
+            new: None,
         });
         list.len() - 1
     });

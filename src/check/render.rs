@@ -105,7 +105,9 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 /// The last two digits of a number, the rest hidden.
 pub(crate) fn redact_number(text: &str) -> String {
     let text = without_exponent(text);
-    let digits: Vec<char> = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    // Every digit counts, as the cell rules count them (a full-width `０`
+    // is a digit): a redacted echo never shows more than two.
+    let digits: Vec<char> = text.chars().filter(|c| c.is_numeric()).collect();
     let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
     format!("…{tail}")
 }
@@ -232,14 +234,21 @@ pub fn verdict(outcome: &Outcome) -> String {
     match outcome.failed_inputs() {
         0 => {}
         n => why.push(format!(
-            "{} not read to the end",
+            "{} not checked in full",
             plural(n as u64, "input", "inputs")
         )),
     }
-    let headline = match headline(outcome) {
+    let mut headline = match headline(outcome) {
         h if why.is_empty() => h,
         h => format!("{h} (INCOMPLETE: {})", why.join("; ")),
     };
+    if let Some(at) = &outcome.previous_run {
+        headline.push_str(&match outcome.new_matches() {
+            0 if !outcome.matches.is_empty() => format!(", none new since the run of {at}"),
+            0 => String::new(),
+            n => format!(", {n} NEW since the run of {at}"),
+        });
+    }
     match outcome.other_region_matches() {
         0 => headline,
         n if n == outcome.match_counts().2 => format!(
@@ -427,7 +436,8 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
     };
     let finding_head = |f: &Finding| {
         format!(
-            "  {}{}{}",
+            "  {}{}{}{}",
+            if f.new == Some(true) { "NEW " } else { "" },
             f.e164,
             f.region
                 .as_ref()
@@ -570,11 +580,15 @@ pub fn check_csv(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> Str
                     f.e164.clone(),
                     f.region.clone().unwrap_or_default(),
                     f.valid.to_string(),
-                    [f.note.clone(), o.region_note(f)]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    [
+                        f.note.clone(),
+                        o.region_note(f),
+                        (f.new == Some(true)).then(|| "new since the last run".to_string()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 ];
                 fields.extend(o.fields.iter().cloned());
                 s.push_str(&csv_line(&fields));
@@ -638,6 +652,7 @@ fn finding_json(v: &Sections<'_>, f: &Finding) -> Value {
         "region": f.region,
         "valid": f.valid,
         "note": f.note,
+        "new": f.new,
         "occurrences": f.occurrences.iter().map(|o| occurrence_json(v, f, o)).collect::<Vec<_>>(),
     })
 }
@@ -673,6 +688,8 @@ fn summary_json(v: &Sections<'_>) -> Value {
         "expected_false_matches": v.expected_false_matches,
         "expected_false_matches_text": expected_count(v.expected_false_matches),
         "false_positive_rate": v.rate,
+        "last_run": o.previous_run,
+        "new_since_last_run": o.previous_run.as_ref().map(|_| o.new_matches()),
         "from_cache": o.cached,
         "hashed": o.hashed,
     })
@@ -764,6 +781,47 @@ fn html_row_fields(v: &Sections<'_>, o: &Occurrence) -> String {
     }
 }
 
+/// One line per matching number: where it is and whose row it is (the row's
+/// first fields), so the reader starts with the list and finds the details below.
+fn html_summary(v: &Sections<'_>) -> String {
+    let mut s = String::from(
+        "<h2>Summary</h2>\n<table><tr><th>Number (E.164)</th><th>Where</th><th>Row</th></tr>\n",
+    );
+    for f in &v.matches {
+        let places: Vec<String> = f
+            .occurrences
+            .iter()
+            .map(|o| format!("{}:{}", html_escape(&o.source), o.line))
+            .collect();
+        let row = f
+            .occurrences
+            .first()
+            .map(|o| {
+                let text: String = o.fields.join(" | ").chars().take(120).collect();
+                html_escape(&text)
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"number\">{}{}{}</td><td>{}</td><td>{row}</td></tr>",
+            if f.new == Some(true) {
+                "<strong>NEW</strong> "
+            } else {
+                ""
+            },
+            html_escape(&f.e164),
+            f.occurrences
+                .iter()
+                .find_map(|o| o.region_note(f))
+                .map(|n| format!("<br><strong>{}</strong>", html_escape(&n)))
+                .unwrap_or_default(),
+            places.join(", ")
+        );
+    }
+    s.push_str("</table>\n");
+    s
+}
+
 fn html_findings(v: &Sections<'_>, findings: &[Finding]) -> String {
     let mut s = String::from(
         "<table><tr><th>Number (E.164)</th><th>Where</th><th>Column</th><th>As written</th><th>Row</th></tr>\n",
@@ -833,6 +891,9 @@ footer {{ margin-top: 2rem; color: #666; font-size: .85rem; }}
         totals = html_escape(&v.totals),
         false_matches = html_escape(&v.false_matches),
     );
+    if numbers > 0 {
+        s.push_str(&html_summary(&v));
+    }
     let _ = write!(
         s,
         r#"<h2>What this means</h2>
@@ -856,7 +917,10 @@ entitled to privacy: this report is confidential.</p>
     if numbers == 0 {
         let _ = writeln!(s, "<p>None of the numbers checked is on the list.</p>");
     } else {
+        let rows: usize = v.matches.iter().map(|f| f.occurrences.len()).sum();
+        let _ = writeln!(s, "<details><summary>Every row in full ({rows})</summary>");
         s.push_str(&html_findings(&v, &v.matches));
+        let _ = writeln!(s, "</details>");
     }
     if !v.doubtful.is_empty() {
         let _ = writeln!(
@@ -950,8 +1014,10 @@ entitled to privacy: this report is confidential.</p>
         (
             "False-positive rate",
             format!(
-                "declared {:.1e}, estimated from the filter {:.1e}",
-                facts.fp_rate_declared, facts.fp_rate_estimated
+                "declared {:.1e}, estimated from the filter {:.1e}; this report counts false \
+                 matches at {:.1e}, the higher of the two (never more certainty than the \
+                 publisher declared)",
+                facts.fp_rate_declared, facts.fp_rate_estimated, v.rate
             ),
         ),
     ];
@@ -1018,6 +1084,11 @@ mod tests {
         assert_eq!(redact_number("313.555.0142"), "…42");
         assert_eq!(redact_number("4.47701E+11"), "…01", "not the exponent");
         assert_eq!(redact_number("+1 313 555 0142 ext 12"), "…12");
+        assert_eq!(
+            redact_number("０９０－４３２４－７６１１"),
+            "…１１",
+            "full-width digits"
+        );
         assert_eq!(
             redact_note("not a valid US number; valid as GB +447700900009, DE +497700900009"),
             "not a valid US number; valid as GB …09, DE …09"

@@ -20,8 +20,9 @@ use hushlist::publish::{build_snapshot, snapshot_file_name, BuildParams, SaltEpo
 use std::path::Path;
 
 /// When every case was made; `NOW` is the time the library verifies at.
-/// Each verdict is the same at any time from `NOW` to `EXPIRES`, so the real
-/// binary, which reads the real clock, must agree.
+/// Each verdict is the same at any time from `NOW` until 2099-12-31T22:50Z
+/// (then `created-in-the-future` is no longer ahead of the clock), so the
+/// real binary, which reads the real clock, must agree.
 const CREATED: i64 = 1_700_000_000; // 2023-11-14
 pub const NOW: i64 = 1_764_000_000; // 2025-11-24
 const EXPIRES: i64 = 4_102_444_800; // 2100-01-01
@@ -50,7 +51,7 @@ impl Case {
         format!(
             "# A refusal vector: verify this directory with ../../test-vector-key.pub\n\
              # at Unix time `now` (FORMAT.md §8). The verdict is the same at any\n\
-             # time until 2100. `expect` names the error variant, `message` words\n\
+             # time until 2099-12-31. `expect` names the error variant, `message` words\n\
              # its message contains, `exit` the exit code of `hushlist verify`;\n\
              # `accept` means the directory must verify.\n\
              about: {}\nstep: {}\nnow: {NOW}\nexpect: {}\nmessage: {}\nexit: {}\n",

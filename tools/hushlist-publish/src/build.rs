@@ -218,7 +218,8 @@ fn epoch_note(choice: &EpochChoice, asked: Kdf) -> String {
     };
     if choice.deferred {
         note.push_str(&format!(
-            "\n  note: the hash parameters given ({}) are announced at the next switch, as clients \
+            "\n  note: this build's hash parameters ({}: --kdf and --argon2-*, or their defaults) \
+             differ from the epoch's; they are announced for the next switch, as clients \
              hash for the announced ones; --new-epoch applies them now",
             kdf_text(asked)
         ));
