@@ -237,7 +237,18 @@ pub struct Prewarmed {
 /// in `dir`: after the switch, checking them costs only lookups.
 pub fn prewarm_next(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::Result<Prewarmed> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    prewarm_next_on(dir, snapshot, numbers, cores)
+    prewarm_next_on(dir, snapshot, numbers, cores, &mut |_| {})
+}
+
+/// How far a prewarm has come, after each slice written to the cache.
+#[derive(Clone, Copy, Debug)]
+pub struct PrewarmProgress {
+    /// Numbers hashed so far in this run.
+    pub hashed: usize,
+    /// Numbers this run hashes in all (those not cached yet).
+    pub to_hash: usize,
+    /// Time spent hashing so far.
+    pub elapsed: std::time::Duration,
 }
 
 /// [`prewarm_next`] hashing on `threads` threads of a pool of its own (each
@@ -247,23 +258,39 @@ pub fn prewarm_next_on(
     snapshot: &Snapshot,
     numbers: &[String],
     threads: usize,
+    progress: &mut (dyn FnMut(PrewarmProgress) + Send),
 ) -> io::Result<Prewarmed> {
+    let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(threads)
         .build()
         .map_err(io::Error::other)?;
-    pool.install(|| prewarm_in_pool(dir, snapshot, numbers))
+    pool.install(|| prewarm_in_pool(dir, snapshot, numbers, threads, progress))
 }
 
-fn prewarm_in_pool(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::Result<Prewarmed> {
+fn prewarm_in_pool(
+    dir: &Path,
+    snapshot: &Snapshot,
+    numbers: &[String],
+    threads: usize,
+    progress: &mut (dyn FnMut(PrewarmProgress) + Send),
+) -> io::Result<Prewarmed> {
     use rayon::prelude::*;
     let h = &snapshot.header;
     let hasher = crate::format::number_key::NumberHasher::new(h.next_kdf, h.next_salt)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let mut cache = KeyCache::open_next(dir, snapshot)?;
     let missing: Vec<&String> = numbers.iter().filter(|n| cache.get(n).is_none()).collect();
-    // Written in slices so that an interrupted run keeps what it paid for.
-    for chunk in missing.chunks(1024) {
+    // Written in slices so that an interrupted run keeps what it paid for,
+    // and small enough (a few hashes a thread: a few seconds at Argon2id's
+    // defaults) that progress is reported as it goes.
+    let started = std::time::Instant::now();
+    let mut hashed = 0;
+    let slice = match h.next_kdf {
+        crate::format::number_key::Kdf::Blake3 => 4096,
+        _ => threads * 8,
+    };
+    for chunk in missing.chunks(slice) {
         let items: Vec<u64> = chunk
             .par_iter()
             .map(|n| crate::format::filter::item(&hasher.key(n)))
@@ -272,6 +299,12 @@ fn prewarm_in_pool(dir: &Path, snapshot: &Snapshot, numbers: &[String]) -> io::R
             cache.insert(n, item);
         }
         cache.flush()?;
+        hashed += chunk.len();
+        progress(PrewarmProgress {
+            hashed,
+            to_hash: missing.len(),
+            elapsed: started.elapsed(),
+        });
     }
     Ok(Prewarmed {
         hashed: missing.len(),

@@ -485,6 +485,21 @@ pub fn check(
     for w in run.notices() {
         eprintln!("hushlist: warning: {w}");
     }
+    // The cost before it is spent: a slow hash is timed once, here.
+    let header = &list.opened().snapshot.snapshot.header;
+    if let hushlist::format::number_key::Kdf::Argon2id { .. } = header.kdf {
+        if let Ok(hasher) = hushlist::format::number_key::NumberHasher::new(header.kdf, header.salt)
+        {
+            let started = std::time::Instant::now();
+            let _ = hasher.key("+10000000000");
+            eprintln!(
+                "hushlist: each number not in the key cache costs one {} hash: {:.2} s on this \
+                 machine (hashed on the threads the memory budget allows); cached ones cost a lookup",
+                header.kdf.name(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
     run.numbers(&args.input.numbers).map_err(Failure::error)?;
     // One bar per file, moved by the run's progress reports.
     let bar: std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>> = Default::default();

@@ -139,8 +139,47 @@ pub fn prewarm(
         }
         _ => wanted,
     };
-    let done = key_cache::prewarm_next_on(&dir, &opened.snapshot.snapshot, &numbers, threads)
-        .map_err(|e| Failure::error(format!("key cache {}: {e}", dir.display())))?;
+    // The cost before it is spent: one hash timed here, at the next epoch's
+    // parameters, times the numbers, over the threads.
+    let per_hash =
+        hushlist::format::number_key::NumberHasher::new(header.next_kdf, header.next_salt)
+            .map(|h| {
+                let started = std::time::Instant::now();
+                let _ = h.key("+10000000000");
+                started.elapsed()
+            })
+            .unwrap_or_default();
+    eprintln!(
+        "hushlist: prewarm: {} distinct numbers to hash for the next epoch ({}) unless cached; one hash took {:.2} s here, so at most about {} on {threads} thread(s)",
+        numbers.len(),
+        header.next_kdf.name(),
+        per_hash.as_secs_f64(),
+        duration_text(per_hash.as_secs_f64() * numbers.len() as f64 / threads as f64)
+    );
+    // A line every 30 s and at the end, terminal or not (cron, systemd).
+    let mut last = std::time::Instant::now();
+    let mut report = |p: key_cache::PrewarmProgress| {
+        if last.elapsed().as_secs() < 30 && p.hashed < p.to_hash {
+            return;
+        }
+        last = std::time::Instant::now();
+        let left = p.elapsed.as_secs_f64() / p.hashed.max(1) as f64 * (p.to_hash - p.hashed) as f64;
+        eprintln!(
+            "hushlist: prewarm: {}/{} hashed ({}%), about {} left",
+            p.hashed,
+            p.to_hash,
+            p.hashed * 100 / p.to_hash.max(1),
+            duration_text(left)
+        );
+    };
+    let done = key_cache::prewarm_next_on(
+        &dir,
+        &opened.snapshot.snapshot,
+        &numbers,
+        threads,
+        &mut report,
+    )
+    .map_err(|e| Failure::error(format!("key cache {}: {e}", dir.display())))?;
     print(&format!(
         "prewarmed the salt epoch from {} ({}): {} numbers hashed, {} already cached, {invalid} cells not numbers\n  cache {}\n",
         rfc3339(header.next_epoch_start),
@@ -150,4 +189,15 @@ pub fn prewarm(
         done.path.display()
     ))
     .map(|_| Exit::Success)
+}
+
+/// `42 s`, `7 min`, `2.5 h`: an estimate people read right.
+fn duration_text(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
 }

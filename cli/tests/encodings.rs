@@ -255,7 +255,12 @@ fn a_bad_encoding_argument_is_refused_before_anything_is_read() {
     write_exports(&lab);
     let files = exports(&lab);
     let r = check(&lab, &["--encoding", "bill-sjis.csv=cp-9999"], &files).expect(2);
-    assert!(r.stderr.contains("--encoding cp-9999: not an encoding label"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--encoding cp-9999: not an encoding label"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stdout.is_empty(), "no report: {}", r.stdout);
     let r = check(&lab, &["--encoding", "=gbk"], &files).expect(2);
     assert!(r.stderr.contains("no file name before `=`"), "{}", r.stderr);

@@ -177,6 +177,17 @@ fn an_epoch_switch_costs_lookups_only_after_prewarming() {
         "{}",
         prewarm.stdout
     );
+    // The cost is said before it is spent, and progress without a terminal.
+    assert!(
+        prewarm.stderr.contains(
+            "hushlist: prewarm: 30 distinct numbers to hash for the next epoch (argon2id)"
+        ) && prewarm.stderr.contains("one hash took")
+            && prewarm
+                .stderr
+                .contains("hushlist: prewarm: 30/30 hashed (100%)"),
+        "{}",
+        prewarm.stderr
+    );
 
     // The ended epoch's #1 was written by hand: the publisher adopts it.
     let adopt = [&SMALL_ARGON2[..], &["--adopt"]].concat();
