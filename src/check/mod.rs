@@ -139,7 +139,7 @@ pub(crate) fn echo(text: &str) -> String {
     format!("{} …[cut]… {}", &text[..head_end], &text[tail_start..])
 }
 
-/// Fields a report echoes of a row at most, each as [`echo`] cuts it.
+/// Fields a report echoes of a row at most, each cut as [`ECHO_MAX_CHARS`] says.
 pub const ECHO_MAX_FIELDS: usize = 64;
 
 fn echo_fields(fields: &[String]) -> Vec<String> {
