@@ -258,6 +258,12 @@ fn explain_shows_every_reading_without_a_snapshot() {
         "{}",
         r.stdout
     );
+    // The cost before it is spent: the count of what a check would hash.
+    let last = r.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("a check would look up ") && last.contains(" distinct"),
+        "{last}"
+    );
     let hr = run(
         &hushlist(),
         &[

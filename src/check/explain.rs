@@ -281,6 +281,26 @@ impl Explanation {
             )));
             s.push('\n');
         }
+        let (readings, distinct) = self.lookups();
+        s.push_str(&format!(
+            "a check would look up {readings} readings, {distinct} distinct: with a slow-hash \
+             (Argon2id) snapshot, each distinct one not in the key cache costs one hash \
+             (a check says how long one takes on this machine)\n"
+        ));
         s
+    }
+
+    /// The readings a check would look up, and how many are distinct (what
+    /// it would hash at most): the cost before it is spent.
+    pub fn lookups(&self) -> (usize, usize) {
+        let mut all = 0;
+        let mut distinct = std::collections::HashSet::new();
+        for c in &self.cells {
+            if let CellVerdict::Readings(readings) = &c.result {
+                all += readings.len();
+                distinct.extend(readings.iter().map(|r| r.e164.as_str()));
+            }
+        }
+        (all, distinct.len())
     }
 }
