@@ -413,6 +413,35 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         facts.sequence, facts.created, facts.expires, facts.key_id, facts.entries
     );
     let _ = writeln!(s, "{}", v.regions);
+    // One line per possible match first: what legal starts with.
+    for f in &v.matches {
+        let places: Vec<String> = f
+            .occurrences
+            .iter()
+            .map(|o| format!("{}:{}", o.source, o.line))
+            .collect();
+        // Whose row it is: its first fields, short.
+        let who: String = f
+            .occurrences
+            .first()
+            .map(|o| o.fields.iter().take(4).cloned().collect::<Vec<_>>().join(" | "))
+            .unwrap_or_default()
+            .chars()
+            .take(60)
+            .collect();
+        let _ = writeln!(
+            s,
+            "MATCH {}{}  {}{}",
+            if f.new == Some(true) { "NEW " } else { "" },
+            f.e164,
+            visible(&places.join(", ")),
+            if who.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", visible(&who))
+            }
+        );
+    }
     for source in &outcome.sources {
         for line in source_lines(source) {
             let _ = writeln!(s, "  {}", visible(&line));
