@@ -146,7 +146,7 @@ fn one_label_for_every_input_is_doubted_where_it_does_not_fit_and_fixed_per_file
     let r = check(&lab, &["--encoding", "windows-1252"], &files).expect(4);
     assert!(
         r.stderr.contains("its bytes look like Shift_JIS")
-            && r.stderr.contains("--encoding FILE=Shift_JIS")
+            && r.stderr.contains("--encoding bill-sjis.csv=Shift_JIS")
             && r.stderr.contains("the other inputs are still checked"),
         "{}",
         r.stderr

@@ -77,6 +77,9 @@ pub struct InputOptions {
     pub not_columns: Vec<ColumnSpec>,
     /// How the program in front names these settings in what it tells the user.
     pub names: SettingNames,
+    /// The input's file name, once [`InputOptions::for_source`] chose these
+    /// options for it: messages name it instead of `FILE`.
+    pub(crate) source: Option<String>,
 }
 
 impl InputOptions {
@@ -117,13 +120,15 @@ impl InputOptions {
             .iter()
             .rev()
             .find(|(name, _)| name == source || Some(name.as_str()) == file_name);
-        match own {
+        let mut options = match own {
             Some((_, label)) => InputOptions {
                 encoding: Some(label.clone()),
                 ..self.clone()
             },
             None => self.clone(),
-        }
+        };
+        options.source = Some(file_name.unwrap_or(source).to_string());
+        options
     }
 
     /// Columns checked besides the ones chosen.
@@ -422,6 +427,7 @@ fn choose_encoding(
     head: &[u8],
     label: Option<&str>,
     names: &SettingNames,
+    file: &str,
 ) -> Result<ChosenEncoding, InputError> {
     let chosen = |encoding: &'static encoding_rs::Encoding, name: String| ChosenEncoding {
         encoding,
@@ -455,7 +461,7 @@ fn choose_encoding(
         {
             c.doubt = Some(format!(
                 "its bytes look like {}, not the {} given: if its names or text look \
-                 garbled, give this file's encoding with {} FILE={}",
+                 garbled, give this file's encoding with {} {file}={}",
                 detected.0.name(),
                 enc.name(),
                 names.encoding,
@@ -521,14 +527,31 @@ fn choose_encoding(
             if non_ascii < SURE_NON_ASCII {
                 c.doubt = Some(format!(
                     "its encoding was guessed as {} from only {non_ascii} non-ASCII bytes: if its \
-                     names or text look garbled, give it with {} FILE=LABEL (windows-1252, \
-                     Shift_JIS, GBK, Big5, EUC-KR...)",
+                     names or text look garbled, give it with {} {file}=LABEL ({})",
                     enc.name(),
-                    names.encoding
+                    names.encoding,
+                    likely_alternatives(enc)
                 ));
             }
             Ok(c)
         }
+    }
+}
+
+/// The encodings most often confused with `guess`, for a note that asks
+/// the user to check.
+fn likely_alternatives(guess: &'static encoding_rs::Encoding) -> &'static str {
+    use encoding_rs::*;
+    if guess == SHIFT_JIS || guess == EUC_JP {
+        "Shift_JIS, EUC-JP"
+    } else if guess == GBK || guess == GB18030 || guess == BIG5 {
+        "GBK, Big5"
+    } else if guess == EUC_KR {
+        "EUC-KR"
+    } else if guess == WINDOWS_1251 || guess == KOI8_R || guess == IBM866 {
+        "windows-1251, KOI8-R, IBM866"
+    } else {
+        "windows-1252, windows-1250, ISO-8859-2, windows-1257"
     }
 }
 
@@ -693,7 +716,12 @@ impl RowReader {
             encoding,
             name: encoding_name,
             doubt: encoding_doubt,
-        } = choose_encoding(&head, options.encoding.as_deref(), &options.names)?;
+        } = choose_encoding(
+            &head,
+            options.encoding.as_deref(),
+            &options.names,
+            options.source.as_deref().unwrap_or("FILE"),
+        )?;
         let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
             .encoding(Some(encoding))
             .bom_override(true)

@@ -424,7 +424,14 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
         let who: String = f
             .occurrences
             .first()
-            .map(|o| o.fields.iter().take(4).cloned().collect::<Vec<_>>().join(" | "))
+            .map(|o| {
+                o.fields
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
             .unwrap_or_default()
             .chars()
             .take(60)
