@@ -595,8 +595,15 @@ pub fn check(
     }
     // An incomplete run would forget the matches of what it could not read.
     if let (Some(memory), 0) = (&history, outcome.failed_inputs()) {
-        if let Err(e) = memory.save(&outcome) {
-            eprintln!("hushlist: warning: this run is not remembered for the next: {e}");
+        match memory.save(&outcome) {
+            Err(e) => eprintln!("hushlist: warning: this run is not remembered for the next: {e}"),
+            // Said once, on the first run over these inputs: files appear.
+            Ok(()) if outcome.previous_run.is_none() => eprintln!(
+                "hushlist: this run's matches are remembered (keyed digests, no number) in {} \
+                 so that the next run over these inputs marks what is NEW; --no-history turns it off",
+                memory.dir().display()
+            ),
+            Ok(()) => {}
         }
     }
     if outcome.checked == 0 {

@@ -592,6 +592,12 @@ fn a_daily_run_marks_what_is_new_since_the_last_one() {
         first.stdout
     );
     assert!(!first.stdout.contains("NEW"), "{}", first.stdout);
+    assert!(
+        first.stderr.contains("this run's matches are remembered")
+            && first.stderr.contains("--no-history"),
+        "the first run says what it keeps: {}",
+        first.stderr
+    );
     lab.write(
         "inventory.csv",
         "phone,name\n313 555 0101,Ann\n313 555 0199,Bob\n+1 313 555 0142,Cem\n",

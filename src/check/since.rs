@@ -89,6 +89,11 @@ impl RunMemory {
         })
     }
 
+    /// The directory the memory is kept in.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     fn digest(&self, e164: &str) -> String {
         blake3::keyed_hash(&self.key, e164.as_bytes())
             .to_hex()
