@@ -5,7 +5,7 @@
 //! as `update` caps it; nothing is trusted here: the copy is verified
 //! afterwards (`audit`, `verify`) exactly as a directory is.
 
-use crate::client::transport::{FetchError, Fetched, Transport};
+use crate::client::transport::{absent, body, FetchError, Transport};
 use crate::format::manifest::{Manifest, MAX_MANIFEST_LEN};
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
@@ -67,27 +67,6 @@ pub enum MirrorError {
         /// Why.
         source: std::io::Error,
     },
-}
-
-fn body(fetched: Fetched, name: &str) -> Result<Vec<u8>, FetchError> {
-    match fetched {
-        Fetched::Body { bytes, .. } => Ok(bytes),
-        Fetched::NotModified => Err(FetchError::Transport {
-            name: name.into(),
-            message: "unexpected 304 Not Modified".into(),
-        }),
-    }
-}
-
-fn absent(e: &FetchError) -> bool {
-    matches!(e, FetchError::NotFound { .. })
-        || matches!(
-            e,
-            FetchError::Status {
-                status: 403 | 410,
-                ..
-            }
-        )
 }
 
 struct Copier<'a> {

@@ -18,6 +18,31 @@ pub enum Fetched {
     NotModified,
 }
 
+/// The bytes of a fetch that was not conditional: a 304 there is the
+/// source's error (only the manifest is fetched conditionally).
+pub(crate) fn body(fetched: Fetched, name: &str) -> Result<Vec<u8>, FetchError> {
+    match fetched {
+        Fetched::Body { bytes, .. } => Ok(bytes),
+        Fetched::NotModified => Err(FetchError::Transport {
+            name: name.into(),
+            message: "unexpected 304 Not Modified".into(),
+        }),
+    }
+}
+
+/// Whether a source's answer means "no such file". Object stores without list
+/// permission (S3, CloudFront) answer 403 for a missing key.
+pub(crate) fn absent(e: &FetchError) -> bool {
+    matches!(e, FetchError::NotFound { .. })
+        || matches!(
+            e,
+            FetchError::Status {
+                status: 403 | 410,
+                ..
+            }
+        )
+}
+
 /// Why a file could not be fetched; each names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

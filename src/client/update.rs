@@ -18,7 +18,7 @@
 //! tried in order; each failure is reported with its source.
 
 use crate::client::state::{Installed, State, StateError, Status};
-use crate::client::transport::{FetchError, Fetched, Transport};
+use crate::client::transport::{absent, body, FetchError, Fetched, Transport};
 use crate::format::manifest::MAX_MANIFEST_LEN;
 use crate::format::rotation::{rotation_file_name, MAX_ROTATION_LEN};
 use crate::format::signature::MAX_SIGNATURE_FILE_LEN;
@@ -165,17 +165,6 @@ impl fmt::Display for Outcome {
                 )
             }
         }
-    }
-}
-
-fn body(fetched: Fetched, name: &str) -> Result<Vec<u8>, FetchError> {
-    match fetched {
-        Fetched::Body { bytes, .. } => Ok(bytes),
-        // Only the manifest is fetched conditionally.
-        Fetched::NotModified => Err(FetchError::Transport {
-            name: name.into(),
-            message: "unexpected 304 Not Modified".into(),
-        }),
     }
 }
 
@@ -428,19 +417,6 @@ fn installed_signer(state: &State, installed: &Installed) -> Option<String> {
     crate::format::signature::SignatureFile::parse(&text)
         .ok()
         .map(|s| s.key_id.to_string())
-}
-
-/// Whether a source's answer means "no such file". Object stores without list
-/// permission (S3, CloudFront) answer 403 for a missing key.
-fn absent(e: &FetchError) -> bool {
-    matches!(e, FetchError::NotFound { .. })
-        || matches!(
-            e,
-            FetchError::Status {
-                status: 403 | 410,
-                ..
-            }
-        )
 }
 
 /// Step 3's and 4's time rules: `created` not in the future, a validity window
