@@ -143,11 +143,7 @@ pub fn prewarm(
     // parameters, times the numbers, over the threads.
     let per_hash =
         hushlist::format::number_key::NumberHasher::new(header.next_kdf, header.next_salt)
-            .map(|h| {
-                let started = std::time::Instant::now();
-                let _ = h.key("+10000000000");
-                started.elapsed()
-            })
+            .map(|h| h.time_one())
             .unwrap_or_default();
     eprintln!(
         "hushlist: prewarm: {} distinct numbers to hash for the next epoch ({}) unless cached; one hash took {:.2} s here, so at most about {} on {threads} thread(s)",

@@ -131,6 +131,14 @@ impl NumberHasher {
         self.kdf
     }
 
+    /// How long one key takes on this machine, timed now (what a program
+    /// multiplies to say a cost before it is spent).
+    pub fn time_one(&self) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let _ = self.key("+10000000000");
+        started.elapsed()
+    }
+
     /// The key of one E.164 number.
     pub fn key(&self, e164: &str) -> [u8; KEY_LEN] {
         let mut message = Vec::with_capacity(NUMBER_KEY_DOMAIN.len() + e164.len());
