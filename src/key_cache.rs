@@ -160,6 +160,39 @@ impl KeyCache {
         Ok(cache)
     }
 
+    /// Reads `snapshot`'s cache in `dir` as it is, changing nothing: no
+    /// directory made, nothing pruned, marked or repaired (what an estimate
+    /// may do; a check opens with [`KeyCache::open`]). A missing or damaged
+    /// file reads as empty.
+    pub fn peek(dir: &Path, snapshot: &Snapshot) -> io::Result<Self> {
+        let h = &snapshot.header;
+        let id = cache_id(h.kdf, &h.salt);
+        let path = dir.join(file_name(&id));
+        let mut items = HashMap::new();
+        match fs::read(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+            Ok(bytes)
+                if bytes.len() >= HEADER_LEN
+                    && &bytes[..8] == MAGIC
+                    && bytes[8..HEADER_LEN] == id =>
+            {
+                for record in bytes[HEADER_LEN..].chunks_exact(RECORD_LEN) {
+                    let lookup: [u8; 16] = record[..16].try_into().expect("16 bytes");
+                    let item = u64::from_le_bytes(record[16..].try_into().expect("8 bytes"));
+                    items.insert(lookup, item);
+                }
+            }
+            Ok(_) => {}
+        }
+        Ok(KeyCache {
+            id,
+            path,
+            items,
+            pending: Vec::new(),
+        })
+    }
+
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path

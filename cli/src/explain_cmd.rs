@@ -9,6 +9,7 @@ use clap::Parser;
 use hushlist::check::explain::Explainer;
 use hushlist::check::CheckOptions;
 use hushlist::format::normalize::ReadOptions;
+use std::path::Path;
 
 #[derive(Parser)]
 pub struct ExplainArgs {
@@ -19,7 +20,11 @@ pub struct ExplainArgs {
     format: VerifyFormat,
 }
 
-pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<Exit, Failure> {
+pub fn explain(
+    state_dir: Option<&Path>,
+    config: &FileConfig,
+    args: ExplainArgs,
+) -> Result<Exit, Failure> {
     if args.input.numbers.is_empty() && args.input.files.is_empty() {
         return Err(Failure::error(
             "nothing to explain: give --number N, a FILE, or - to read stdin",
@@ -39,7 +44,20 @@ pub fn explain(config: &FileConfig, args: ExplainArgs) -> Result<Exit, Failure> 
             Failure::error(crate::hints::with(e.to_string(), crate::hints::check(&e)))
         })?;
     }
-    let explanation = explainer.finish();
+    let mut explanation = explainer.finish();
+    // The time it would take needs the snapshot's parameters: the installed
+    // one's, stale or not (an estimate, not a verdict). Without one, it says so.
+    match crate::open(state_dir, None, None, true) {
+        Ok(list) => {
+            explanation.cost = explanation
+                .cost(&list.opened().snapshot.snapshot, &options)
+                .map_err(|e| Failure::error(e.to_string()))
+                .ok();
+        }
+        Err(_) => eprintln!(
+            "hushlist: no snapshot installed here, so no time estimate (run `hushlist update` first)"
+        ),
+    }
     let text = match args.format {
         VerifyFormat::Json => format!(
             "{}\n",

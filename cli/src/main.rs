@@ -405,7 +405,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Verify(args) => verify(state_dir, args),
         Command::Check(args) => check_cmd::check(state_dir, &config, args),
-        Command::Explain(args) => explain_cmd::explain(&config, args),
+        Command::Explain(args) => explain_cmd::explain(state_dir, &config, args),
         Command::Audit {
             key,
             dir,

@@ -7,6 +7,7 @@ use crate::config::FileConfig;
 use crate::exit::Exit;
 use crate::{open, print, Failure};
 use clap::Parser;
+use hushlist::check::explain::about;
 use hushlist::check::input::RowReader;
 use hushlist::check::memory;
 use hushlist::check::reading::{read_cell, row_regions, CellReading};
@@ -150,7 +151,7 @@ pub fn prewarm(
         numbers.len(),
         header.next_kdf.name(),
         per_hash.as_secs_f64(),
-        duration_text(per_hash.as_secs_f64() * numbers.len() as f64 / threads as f64)
+        about(per_hash.as_secs_f64() * numbers.len() as f64 / threads as f64)
     );
     // A line every 30 s and at the end, terminal or not (cron, systemd).
     let mut last = std::time::Instant::now();
@@ -165,7 +166,7 @@ pub fn prewarm(
             p.hashed,
             p.to_hash,
             p.hashed * 100 / p.to_hash.max(1),
-            duration_text(left)
+            about(left)
         );
     };
     let done = key_cache::prewarm_next_on(
@@ -185,15 +186,4 @@ pub fn prewarm(
         done.path.display()
     ))
     .map(|_| Exit::Success)
-}
-
-/// `42 s`, `7 min`, `2.5 h`: an estimate people read right.
-fn duration_text(secs: f64) -> String {
-    if secs < 90.0 {
-        format!("{secs:.0} s")
-    } else if secs < 5400.0 {
-        format!("{:.0} min", secs / 60.0)
-    } else {
-        format!("{:.1} h", secs / 3600.0)
-    }
 }

@@ -648,3 +648,76 @@ fn a_daily_run_marks_what_is_new_since_the_last_one() {
         assert!(!text.contains("3135550142") && !text.contains("3135550101"));
     }
 }
+
+#[test]
+fn explain_prices_a_check_against_the_installed_snapshot_without_touching_the_cache() {
+    let lab = Lab::new();
+    let small_argon2 = ["--argon2-memory", "1024", "--argon2-passes", "1"];
+    lab.build(&lab.key(), "pub", "313 555 0101\n", &small_argon2)
+        .expect(0);
+    let (state, cache) = (lab.path("state"), lab.path("cache"));
+    let input = lab.write("inv.txt", "313 555 0101\n313 555 0102\n313 555 0102\n");
+    let with_env = |cmd: Cmd| {
+        cmd.env("HUSHLIST_STATE_DIR", &state)
+            .env("HUSHLIST_CACHE_DIR", &cache)
+    };
+    let explain = || {
+        with_env(lab.hushlist("explain"))
+            .args(["--region", "US", "--format", "json"])
+            .arg(&input)
+            .run()
+            .expect(0)
+    };
+    // Nothing installed: the readings are counted, and it says why no time.
+    let bare = explain();
+    assert!(
+        bare.stderr
+            .contains("no snapshot installed here, so no time estimate"),
+        "{}",
+        bare.stderr
+    );
+    assert!(json(&bare).get("cost").is_none());
+
+    with_env(lab.hushlist("init"))
+        .arg("--key")
+        .arg(lab.public())
+        .args(["--url", "https://127.0.0.1:9/"])
+        .run()
+        .expect(0);
+    with_env(lab.hushlist("import"))
+        .arg(lab.path("pub"))
+        .run()
+        .expect(0);
+    let before = json(&explain())["cost"].clone();
+    assert_eq!(before["distinct"], 2, "{before}");
+    assert_eq!(before["cached"], 0);
+    assert_eq!(before["to_hash"], 2);
+    assert_eq!(before["kdf"], "argon2id, m = 1 MiB, t = 1, p = 1");
+    assert!(before["per_hash_secs"].as_f64().unwrap() > 0.0);
+    assert!(!cache.exists(), "an estimate writes no cache");
+
+    with_env(lab.hushlist("check"))
+        .args(["--region", "US"])
+        .arg(&input)
+        .run()
+        .expect(1);
+    let after = json(&explain())["cost"].clone();
+    assert_eq!(
+        (after["cached"].clone(), after["to_hash"].clone()),
+        (2.into(), 0.into())
+    );
+    assert_eq!(after["estimate_secs"], 0.0);
+    let text = with_env(lab.hushlist("explain"))
+        .args(["--region", "US"])
+        .arg(&input)
+        .run()
+        .expect(0);
+    assert!(
+        text.stdout.contains(
+            "against the installed snapshot (argon2id, m = 1 MiB, t = 1, p = 1): 2 of 2 distinct \
+             already in the key cache, 0 to hash"
+        ),
+        "{}",
+        text.stdout
+    );
+}

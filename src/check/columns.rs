@@ -271,6 +271,79 @@ pub fn never_a_phone(name: &str) -> bool {
     words(name).iter().any(|w| WORDS.contains(&w.as_str()))
 }
 
+/// Words (folded) of a column that says whose the row is: a person's name,
+/// a user, a device or asset. A report's one-line summary shows these.
+const HOLDER_WORDS: &[&str] = &[
+    "name",
+    "names",
+    "fullname",
+    "firstname",
+    "lastname",
+    "surname",
+    "givenname",
+    "displayname",
+    "employee",
+    "employees",
+    "holder",
+    "user",
+    "username",
+    "owner",
+    "assignee",
+    "assigned",
+    "person",
+    "staff",
+    "subscriber",
+    "device",
+    "asset",
+    "vorname",
+    "nachname",
+    "nutzer",
+    "nutzerin",
+    "teilnehmer",
+    "mitarbeiter",
+    "mitarbeiterin",
+    "benutzer",
+    "inhaber",
+    "nom",
+    "prenom",
+    "utilisateur",
+    "titulaire",
+    "salarie",
+    "nombre",
+    "apellido",
+    "apellidos",
+    "usuario",
+    "titular",
+    "empleado",
+    "nome",
+    "cognome",
+    "utente",
+    "dipendente",
+    "naam",
+    "achternaam",
+    "voornaam",
+    "medewerker",
+    "imie",
+    "nazwisko",
+];
+
+/// Scripts without spaces: "name" as a substring.
+const HOLDER_SUBSTRINGS: &[&str] = &[
+    "氏名", "名前", "姓名", "名字", "이름", "성명", "社員", "员工", "員工",
+];
+
+/// Whether a column's name says whose the row is (`Name`, `Employee`,
+/// `Nachname`, `氏名`), and it is not itself a phone column (`Employee Phone`).
+pub fn names_a_holder(name: &str) -> bool {
+    if classify(name) != ColumnKind::Other || never_a_phone(name) {
+        return false;
+    }
+    words(name)
+        .iter()
+        .any(|w| HOLDER_WORDS.contains(&w.as_str()))
+        || HOLDER_SUBSTRINGS.iter().any(|s| name.contains(s))
+}
+
 /// Bare names for "number".
 const NUMBER_WORDS: &[&str] = &["number", "numbers", "nummer", "numero", "num", "nr", "no"];
 
@@ -369,6 +442,34 @@ fn fold(c: char) -> char {
 mod tests {
     use super::*;
     use ColumnKind::*;
+
+    #[test]
+    fn holder_columns_name_people_and_devices_not_their_phones() {
+        for name in [
+            "Name",
+            "Employee",
+            "First Name",
+            "Nachname",
+            "Nutzer",
+            "Nom",
+            "Titular",
+            "氏名",
+            "사원 이름",
+            "Device ID",
+        ] {
+            assert!(names_a_holder(name), "{name}");
+        }
+        for name in [
+            "Employee Phone",
+            "Mobile",
+            "Start Date",
+            "Device IMEI",
+            "Department",
+            "Kostenstelle",
+        ] {
+            assert!(!names_a_holder(name), "{name}");
+        }
+    }
 
     #[test]
     fn phone_columns_in_many_languages() {

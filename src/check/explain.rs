@@ -8,7 +8,11 @@ use super::regions::RegionValues;
 use super::render::visible;
 use super::{regions_text, CheckError, CheckOptions, ProblemKind, NUMBERS_SOURCE};
 use crate::format::normalize::ReadOptions;
+use crate::format::number_key::NumberHasher;
+use crate::format::snapshot::Snapshot;
+use crate::key_cache::KeyCache;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::io::BufRead;
 
 /// Every input's layout and every cell's readings.
@@ -20,6 +24,10 @@ pub struct Explanation {
     pub default_regions: Vec<String>,
     /// Each cell (and each row whose shape is doubtful), in input order.
     pub cells: Vec<ExplainedCell>,
+    /// What a check would cost against a snapshot, when one was given
+    /// ([`Explanation::cost`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
 }
 
 /// How one input was read.
@@ -287,20 +295,117 @@ impl Explanation {
              (Argon2id) snapshot, each distinct one not in the key cache costs one hash \
              (a check says how long one takes on this machine)\n"
         ));
+        if let Some(cost) = &self.cost {
+            s.push_str(&cost.to_text());
+        }
         s
     }
 
     /// The readings a check would look up, and how many are distinct (what
     /// it would hash at most): the cost before it is spent.
     pub fn lookups(&self) -> (usize, usize) {
-        let mut all = 0;
-        let mut distinct = std::collections::HashSet::new();
+        let all = self
+            .cells
+            .iter()
+            .map(|c| match &c.result {
+                CellVerdict::Readings(readings) => readings.len(),
+                _ => 0,
+            })
+            .sum();
+        (all, self.distinct_readings().len())
+    }
+
+    fn distinct_readings(&self) -> BTreeSet<&str> {
+        let mut distinct = BTreeSet::new();
         for c in &self.cells {
             if let CellVerdict::Readings(readings) = &c.result {
-                all += readings.len();
                 distinct.extend(readings.iter().map(|r| r.e164.as_str()));
             }
         }
-        (all, distinct.len())
+        distinct
+    }
+
+    /// What checking these readings against `snapshot` would cost here:
+    /// the key cache is read (never written) to leave out what is cached,
+    /// one hash is timed at the snapshot's parameters, and the threads are
+    /// those a check with `options` would use.
+    pub fn cost(&self, snapshot: &Snapshot, options: &CheckOptions) -> Result<Cost, CheckError> {
+        let distinct = self.distinct_readings();
+        let cached = match super::run::cache_dir(snapshot, &options.key_cache) {
+            Some(dir) => KeyCache::peek(&dir, snapshot)
+                .map(|cache| distinct.iter().filter(|n| cache.get(n).is_some()).count())
+                .unwrap_or(0),
+            None => 0,
+        };
+        let kdf = snapshot.header.kdf;
+        let (threads, _) = super::run::hashing_threads(kdf, options)?;
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let per_hash = NumberHasher::new(kdf, snapshot.header.salt)
+            .map(|h| h.time_one())
+            .unwrap_or_default();
+        let to_hash = distinct.len() - cached;
+        Ok(Cost {
+            distinct: distinct.len(),
+            cached,
+            to_hash,
+            kdf: match kdf {
+                crate::format::number_key::Kdf::Argon2id { m_kib, t, p } => {
+                    format!("argon2id, m = {} MiB, t = {t}, p = {p}", m_kib >> 10)
+                }
+                other => other.name().to_string(),
+            },
+            per_hash_secs: per_hash.as_secs_f64(),
+            threads,
+            estimate_secs: per_hash.as_secs_f64() * to_hash.div_ceil(threads) as f64,
+        })
+    }
+}
+
+/// What a check would cost before it is spent, measured on this machine.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cost {
+    /// Distinct readings to look up.
+    pub distinct: usize,
+    /// Of those, already in the key cache (a lookup, no hash).
+    pub cached: usize,
+    /// Of those, to hash.
+    pub to_hash: usize,
+    /// The snapshot's hash and its parameters.
+    pub kdf: String,
+    /// One hash, timed here.
+    pub per_hash_secs: f64,
+    /// Threads the hashing would use.
+    pub threads: usize,
+    /// About how long the hashing would take.
+    pub estimate_secs: f64,
+}
+
+impl Cost {
+    /// One line, for people.
+    pub fn to_text(&self) -> String {
+        format!(
+            "against the installed snapshot ({}): {} of {} distinct already in the key cache, \
+             {} to hash at {:.2} s each on {} thread(s): about {}\n",
+            self.kdf,
+            self.cached,
+            self.distinct,
+            self.to_hash,
+            self.per_hash_secs,
+            self.threads,
+            about(self.estimate_secs)
+        )
+    }
+}
+
+/// `42 s`, `7 min`, `2.5 h`: an estimate people read right.
+pub fn about(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
     }
 }

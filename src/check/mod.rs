@@ -461,6 +461,46 @@ impl Outcome {
         (self.matches.len(), rows.len(), cells.len())
     }
 
+    /// Whose row an occurrence is in, for a one-line summary: the values of
+    /// the columns whose names say so (`Name`, `Employee`, `氏名`;
+    /// not a phone column such as `Employee Phone`), or, when the input has none (or no header), the
+    /// row's first fields, marked `row starts:` so a reader does not take
+    /// them for a name. At most `max_chars` characters.
+    pub fn holder(&self, o: &Occurrence, max_chars: usize) -> String {
+        let headers = self
+            .sources
+            .iter()
+            .find(|s| s.name == o.source)
+            .and_then(|s| s.layout.as_ref())
+            .and_then(|l| l.headers.as_ref());
+        let named: Vec<&str> = headers
+            .map(|h| {
+                h.iter()
+                    .enumerate()
+                    .filter(|(_, name)| columns::names_a_holder(name))
+                    .filter_map(|(i, _)| o.fields.get(i))
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .take(3)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let text = if named.is_empty() {
+            let start: Vec<&str> = o.fields.iter().take(4).map(String::as_str).collect();
+            if start.is_empty() {
+                return String::new();
+            }
+            format!("row starts: {}", start.join(" | "))
+        } else {
+            named.join(", ")
+        };
+        let mut cut: String = text.chars().take(max_chars).collect();
+        if cut.len() < text.len() {
+            cut.push('…');
+        }
+        cut
+    }
+
     /// Whether an input's quotes may have hidden rows ([`SourceSummary::damaged`]).
     pub fn damaged(&self) -> bool {
         self.sources.iter().any(|s| s.damaged)

@@ -420,22 +420,12 @@ pub fn check_table(outcome: &Outcome, facts: &SnapshotFacts, run: &RunInfo) -> S
             .iter()
             .map(|o| format!("{}:{}", o.source, o.line))
             .collect();
-        // Whose row it is: its first fields, short.
-        let who: String = f
+        // Whose row it is: its name columns, else its first fields, short.
+        let who = f
             .occurrences
             .first()
-            .map(|o| {
-                o.fields
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            })
-            .unwrap_or_default()
-            .chars()
-            .take(60)
-            .collect();
+            .map(|o| outcome.holder(o, 60))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
             "MATCH {}{}  {}{}",
@@ -817,11 +807,11 @@ fn html_row_fields(v: &Sections<'_>, o: &Occurrence) -> String {
     }
 }
 
-/// One line per matching number: where it is and whose row it is (the row's
-/// first fields), so the reader starts with the list and finds the details below.
+/// One line per matching number: where it is and whose row it is
+/// ([`Outcome::holder`]), so the reader starts with the list and finds the details below.
 fn html_summary(v: &Sections<'_>) -> String {
     let mut s = String::from(
-        "<h2>Summary</h2>\n<table><tr><th>Number (E.164)</th><th>Where</th><th>Row</th></tr>\n",
+        "<h2>Summary</h2>\n<table><tr><th>Number (E.164)</th><th>Where</th><th>Whose</th></tr>\n",
     );
     for f in &v.matches {
         let places: Vec<String> = f
@@ -832,10 +822,7 @@ fn html_summary(v: &Sections<'_>) -> String {
         let row = f
             .occurrences
             .first()
-            .map(|o| {
-                let text: String = o.fields.join(" | ").chars().take(120).collect();
-                html_escape(&text)
-            })
+            .map(|o| html_escape(&v.outcome.holder(o, 120)))
             .unwrap_or_default();
         let _ = writeln!(
             s,

@@ -102,25 +102,8 @@ impl<'l> CheckRun<'l> {
         let checker = Checker::new(snapshot).expect("parameters verified on open");
         let (checker, cache_dir, notice) = with_cache(checker, snapshot, &options.key_cache);
         let mut notices: Vec<String> = notice.into_iter().collect();
-        let mut threads = options.threads;
-        if let Kdf::Argon2id { m_kib, .. } = snapshot.header.kdf {
-            let per_hash = u64::from(m_kib) * 1024;
-            let wanted = threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            if let Some(budget) = options.memory_budget.or_else(super::memory::default_budget) {
-                let fit = super::memory::hashing_threads(per_hash, budget, wanted)
-                    .map_err(|per_hash| CheckError::MemoryBudget { per_hash, budget })?;
-                if fit < wanted {
-                    notices.push(format!(
-                        "hashing on {fit} thread(s), not {wanted}: each Argon2id hash holds {} MiB \
-                         and the memory budget is {} MiB",
-                        per_hash >> 20,
-                        budget >> 20
-                    ));
-                    threads = Some(fit);
-                }
-            }
-        }
+        let (threads, notice) = hashing_threads(snapshot.header.kdf, options)?;
+        notices.extend(notice);
         let pool = match threads {
             None => None,
             Some(threads) => Some(
@@ -292,18 +275,54 @@ impl<'l> CheckRun<'l> {
 /// The checker with the cache `choice` names, the directory used, and why a
 /// cache asked for is not used. Only slow hashes use one; opening it removes
 /// the idle caches of other salts in the same directory (key_cache::IDLE_PRUNE_SECS).
+/// The threads a run hashes on (`None`: rayon's default, every core) and,
+/// when the memory budget allows fewer than asked, the notice that says so.
+/// One place decides, for a check and for its estimate.
+pub(crate) fn hashing_threads(
+    kdf: Kdf,
+    options: &CheckOptions,
+) -> Result<(Option<usize>, Option<String>), CheckError> {
+    let threads = options.threads;
+    let Kdf::Argon2id { m_kib, .. } = kdf else {
+        return Ok((threads, None));
+    };
+    let per_hash = u64::from(m_kib) * 1024;
+    let wanted =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let Some(budget) = options.memory_budget.or_else(super::memory::default_budget) else {
+        return Ok((threads, None));
+    };
+    let fit = super::memory::hashing_threads(per_hash, budget, wanted)
+        .map_err(|per_hash| CheckError::MemoryBudget { per_hash, budget })?;
+    if fit < wanted {
+        let notice = format!(
+            "hashing on {fit} thread(s), not {wanted}: each Argon2id hash holds {} MiB \
+             and the memory budget is {} MiB",
+            per_hash >> 20,
+            budget >> 20
+        );
+        return Ok((Some(fit), Some(notice)));
+    }
+    Ok((threads, None))
+}
+
+/// The key cache directory a choice names, if the snapshot's hash is worth
+/// caching at all.
+pub(crate) fn cache_dir(snapshot: &Snapshot, choice: &KeyCacheChoice) -> Option<PathBuf> {
+    match choice {
+        _ if snapshot.header.kdf == Kdf::Blake3 => None,
+        KeyCacheChoice::Default => key_cache::default_dir(),
+        KeyCacheChoice::At(dir) => Some(dir.clone()),
+        KeyCacheChoice::None => None,
+    }
+}
+
 fn with_cache<'l>(
     checker: Checker<'l>,
     snapshot: &Snapshot,
     choice: &KeyCacheChoice,
 ) -> (Checker<'l>, Option<PathBuf>, Option<String>) {
-    let dir = match choice {
-        _ if snapshot.header.kdf == Kdf::Blake3 => None,
-        KeyCacheChoice::Default => key_cache::default_dir(),
-        KeyCacheChoice::At(dir) => Some(dir.clone()),
-        KeyCacheChoice::None => None,
-    };
-    let Some(dir) = dir else {
+    let Some(dir) = cache_dir(snapshot, choice) else {
         return (checker, None, None);
     };
     match KeyCache::open(&dir, snapshot) {
