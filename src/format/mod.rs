@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod normalize;
 pub mod number_key;
 pub mod rotation;
+pub mod sealed;
 pub mod signature;
 pub mod snapshot;
 pub mod time;
