@@ -309,7 +309,15 @@ mod tests {
         let out2 = "8a9a2f3c7f085b65933594309041fc1898d42d0858e59f90814ae90571a6df60356f4610bf816f27afdd84f47719e480906d27ecd994985890e5f539e7ea74b6";
         let input2 = hex::decode("5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a").unwrap();
         // (inputs, blinds, blinded, evaluated, proof, outputs)
-        let cases: [(Vec<&[u8]>, Vec<&str>, Vec<&str>, Vec<&str>, &str, Vec<&str>); 3] = [
+        type Case<'a> = (
+            Vec<&'a [u8]>,
+            Vec<&'a str>,
+            Vec<&'a str>,
+            Vec<&'a str>,
+            &'a str,
+            Vec<&'a str>,
+        );
+        let cases: [Case<'_>; 3] = [
             (
                 vec![&[0u8][..]],
                 vec![b1],
