@@ -247,12 +247,10 @@ impl InputArgs {
                     .map(|c| ColumnSpec::parse(c)),
             )
             // What a message tells the user to change, in this program's flags.
-            .with_names(SettingNames::new(
-                "--column",
-                "--encoding",
-                "--region",
-                "--allow-letters",
-            ));
+            .with_names(
+                SettingNames::new("--column", "--encoding", "--region", "--allow-letters")
+                    .with_also_column("--also-column"),
+            );
         let (per_input, unmatched) = self.input_encodings();
         for warning in unmatched {
             eprintln!("hushlist: warning: {warning}");

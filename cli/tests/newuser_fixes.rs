@@ -198,8 +198,10 @@ fn unnamed_columns_floats_and_cells_with_two_numbers() {
     .unwrap();
     let r = lab.check("pub", &["--strict", s(&home)]).expect(3);
     assert!(
-        r.stdout
-            .contains("not checked, yet shaped like phone numbers: \"Home\" (2 of 2 filled cells)"),
+        r.stdout.contains(
+            "not checked, yet shaped like phone numbers: \"Home\" (2 of 2 filled cells); \
+                       add each with --also-column to check it as well as the detected columns"
+        ),
         "{}",
         r.stdout
     );

@@ -165,11 +165,16 @@ pub struct SettingNames {
     pub region: String,
     /// Converting vanity letters (`ReadOptions::allow_letters`).
     pub allow_letters: String,
+    /// Adding a column to the detected ones ([`InputOptions::also_columns`]),
+    /// when the program has that setting: the fix for one more column, where
+    /// naming the columns would replace the detected ones.
+    pub also_column: Option<String>,
 }
 
 impl Default for SettingNames {
     fn default() -> Self {
         SettingNames::new("`columns`", "`encoding`", "`regions`", "`allow_letters`")
+            .with_also_column("`also_columns`")
     }
 }
 
@@ -181,7 +186,14 @@ impl SettingNames {
             encoding: encoding.into(),
             region: region.into(),
             allow_letters: allow_letters.into(),
+            also_column: None,
         }
+    }
+
+    /// How the program names [`InputOptions::also_columns`].
+    pub fn with_also_column(mut self, name: &str) -> Self {
+        self.also_column = Some(name.into());
+        self
     }
 
     /// Why a cell is not a number, with the setting that would read it
@@ -1392,10 +1404,15 @@ impl DecodeProblem {
             })
             .collect();
         (!found.is_empty()).then(|| {
+            let fix = match &self.names.also_column {
+                Some(also) => {
+                    format!("add each with {also} to check it as well as the detected columns")
+                }
+                None => format!("name them with {} to check them", self.names.column),
+            };
             format!(
-                "not checked, yet shaped like phone numbers: {}; name them with {} to check them",
-                found.join(", "),
-                self.names.column
+                "not checked, yet shaped like phone numbers: {}; {fix}",
+                found.join(", ")
             )
         })
     }

@@ -324,6 +324,15 @@ mod http {
                         message = format!("{message}: {s}");
                         source = s.source();
                     }
+                    if message.contains("invalid peer certificate") {
+                        // rustls's enum names say little to whoever runs it.
+                        message.push_str(
+                            " (the server's certificate is not trusted here: give the certificate \
+                             of the CA that issued it as an extra CA; a certificate made for the \
+                             server alone, as `openssl req -x509` makes it, is refused as its own \
+                             CA: make a CA and have it sign the server's certificate)",
+                        );
+                    }
                     FetchError::Transport {
                         name: name.into(),
                         message,
