@@ -82,9 +82,33 @@ pub fn read_cell(
             Ok(readings) => CellReading::Numbers(readings),
             // Only the apostrophe a spreadsheet puts before text (C1): empty.
             Err(crate::format::normalize::NormalizeError::Empty) => CellReading::Empty,
-            Err(e) => CellReading::NotANumber(ProblemKind::NotANumber(e), names.not_a_number(e)),
+            Err(e) => {
+                let mut reason = names.not_a_number(e);
+                if let Some(hint) = old_form_hint(text, e) {
+                    reason.push_str(hint);
+                }
+                CellReading::NotANumber(ProblemKind::NotANumber(e), reason)
+            }
         },
     }
+}
+
+/// What to say of a number written as its country no longer writes it. Only
+/// said, never read another way: the reading rules (FORMAT.md section 2)
+/// are the publisher's too, and a cell is read one way on both sides.
+fn old_form_hint(text: &str, e: crate::format::normalize::NormalizeError) -> Option<&'static str> {
+    let t = text.trim_start();
+    let international = t.starts_with('+') || t.starts_with("00");
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.strip_prefix("00").unwrap_or(&digits);
+    (e == crate::format::normalize::NormalizeError::TooLong
+        && international
+        && digits.len() == 13
+        && digits.starts_with("521"))
+    .then_some(
+        "; Mexico dropped the mobile 1 after +52 in 2019: +52 1 55 1234 5678 is now \
+         +52 55 1234 5678, and is checked only when written so",
+    )
 }
 
 #[cfg(test)]
@@ -93,6 +117,30 @@ mod tests {
 
     fn r(code: &str) -> Region {
         Region::parse(code).unwrap()
+    }
+
+    #[test]
+    fn an_old_mexican_mobile_is_named_as_such() {
+        let names = SettingNames::default();
+        let r = read_cell(
+            &Ok("+52 1 55 8765 4321".into()),
+            &[],
+            ReadOptions::default(),
+            &names,
+        );
+        let CellReading::NotANumber(_, reason) = r else {
+            panic!("+52 1 ... is too long under today's metadata");
+        };
+        assert!(reason.contains("Mexico dropped the mobile 1"), "{reason}");
+        let r = read_cell(
+            &Ok("+1 313 555 01421".into()),
+            &[],
+            ReadOptions::default(),
+            &names,
+        );
+        if let CellReading::NotANumber(_, reason) = r {
+            assert!(!reason.contains("Mexico"), "{reason}");
+        }
     }
 
     #[test]
