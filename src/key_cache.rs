@@ -62,6 +62,24 @@ fn file_name(id: &[u8; 32]) -> String {
     format!("{}.cache", &hex::encode(id)[..32])
 }
 
+/// The records of a cache file for `id`, and where its whole records end;
+/// `None` when the file is not such a cache (wrong magic, another salt's).
+fn records(bytes: &[u8], id: &[u8; 32]) -> Option<(HashMap<[u8; 16], u64>, usize)> {
+    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC || bytes[8..HEADER_LEN] != id[..] {
+        return None;
+    }
+    let whole = HEADER_LEN + (bytes.len() - HEADER_LEN) / RECORD_LEN * RECORD_LEN;
+    let items = bytes[HEADER_LEN..whole]
+        .chunks_exact(RECORD_LEN)
+        .map(|record| {
+            let lookup: [u8; 16] = record[..16].try_into().expect("16 bytes");
+            let item = u64::from_le_bytes(record[16..].try_into().expect("8 bytes"));
+            (lookup, item)
+        })
+        .collect();
+    Some((items, whole))
+}
+
 /// A cache of another salt not opened for this long is removed. Several
 /// lists (or one list's past epochs) may share a directory: removing every
 /// other salt's cache at once made two lists delete each other's, and each
@@ -137,22 +155,18 @@ impl KeyCache {
                     .and_then(|f| f.set_modified(std::time::SystemTime::now()));
                 let mut bytes = Vec::new();
                 file.read_to_end(&mut bytes)?;
-                if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC || bytes[8..HEADER_LEN] != id {
-                    fs::remove_file(&cache.path)?;
-                } else {
-                    // A trailing partial record (an interrupted append) is cut off,
-                    // so that later appends stay aligned.
-                    let whole = HEADER_LEN + (bytes.len() - HEADER_LEN) / RECORD_LEN * RECORD_LEN;
-                    if whole != bytes.len() {
-                        OpenOptions::new()
-                            .write(true)
-                            .open(&cache.path)?
-                            .set_len(whole as u64)?;
-                    }
-                    for record in bytes[HEADER_LEN..whole].chunks_exact(RECORD_LEN) {
-                        let lookup: [u8; 16] = record[..16].try_into().expect("16 bytes");
-                        let item = u64::from_le_bytes(record[16..].try_into().expect("8 bytes"));
-                        cache.items.insert(lookup, item);
+                match records(&bytes, &id) {
+                    None => fs::remove_file(&cache.path)?,
+                    Some((items, whole)) => {
+                        // A trailing partial record (an interrupted append) is cut
+                        // off, so that later appends stay aligned.
+                        if whole != bytes.len() {
+                            OpenOptions::new()
+                                .write(true)
+                                .open(&cache.path)?
+                                .set_len(whole as u64)?;
+                        }
+                        cache.items = items;
                     }
                 }
             }
@@ -168,23 +182,13 @@ impl KeyCache {
         let h = &snapshot.header;
         let id = cache_id(h.kdf, &h.salt);
         let path = dir.join(file_name(&id));
-        let mut items = HashMap::new();
-        match fs::read(&path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        let items = match fs::read(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => HashMap::new(),
             Err(e) => return Err(e),
-            Ok(bytes)
-                if bytes.len() >= HEADER_LEN
-                    && &bytes[..8] == MAGIC
-                    && bytes[8..HEADER_LEN] == id =>
-            {
-                for record in bytes[HEADER_LEN..].chunks_exact(RECORD_LEN) {
-                    let lookup: [u8; 16] = record[..16].try_into().expect("16 bytes");
-                    let item = u64::from_le_bytes(record[16..].try_into().expect("8 bytes"));
-                    items.insert(lookup, item);
-                }
-            }
-            Ok(_) => {}
-        }
+            Ok(bytes) => records(&bytes, &id)
+                .map(|(items, _)| items)
+                .unwrap_or_default(),
+        };
         Ok(KeyCache {
             id,
             path,
