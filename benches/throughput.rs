@@ -43,6 +43,7 @@ fn snapshot(kdf: Kdf, entries: usize) -> Snapshot {
         salt: [7; 32],
         epoch: hushlist::publish::SaltEpoch::starting(0, 1_000_000, Kdf::Blake3, [0xEE; 32]),
         contact: Default::default(),
+        sealing: None,
         fp_rate: 1e-6,
     };
     build_snapshot(&numbers, &params).unwrap()
@@ -115,7 +116,7 @@ fn main() {
             .filter(|&&i| snap.filter.contains_item(black_box(i)))
             .count()
     });
-    let checker = Checker::new(&snap).unwrap();
+    let mut checker = Checker::new(&snap).unwrap();
     let us_list: Vec<Region> = us.into_iter().collect();
     let options = CheckOptions::default().with_regions(us_list.clone());
     bench("normalize_key_lookup", n, 50, || {

@@ -79,6 +79,8 @@ pub fn publish(
             new_epoch: false,
             contact: None, // carried over from the newest snapshot
             key_cache: None,
+            oprf: None,
+            evaluation_url: None,
         },
         &mut os_random,
     )?;

@@ -20,7 +20,8 @@
 //! The cache id is `BLAKE3-derive-key("hushlist v1 key cache id", kdf || salt)`
 //! with the 45 bytes of hash algorithm, parameters and salt as the snapshot
 //! header stores them (bytes 94..139 for the current epoch, 171..216 for the
-//! next): a new salt never reuses entries, the same salt always does.
+//! next), followed for a sealed epoch by its OPRF public key (from the sealed
+//! block): a new salt or key never reuses entries, the same ones always do.
 
 use crate::format::number_key::{Kdf, KEY_LEN};
 use crate::format::snapshot::{kdf_and_salt_bytes, Snapshot};
@@ -55,7 +56,12 @@ pub fn default_dir() -> Option<PathBuf> {
 }
 
 fn cache_id(kdf: Kdf, salt: &[u8; KEY_LEN]) -> [u8; 32] {
-    blake3::derive_key("hushlist v1 key cache id", &kdf_and_salt_bytes(kdf, salt))
+    let mut material = kdf_and_salt_bytes(kdf, salt).to_vec();
+    // A sealed epoch's keys depend on the OPRF key too: its public half.
+    if let Kdf::Voprf { public_key } = kdf {
+        material.extend_from_slice(&public_key);
+    }
+    blake3::derive_key("hushlist v1 key cache id", &material)
 }
 
 fn file_name(id: &[u8; 32]) -> String {
@@ -305,6 +311,71 @@ pub fn prewarm_next_on(
     pool.install(|| prewarm_in_pool(dir, snapshot, numbers, threads, progress))
 }
 
+/// Why a prewarm of a sealed epoch stopped. Every batch verified before
+/// the failure is in the cache; nothing from the failed one is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealedPrewarmError {
+    /// The cache could not be read or written.
+    #[error("key cache: {0}")]
+    Cache(#[from] io::Error),
+    /// The evaluations could not be obtained, or were refused.
+    #[error(transparent)]
+    Evaluation(#[from] crate::check::sealed::EvaluationError),
+    /// The next epoch announced is not sealed.
+    #[error("the next salt epoch is not sealed")]
+    NotSealed,
+}
+
+/// [`prewarm_next`] for a sealed next epoch: the keys of `numbers` not
+/// cached yet are obtained from `evaluator` in batches, each answer's proof
+/// checked against the next epoch's public key from the (verified)
+/// `snapshot` before the batch is written to the cache.
+pub fn prewarm_next_sealed(
+    dir: &Path,
+    snapshot: &Snapshot,
+    numbers: &[String],
+    evaluator: &dyn crate::check::sealed::Evaluator,
+    progress: &mut dyn FnMut(PrewarmProgress),
+) -> Result<Prewarmed, SealedPrewarmError> {
+    let h = &snapshot.header;
+    let Kdf::Voprf { public_key } = h.next_kdf else {
+        return Err(SealedPrewarmError::NotSealed);
+    };
+    let mut cache = KeyCache::open_next(dir, snapshot)?;
+    let missing: Vec<String> = numbers
+        .iter()
+        .filter(|n| cache.get(n).is_none())
+        .cloned()
+        .collect();
+    let started = std::time::Instant::now();
+    let mut hashed = 0;
+    for chunk in missing.chunks(crate::format::sealed::MAX_BATCH) {
+        let items = crate::check::sealed::sealed_items(
+            evaluator,
+            &public_key,
+            &h.next_salt,
+            chunk,
+            &mut |_| {},
+        )?;
+        for (n, item) in chunk.iter().zip(items) {
+            cache.insert(n, item);
+        }
+        cache.flush()?;
+        hashed += chunk.len();
+        progress(PrewarmProgress {
+            hashed,
+            to_hash: missing.len(),
+            elapsed: started.elapsed(),
+        });
+    }
+    Ok(Prewarmed {
+        hashed: missing.len(),
+        cached: numbers.len() - missing.len(),
+        path: cache.path().to_path_buf(),
+    })
+}
+
 fn prewarm_in_pool(
     dir: &Path,
     snapshot: &Snapshot,
@@ -383,6 +454,7 @@ mod tests {
                 [next; 32],
             ),
             contact: Default::default(),
+            sealing: None,
             fp_rate: 1e-6,
         };
         build_snapshot(&["+13135550101".to_string()], &params).unwrap()

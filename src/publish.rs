@@ -6,8 +6,9 @@ use crate::format::filter::{self, Filter, FilterError};
 use crate::format::manifest::{Manifest, SnapshotRef, MANIFEST_TYPE, MANIFEST_VERSION};
 use crate::format::normalize;
 use crate::format::number_key::{BadKdfParams, Kdf, NumberHasher, KEY_LEN};
+use crate::format::sealed::{EpochKey, OprfSeed};
 use crate::format::signature::SecretKey;
-use crate::format::snapshot::{Contact, Header, Snapshot};
+use crate::format::snapshot::{https_url, Contact, Header, Snapshot};
 use crate::format::time::rfc3339;
 use crate::key_cache::KeyCache;
 use rayon::prelude::*;
@@ -34,6 +35,19 @@ pub struct BuildParams {
     pub epoch: SaltEpoch,
     /// Who publishes, and how to confirm a match.
     pub contact: Contact,
+    /// The OPRF seed and evaluation URL, when either epoch is sealed.
+    pub sealing: Option<Sealing>,
+}
+
+/// What a sealed snapshot needs besides its parameters: the publisher's OPRF
+/// seed (the list's keys are evaluated with it, and every sealed epoch's
+/// public key must derive from it) and where clients ask for evaluations.
+#[derive(Clone, Debug)]
+pub struct Sealing {
+    /// The publisher's OPRF secret.
+    pub seed: OprfSeed,
+    /// The evaluation service's `https://` URL, signed into the header.
+    pub evaluation_url: String,
 }
 
 /// The current salt epoch's start and the next epoch, announced ahead.
@@ -80,6 +94,66 @@ pub enum BuildError {
     /// The key cache could not be written.
     #[error("key cache: {0}")]
     Cache(String),
+    /// A sealed epoch without its OPRF seed, a public key the seed does not
+    /// give, or no usable evaluation URL.
+    #[error("sealed snapshot: {0}")]
+    Sealed(String),
+}
+
+/// How the list's own keys are derived: locally, or with the OPRF key.
+enum ListKeys {
+    Local(NumberHasher),
+    Sealed(EpochKey, [u8; KEY_LEN]),
+}
+
+impl ListKeys {
+    fn new(params: &BuildParams) -> Result<Self, BuildError> {
+        let sealed = params.kdf.is_sealed() || params.epoch.next_kdf.is_sealed();
+        let url = params.sealing.as_ref().map(|s| s.evaluation_url.as_str());
+        match (sealed, url) {
+            (true, None) => {
+                return Err(BuildError::Sealed(
+                    "an epoch is sealed (voprf): the OPRF key and an evaluation URL are needed"
+                        .into(),
+                ))
+            }
+            (true, Some(url)) if !https_url(url) => {
+                return Err(BuildError::Sealed(format!(
+                    "evaluation URL {url:?} must be https:// and a host, with no white space"
+                )))
+            }
+            _ => {}
+        }
+        for (kdf, salt, which) in [
+            (params.kdf, &params.salt, "current"),
+            (params.epoch.next_kdf, &params.epoch.next_salt, "next"),
+        ] {
+            if let (Kdf::Voprf { public_key }, Some(sealing)) = (kdf, &params.sealing) {
+                let derived = sealing.seed.epoch_key(salt).public_key();
+                if derived != public_key {
+                    return Err(BuildError::Sealed(format!(
+                        "the OPRF key gives public key {} for the {which} epoch, but the epoch \
+                         announced {}: this is not the OPRF key the epoch was sealed with",
+                        hex::encode(derived),
+                        hex::encode(public_key)
+                    )));
+                }
+            }
+        }
+        Ok(match (params.kdf, &params.sealing) {
+            (Kdf::Voprf { .. }, Some(sealing)) => {
+                ListKeys::Sealed(sealing.seed.epoch_key(&params.salt), params.salt)
+            }
+            _ => ListKeys::Local(NumberHasher::new(params.kdf, params.salt)?),
+        })
+    }
+
+    fn item(&self, e164: &str) -> u64 {
+        match self {
+            ListKeys::Local(hasher) => filter::item(&hasher.key(e164)),
+            ListKeys::Sealed(key, salt) => filter::item(&key.number_key(salt, e164)),
+        }
+    }
 }
 
 /// Builds a snapshot from distinct E.164 numbers, hashing on all cores.
@@ -109,7 +183,7 @@ fn build(
     }
     params.contact.validate().map_err(BuildError::Contact)?;
     params.epoch.next_kdf.validate()?;
-    let hasher = NumberHasher::new(params.kdf, params.salt)?;
+    let keys = ListKeys::new(params)?;
     let seed = filter::seed_from_salt(&params.salt);
     let mut filter = Filter::new(numbers.len() as u64, params.fp_rate, &seed)?;
     let cached: Vec<Option<u64>> = numbers
@@ -119,7 +193,7 @@ fn build(
     let items: Vec<u64> = numbers
         .par_iter()
         .zip(&cached)
-        .map(|(n, hit)| hit.unwrap_or_else(|| filter::item(&hasher.key(n))))
+        .map(|(n, hit)| hit.unwrap_or_else(|| keys.item(n)))
         .collect();
     let from_cache = cached.iter().filter(|c| c.is_some()).count();
     if let Some(cache) = cache.as_mut() {
@@ -152,6 +226,12 @@ fn build(
             next_kdf: params.epoch.next_kdf,
             next_salt: params.epoch.next_salt,
             contact: params.contact.clone(),
+            evaluation_url: match &params.sealing {
+                Some(s) if params.kdf.is_sealed() || params.epoch.next_kdf.is_sealed() => {
+                    s.evaluation_url.clone()
+                }
+                _ => String::new(),
+            },
         },
         filter,
     };

@@ -316,13 +316,31 @@ pub fn write_key_pair(
     key: &SecretKey,
     protection: KeyProtection<'_>,
 ) -> Result<(PathBuf, PathBuf), Error> {
-    create_key_dir(dir)?;
     let public = dir.join(format!("{name}.pub"));
-    let secret = dir.join(format!("{name}.key"));
-    for path in [&public, &secret] {
-        if path.exists() {
-            return Err(Error::Exists { path: path.clone() });
-        }
+    if public.exists() {
+        return Err(Error::Exists { path: public });
+    }
+    let secret = write_secret_key(dir, &format!("{name}.key"), key, protection)?;
+    let mut file = create_new(&public, 0o644)?;
+    file.write_all(key.public_key().to_file_text().as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(io_err(&public))?;
+    Ok((public, secret))
+}
+
+/// Writes a secret key alone as `dir/file_name` (mode 0600, `dir` 0700),
+/// never over an existing file: the evaluation service's OPRF key file,
+/// which has no public half anyone should pin.
+pub fn write_secret_key(
+    dir: &Path,
+    file_name: &str,
+    key: &SecretKey,
+    protection: KeyProtection<'_>,
+) -> Result<PathBuf, Error> {
+    create_key_dir(dir)?;
+    let secret = dir.join(file_name);
+    if secret.exists() {
+        return Err(Error::Exists { path: secret });
     }
     let encrypt = |passphrase: &[u8]| {
         let mut salt = [0u8; 32];
@@ -344,11 +362,7 @@ pub fn write_key_pair(
     file.write_all(text.as_bytes())
         .and_then(|_| file.sync_all())
         .map_err(io_err(&secret))?;
-    let mut file = create_new(&public, 0o644)?;
-    file.write_all(key.public_key().to_file_text().as_bytes())
-        .and_then(|_| file.sync_all())
-        .map_err(io_err(&public))?;
-    Ok((public, secret))
+    Ok(secret)
 }
 
 /// Writes `bytes` to `path` atomically: a synced temporary file, then a rename.
@@ -406,7 +420,7 @@ pub fn write_publication(dir: &Path, publication: &Publication) -> Result<PathBu
 
 /// The snapshot files in a published directory, by sequence (from their
 /// canonical names), oldest first; none when the directory does not exist.
-pub(crate) fn snapshot_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
+pub fn snapshot_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
     let entries = match fs::read_dir(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         other => other.map_err(io_err(dir))?,

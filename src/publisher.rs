@@ -18,12 +18,13 @@ use crate::format::json::MAX_JSON_INTEGER;
 use crate::format::normalize::{interpret, ReadOptions, Region};
 use crate::format::number_key::{Kdf, KEY_LEN};
 use crate::format::rotation::{rotation_file_name, sign_rotation};
+use crate::format::sealed::OprfSeed;
 use crate::format::signature::{PublicKey, SecretKey, SignatureFile};
 use crate::format::snapshot::{Contact, Header, Snapshot};
 use crate::key_cache::KeyCache;
 use crate::publish::{
     build_snapshot, build_snapshot_cached, sign_publication, BuildError, BuildParams, Publication,
-    SaltEpoch,
+    SaltEpoch, Sealing,
 };
 use crate::published;
 use crate::verify::{Keyring, Policy};
@@ -307,7 +308,7 @@ pub fn choose_salt_epoch(
                 next_salt: h.next_salt,
             },
             decision: EpochDecision::Kept { from: h.sequence },
-            deferred: kdf != h.kdf && kdf != h.next_kdf,
+            deferred: !kdf.same_choice(&h.kdf) && !kdf.same_choice(&h.next_kdf),
         }),
         Some(h) if !new_epoch => {
             // Keep the schedule when the switch is on time; restart it after a gap.
@@ -394,6 +395,31 @@ pub struct NextPlan<'a> {
     pub contact: Option<Contact>,
     /// The list's key cache, if any.
     pub key_cache: Option<&'a Path>,
+    /// The OPRF seed, needed while either epoch is sealed (`kdf` voprf asked
+    /// for, or kept from the newest snapshot).
+    pub oprf: Option<OprfSeed>,
+    /// Where clients ask for evaluations; `None` carries the newest
+    /// snapshot's over.
+    pub evaluation_url: Option<String>,
+}
+
+/// `kdf` with the public key `oprf` gives for `salt` when it is sealed: the
+/// key a plan asks for is a placeholder, and one read from a snapshot must
+/// be the one the seed gives (checked again when the snapshot is built).
+fn with_public_key(
+    kdf: Kdf,
+    salt: &[u8; KEY_LEN],
+    oprf: Option<&OprfSeed>,
+) -> Result<Kdf, PublisherError> {
+    match (kdf, oprf) {
+        (Kdf::Voprf { public_key }, Some(seed)) if public_key == [0; 32] => Ok(Kdf::Voprf {
+            public_key: seed.epoch_key(salt).public_key(),
+        }),
+        (Kdf::Voprf { .. }, None) => Err(PublisherError::Build(BuildError::Sealed(
+            "an epoch of this snapshot is sealed (voprf): give the OPRF key (--oprf-key)".into(),
+        ))),
+        (kdf, _) => Ok(kdf),
+    }
 }
 
 /// The next publication, built and signed but not yet written.
@@ -496,7 +522,7 @@ impl Publisher {
             Some((h, digest)) => (h.sequence + 1, *digest),
             None => (1, [0u8; 32]),
         };
-        let epoch = choose_salt_epoch(
+        let mut epoch = choose_salt_epoch(
             header,
             plan.new_epoch,
             plan.kdf,
@@ -504,6 +530,21 @@ impl Publisher {
             plan.epoch_length,
             draw,
         )?;
+        let oprf = plan.oprf.as_ref();
+        epoch.kdf = with_public_key(epoch.kdf, &epoch.salt, oprf)?;
+        epoch.epoch.next_kdf = with_public_key(epoch.epoch.next_kdf, &epoch.epoch.next_salt, oprf)?;
+        let evaluation_url = plan.evaluation_url.or_else(|| {
+            header
+                .map(|h| h.evaluation_url.clone())
+                .filter(|u| !u.is_empty())
+        });
+        let sealing = match (plan.oprf, evaluation_url) {
+            (Some(seed), Some(evaluation_url)) => Some(Sealing {
+                seed,
+                evaluation_url,
+            }),
+            _ => None,
+        };
         let (contact, contact_carried_over) = match (plan.contact, header) {
             (Some(c), _) => (c, None),
             (None, Some(h)) => (
@@ -522,6 +563,7 @@ impl Publisher {
             fp_rate: crate::publish::sizing_rate(plan.fp_rate),
             epoch: epoch.epoch.clone(),
             contact,
+            sealing,
         };
         let (snapshot, cache) = match plan.key_cache {
             None => (build_snapshot(numbers, &params)?, None),

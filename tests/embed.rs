@@ -33,6 +33,7 @@ fn blake3_list(numbers: &[&str]) -> List {
         salt: [9; 32],
         epoch: SaltEpoch::starting(now - 60, 30 * 86_400, Kdf::Blake3, [8; 32]),
         contact: Default::default(),
+        sealing: None,
         fp_rate: 1e-9,
     };
     let key = SecretKey::generate().unwrap();

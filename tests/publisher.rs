@@ -20,6 +20,8 @@ fn plan(now: i64, contact: Option<Contact>) -> NextPlan<'static> {
         new_epoch: false,
         contact,
         key_cache: None,
+        oprf: None,
+        evaluation_url: None,
     }
 }
 
@@ -125,6 +127,8 @@ fn the_publisher_never_writes_what_a_default_client_refuses() {
         new_epoch: true,
         contact: None,
         key_cache: None,
+        oprf: None,
+        evaluation_url: None,
     };
     for _ in 0..18 {
         let dir = tempfile::tempdir().unwrap();

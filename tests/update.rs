@@ -31,6 +31,8 @@ fn publish(site: &Path, created: i64, valid_for: i64) {
         new_epoch: false,
         contact: None,
         key_cache: None,
+        oprf: None,
+        evaluation_url: None,
     };
     Publisher::open(site, key())
         .unwrap()

@@ -127,6 +127,8 @@ pub struct CheckArgs {
     /// snapshot whose one hash needs more is refused, not run out of memory.
     #[arg(long, value_name = "MIB", env = "HUSHLIST_MAX_MEMORY_MIB")]
     max_memory: Option<u64>,
+    #[command(flatten)]
+    evaluation: crate::evaluation_args::EvaluationArgs,
 }
 
 /// Writes `path` with mode 0600 through a new file renamed over it (never
@@ -474,6 +476,12 @@ pub fn check(
     for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
+    options.evaluator = crate::evaluation_args::evaluator(
+        state_dir,
+        config,
+        &args.evaluation,
+        &list.opened().snapshot.snapshot.header,
+    )?;
     let mut run = list.start_check(&options).map_err(|e| match e {
         e @ hushlist::CheckError::MemoryBudget { .. } => Failure::error(format!(
             "{e}; nothing was checked (raise --max-memory if the machine has it)"

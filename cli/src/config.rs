@@ -12,6 +12,8 @@
 //! format = "table"                 # check output: table, csv, json, jsonl
 //! jobs = 4                         # hashing threads for check
 //! cache = true                     # cache per-number keys between checks
+//! token_file = "/etc/hushlist/token"   # sealed snapshots: this company's evaluation token (0600)
+//! # evaluation_url = "https://..."  # sealed snapshots: another service than the snapshot names
 //! # state_dir = "/var/lib/hushlist"  # only where the state really lives
 //! ```
 
@@ -31,6 +33,8 @@ pub struct FileConfig {
     pub state_dir: Option<PathBuf>,
     pub jobs: Option<usize>,
     pub cache: Option<bool>,
+    pub token_file: Option<PathBuf>,
+    pub evaluation_url: Option<String>,
 }
 
 /// A setting written as one string or a list of strings.

@@ -17,6 +17,7 @@ macro_rules! eprintln {
 
 mod check_cmd;
 mod config;
+mod evaluation_args;
 mod exit;
 mod explain_cmd;
 mod hints;

@@ -37,6 +37,8 @@ pub struct PrewarmArgs {
     /// the free memory, or of the cgroup's limit], as for `check`.
     #[arg(long, value_name = "MIB", env = "HUSHLIST_MAX_MEMORY_MIB")]
     max_memory: Option<u64>,
+    #[command(flatten)]
+    evaluation: crate::evaluation_args::EvaluationArgs,
 }
 
 pub fn prewarm(
@@ -108,6 +110,9 @@ pub fn prewarm(
         );
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
+    if header.next_kdf.is_sealed() {
+        return prewarm_sealed(state_dir, config, &args, &list, &dir, &numbers, invalid);
+    }
     let wanted = args
         .jobs
         .or(config.jobs)
@@ -186,4 +191,57 @@ pub fn prewarm(
         done.path.display()
     ))
     .map(|_| Exit::Success)
+}
+
+/// A sealed next epoch: its keys come from the evaluation service, in
+/// batches, each verified against the next epoch's public key.
+fn prewarm_sealed(
+    state_dir: Option<&Path>,
+    config: &FileConfig,
+    args: &PrewarmArgs,
+    list: &hushlist::List,
+    dir: &Path,
+    numbers: &[String],
+    invalid: u64,
+) -> Result<Exit, Failure> {
+    let snapshot = &list.opened().snapshot.snapshot;
+    let header = &snapshot.header;
+    let evaluator = crate::evaluation_args::evaluator(state_dir, config, &args.evaluation, header)?
+        .ok_or_else(|| Failure::error("this build cannot reach an evaluation service"))?;
+    eprintln!(
+        "hushlist: prewarm: {} distinct numbers for the next epoch (voprf, public key {}) unless          cached: one request per {} numbers",
+        numbers.len(),
+        hushlist::format::sealed::key_id(&next_public_key(header)),
+        hushlist::format::sealed::MAX_BATCH
+    );
+    let mut report = |p: key_cache::PrewarmProgress| {
+        eprintln!(
+            "hushlist: prewarm: {}/{} evaluated and verified",
+            p.hashed, p.to_hash
+        );
+    };
+    let done = key_cache::prewarm_next_sealed(dir, snapshot, numbers, &*evaluator.0, &mut report)
+        .map_err(|e| match e {
+        key_cache::SealedPrewarmError::Cache(e) => {
+            Failure::error(format!("key cache {}: {e}", dir.display()))
+        }
+        e => Failure::error(format!(
+            "{e}; the batches verified before it are cached, run prewarm again to go on"
+        )),
+    })?;
+    print(&format!(
+        "prewarmed the salt epoch from {} (voprf): {} numbers evaluated, {} already cached, {invalid} cells not numbers\n  cache {}\n",
+        rfc3339(header.next_epoch_start),
+        done.hashed,
+        done.cached,
+        done.path.display()
+    ))
+    .map(|_| Exit::Success)
+}
+
+fn next_public_key(header: &hushlist::format::snapshot::Header) -> [u8; 32] {
+    match header.next_kdf {
+        Kdf::Voprf { public_key } => public_key,
+        _ => [0; 32],
+    }
 }

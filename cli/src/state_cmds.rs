@@ -264,6 +264,9 @@ enum InstalledReport {
         blake3: String,
         publisher: Box<hushlist::format::snapshot::Contact>,
         next_salt_from: String,
+        hash: String,
+        next_hash: String,
+        evaluation_url: String,
         #[serde(skip)]
         confirm: Vec<String>,
     },
@@ -317,6 +320,9 @@ impl StatusReport {
                 source,
                 confirm,
                 next_salt_from,
+                hash,
+                next_hash,
+                evaluation_url,
                 ..
             }) => {
                 let stale = if *expired {
@@ -326,13 +332,18 @@ impl StatusReport {
                 };
                 s.push_str(&format!(
                     "installed  snapshot #{sequence} from {source}\n  created  {created} ({age_hours} hours ago)\n  \
-                     expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n"
+                     expires  {expires}{stale}\n  entries  {entries}\n  key      {key_id}\n  hash     {hash}\n"
                 ));
+                if !evaluation_url.is_empty() {
+                    s.push_str(&format!(
+                        "  evaluations {evaluation_url} (sealed: numbers not in the key cache are asked there, blinded)\n"
+                    ));
+                }
                 for line in confirm.iter().take(2) {
                     s.push_str(&format!("  {line}\n"));
                 }
                 s.push_str(&format!(
-                    "  next salt from {next_salt_from} (`hushlist prewarm FILE` hashes for it ahead)\n"
+                    "  next salt from {next_salt_from}, {next_hash} (`hushlist prewarm FILE` gets its keys ahead)\n"
                 ));
             }
         }
@@ -364,6 +375,9 @@ pub fn status(state_dir: Option<&Path>, format: VerifyFormat) -> Result<Exit, Fa
                     InstalledReport::Valid {
                         publisher: Box::new(facts.publisher.clone()),
                         next_salt_from: hushlist::format::time::rfc3339(header.next_epoch_start),
+                        hash: facts.hash_summary(),
+                        next_hash: facts.next_hash_summary(),
+                        evaluation_url: facts.evaluation_url.clone(),
                         confirm,
                         sequence: header.sequence,
                         created: facts.created,

@@ -135,6 +135,7 @@ fn publish_epoch_that_just_ended(lab: &Lab) {
             next_salt: [0x52; 32],
         },
         contact: Default::default(),
+        sealing: None,
     };
     let key = hushlist::published::read_secret_key(&lab.key()).unwrap();
     let publication = sign_publication(&build_snapshot(&numbers, &params).unwrap(), &key);
@@ -396,6 +397,7 @@ fn a_targeted_false_match_needs_a_full_rebuild_per_try() {
         fp_rate: 1e-2,
         epoch: SaltEpoch::starting(hushlist::format::time::now(), 86_400, Kdf::Blake3, [1; 32]),
         contact: Default::default(),
+        sealing: None,
     };
     let mut snapshot = build_snapshot(&numbers, &params).unwrap();
     snapshot.filter = forged;

@@ -23,6 +23,7 @@ fn publish_filter(lab: &Lab, bytes: usize, hashes: u32, entries: u64, fill: impl
         fp_rate: 1e-6,
         epoch: SaltEpoch::starting(now, 86_400, Kdf::Blake3, [0x45; 32]),
         contact: Default::default(),
+        sealing: None,
     };
     let mut snapshot: Snapshot = build_snapshot(&["+13135550101".to_string()], &params).unwrap();
     let mut section = vec![0u8; SECTION_HEADER_LEN + bytes];

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Nginx {
+pub struct Nginx {
     child: Child,
-    http: u16,
-    https: u16,
+    pub http: u16,
+    pub https: u16,
 }
 
 impl Drop for Nginx {
@@ -20,7 +20,7 @@ impl Drop for Nginx {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,7 +42,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// A test CA and a certificate for 127.0.0.1 signed by it.
-fn make_ca(dir: &Path) {
+pub fn make_ca(dir: &Path) {
     fs::create_dir_all(dir).unwrap();
     let ec = [
         "-newkey",
@@ -103,7 +103,18 @@ fn make_ca(dir: &Path) {
 }
 
 fn start_nginx(prefix: &Path, root: &Path, tls: &Path) -> Nginx {
-    let (http, https) = (free_port(), free_port());
+    start_nginx_on(prefix, root, tls, (free_port(), free_port()), "")
+}
+
+/// nginx serving `root` on the `(http, https)` ports, with `extra` lines
+/// in its server block (a reverse proxy to the evaluation service).
+pub fn start_nginx_on(
+    prefix: &Path,
+    root: &Path,
+    tls: &Path,
+    (http, https): (u16, u16),
+    extra: &str,
+) -> Nginx {
     fs::create_dir_all(prefix.join("tmp")).unwrap();
     let p = prefix.display();
     let conf = format!(
@@ -128,6 +139,7 @@ http {{
         location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
         location ^~ /downgrade/ {{ rewrite ^/downgrade/(.*)$ http://127.0.0.1:{http}/$1 redirect; }}
         location ~ \.hushlist$ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
+        {extra}
     }}
 }}
 "#,

@@ -127,11 +127,11 @@ fn truncated_snapshot_is_refused() {
 fn unknown_format_version_is_named() {
     let lab = published();
     let mut bytes = fs::read(lab.path(SNAP)).unwrap();
-    bytes[8] = 3;
+    bytes[8] = 4;
     resign(&lab, &bytes);
     let r = lab.verify(SNAP, &[]).expect(1);
     assert!(
-        r.stderr.contains("unknown snapshot format version 3"),
+        r.stderr.contains("unknown snapshot format version 4"),
         "{}",
         r.stderr
     );

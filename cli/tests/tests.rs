@@ -39,5 +39,6 @@ mod publish_verify_check;
 mod real_exports;
 mod refusal_vectors;
 mod refusals;
+mod sealed;
 mod trust;
 mod update;

@@ -65,6 +65,7 @@ fn publish_raw(
         salt: [sequence as u8; 32],
         epoch: hushlist::publish::SaltEpoch::starting(created, 86_400, Kdf::Blake3, [0xEE; 32]),
         contact: Default::default(),
+        sealing: None,
         fp_rate: 1e-6,
     };
     let snapshot = build_snapshot(&["+13135550199".to_string()], &params).unwrap();

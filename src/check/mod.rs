@@ -23,9 +23,11 @@ pub mod regions;
 pub mod render;
 pub mod report;
 pub(crate) mod run;
+pub mod sealed;
 pub mod since;
 
 pub use run::{CheckError, CheckRun, KeyCacheChoice, Progress, NUMBERS_SOURCE};
+pub use sealed::{Evaluation, EvaluationError, Evaluator, SharedEvaluator};
 
 use crate::format::filter::{self, Filter};
 use crate::format::normalize::{
@@ -47,9 +49,23 @@ const FAST_BATCH_ROWS: usize = 4096;
 /// progress moves and an interrupted run loses almost nothing.
 const SLOW_BATCH_ROWS: usize = 32;
 
+/// Where the keys of numbers come from.
+enum Keys {
+    /// Hashed here.
+    Local(NumberHasher),
+    /// A sealed epoch: from the evaluation service, before each batch.
+    Sealed {
+        public_key: [u8; 32],
+        salt: [u8; 32],
+    },
+}
+
 /// Looks numbers up in one snapshot.
 pub struct Checker<'a> {
-    hasher: NumberHasher,
+    keys: Keys,
+    // A sealed epoch's items obtained in this run (also cached when a cache is in use).
+    obtained: HashMap<String, u64>,
+    evaluator: Option<sealed::SharedEvaluator>,
     filter: &'a Filter,
     cache: Option<KeyCache>,
     // Region cells repeat ("UK", "UK", "Germany"...): read each value once.
@@ -59,8 +75,18 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// A checker for a snapshot that has been verified.
     pub fn new(snapshot: &'a Snapshot) -> Result<Self, BadKdfParams> {
+        let h = &snapshot.header;
+        let keys = match h.kdf {
+            Kdf::Voprf { public_key } => Keys::Sealed {
+                public_key,
+                salt: h.salt,
+            },
+            kdf => Keys::Local(NumberHasher::new(kdf, h.salt)?),
+        };
         Ok(Checker {
-            hasher: NumberHasher::new(snapshot.header.kdf, snapshot.header.salt)?,
+            keys,
+            obtained: HashMap::new(),
+            evaluator: None,
             filter: &snapshot.filter,
             cache: None,
             region_values: regions::RegionValues::new(),
@@ -81,36 +107,92 @@ impl<'a> Checker<'a> {
         self.cache.as_ref()
     }
 
+    /// Asks `evaluator` for the keys of a sealed epoch (ignored otherwise).
+    pub fn with_evaluator(mut self, evaluator: Option<sealed::SharedEvaluator>) -> Self {
+        self.evaluator = evaluator;
+        self
+    }
+
     fn slow(&self) -> bool {
-        self.hasher.kdf() != Kdf::Blake3
+        !matches!(&self.keys, Keys::Local(h) if h.kdf() == Kdf::Blake3)
     }
 
-    /// Whether an E.164 number may be on the list.
-    pub fn contains_e164(&self, e164: &str) -> bool {
-        self.filter.contains_item(self.item(e164).0)
+    fn is_sealed(&self) -> bool {
+        matches!(self.keys, Keys::Sealed { .. })
     }
 
-    /// The filter item of a number, and whether it was computed (not cached).
+    /// Whether an E.164 number may be on the list. In a sealed epoch its key
+    /// is asked for first when neither cached nor obtained already.
+    pub fn contains_e164(&mut self, e164: &str) -> Result<bool, sealed::EvaluationError> {
+        self.obtain(&[e164.to_string()])?;
+        Ok(self.filter.contains_item(self.item(e164).0))
+    }
+
+    /// The filter item of a number, and whether it was computed or obtained
+    /// in this run (not cached). A sealed epoch's numbers are obtained
+    /// before their batch is checked ([`Checker::obtain`]).
     fn item(&self, e164: &str) -> (u64, bool) {
-        match self.cache.as_ref().and_then(|c| c.get(e164)) {
-            Some(item) => (item, false),
-            None => (filter::item(&self.hasher.key(e164)), true),
+        if let Some(item) = self.cache.as_ref().and_then(|c| c.get(e164)) {
+            return (item, false);
+        }
+        match &self.keys {
+            Keys::Local(hasher) => (filter::item(&hasher.key(e164)), true),
+            Keys::Sealed { .. } => (
+                *self
+                    .obtained
+                    .get(e164)
+                    .expect("a sealed epoch's items are obtained before their batch"),
+                true,
+            ),
         }
     }
 
+    /// In a sealed epoch, obtains the items of `numbers` that are neither
+    /// cached nor obtained yet from the evaluation service (nothing to do
+    /// otherwise). Returns how many were asked for.
+    pub(crate) fn obtain(&mut self, numbers: &[String]) -> Result<usize, sealed::EvaluationError> {
+        let Keys::Sealed { public_key, salt } = self.keys else {
+            return Ok(0);
+        };
+        let mut missing: Vec<String> = numbers
+            .iter()
+            .filter(|n| {
+                !self.obtained.contains_key(*n)
+                    && self.cache.as_ref().and_then(|c| c.get(n)).is_none()
+            })
+            .cloned()
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let evaluator = self
+            .evaluator
+            .as_ref()
+            .ok_or(sealed::EvaluationError::NoService)?;
+        let items = sealed::sealed_items(&*evaluator.0, &public_key, &salt, &missing, &mut |_| {})?;
+        let asked = missing.len();
+        self.obtained.extend(missing.into_iter().zip(items));
+        Ok(asked)
+    }
+
     /// Interprets `text` under `regions` and looks every reading up:
-    /// `(reading, possible match)` pairs, or why it is not a number.
+    /// `(reading, possible match)` pairs, or why it is not a number (or, in
+    /// a sealed epoch, why its key could not be obtained).
     pub fn check(
-        &self,
+        &mut self,
         text: &str,
         regions: &[Region],
     ) -> Result<Vec<(Interpretation, bool)>, String> {
         let readings =
             interpret(text, regions, ReadOptions::default()).map_err(|e| e.to_string())?;
+        let numbers: Vec<String> = readings.iter().map(|r| r.e164.clone()).collect();
+        self.obtain(&numbers).map_err(|e| e.to_string())?;
         Ok(readings
             .into_iter()
             .map(|r| {
-                let hit = self.contains_e164(&r.e164);
+                let hit = self.filter.contains_item(self.item(&r.e164).0);
                 (r, hit)
             })
             .collect())
@@ -373,6 +455,8 @@ pub struct CheckOptions {
     /// Bytes the hashing may hold at once; `None`: [`memory::default_budget`].
     /// With Argon2id it sets how many hashes run at once.
     pub memory_budget: Option<u64>,
+    /// Where a sealed snapshot's keys are asked for (unused otherwise).
+    pub evaluator: Option<SharedEvaluator>,
 }
 
 impl CheckOptions {
@@ -409,6 +493,12 @@ impl CheckOptions {
     /// The memory hashing may hold at once, in bytes.
     pub fn with_memory_budget(mut self, bytes: u64) -> Self {
         self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The evaluation service of a sealed snapshot.
+    pub fn with_evaluator(mut self, evaluator: impl Evaluator + 'static) -> Self {
+        self.evaluator = Some(SharedEvaluator(std::sync::Arc::new(evaluator)));
         self
     }
 
@@ -552,7 +642,7 @@ impl Outcome {
         layout: Option<&Layout>,
         rows: I,
         on_batch: &mut dyn FnMut(&Outcome) -> bool,
-    ) -> Result<bool, InputError>
+    ) -> Result<bool, CheckError>
     where
         I: Iterator<Item = Result<Row, InputError>> + Send,
     {
@@ -567,7 +657,7 @@ impl Outcome {
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| "number".into())
         };
-        let batch_rows = if checker.slow() {
+        let batch_rows = if checker.slow() && !checker.is_sealed() {
             SLOW_BATCH_ROWS
         } else {
             FAST_BATCH_ROWS
@@ -579,7 +669,15 @@ impl Outcome {
             let (send, batches) = std::sync::mpsc::sync_channel(2);
             scope.spawn(move || read_batches(rows, batch_rows, &send));
             for batch in batches {
-                let mut batch = batch?;
+                let mut batch = batch.map_err(|error| CheckError::Input {
+                    input: source.to_string(),
+                    error,
+                })?;
+                if checker.is_sealed() {
+                    // One request (or a few) per batch, before its rows are checked.
+                    let numbers = batch_readings(checker, options, &batch);
+                    checker.obtain(&numbers)?;
+                }
                 let shared: &Checker<'_> = checker;
                 let results: Vec<RowResult> = batch
                     .par_iter()
@@ -921,6 +1019,29 @@ fn doubt_note(input: &str, reading: &Interpretation, options: &CheckOptions) -> 
     }
 }
 
+/// Every reading the rows of `batch` give, as [`check_row`] reads them.
+fn batch_readings(checker: &Checker<'_>, options: &CheckOptions, batch: &[Row]) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for row in batch {
+        let row_regions = reading::row_regions(
+            row.region.as_deref(),
+            &options.regions,
+            &checker.region_values,
+        );
+        for cell in &row.cells {
+            if let CellReading::Numbers(readings) = reading::read_cell(
+                &cell.value,
+                &row_regions.regions,
+                options.read,
+                &options.input.names,
+            ) {
+                numbers.extend(readings.into_iter().map(|r| r.e164));
+            }
+        }
+    }
+    numbers
+}
+
 fn check_row(checker: &Checker<'_>, options: &CheckOptions, row: &Row) -> RowResult {
     // Read once: the row's own region, or why its cell names none.
     let row_regions = reading::row_regions(
@@ -1013,6 +1134,7 @@ mod tests {
                 salt: [1; 32],
                 epoch: crate::publish::SaltEpoch::starting(0, 1_000_000, Kdf::Blake3, [0xEE; 32]),
                 contact: Default::default(),
+                sealing: None,
                 fp_rate: 1e-6,
             },
         )

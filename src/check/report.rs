@@ -53,6 +53,8 @@ pub struct SnapshotFacts {
     pub publisher: Contact,
     /// The salt epoch: since when this salt is used, and the next one announced.
     pub salt_epoch: Value,
+    /// Where a sealed snapshot's keys are evaluated (empty when not sealed).
+    pub evaluation_url: String,
     /// Warnings raised while verifying.
     pub warnings: Vec<String>,
 }
@@ -67,6 +69,11 @@ impl SnapshotFacts {
                 json!({"algorithm": "argon2id", "memory_kib": m_kib, "passes": t, "lanes": p})
             }
             Kdf::Blake3 => json!({"algorithm": "blake3"}),
+            Kdf::Voprf { public_key } => {
+                json!({"algorithm": "voprf", "suite": "ristretto255-SHA512",
+                       "public_key": hex::encode(public_key),
+                       "key_id": crate::format::sealed::key_id(&public_key)})
+            }
         };
         let hash = hash_json(h.kdf);
         SnapshotFacts {
@@ -91,12 +98,24 @@ impl SnapshotFacts {
                 "next_salt_from": rfc3339(h.next_epoch_start),
                 "next_hash": hash_json(h.next_kdf),
             }),
+            evaluation_url: h.evaluation_url.clone(),
             warnings: opened.warnings().cloned().collect(),
         }
     }
 
     fn hash_text(&self) -> String {
         hash_text(&self.hash)
+    }
+
+    /// The hash in words (`argon2id (m=..., t=..., p=...)`, `voprf (sealed,
+    /// ..., public key id ...)`), as the text report shows it.
+    pub fn hash_summary(&self) -> String {
+        self.hash_text()
+    }
+
+    /// The next salt epoch's hash in words.
+    pub fn next_hash_summary(&self) -> String {
+        hash_text(&self.salt_epoch["next_hash"])
     }
 
     fn publisher_text(&self) -> String {
@@ -114,6 +133,10 @@ fn hash_text(hash: &Value) -> String {
         Value::String(a) if a == "argon2id" => format!(
             "argon2id (m={} KiB, t={}, p={})",
             hash["memory_kib"], hash["passes"], hash["lanes"]
+        ),
+        Value::String(a) if a == "voprf" => format!(
+            "voprf (sealed, ristretto255-SHA512, public key id {})",
+            hash["key_id"].as_str().unwrap_or("?")
         ),
         other => other.as_str().unwrap_or("?").to_string(),
     }
@@ -191,6 +214,13 @@ impl SnapshotFacts {
         for (k, v) in rows {
             let _ = writeln!(s, "  {k:<16} {v}");
         }
+        if !self.evaluation_url.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:<16} {} (sealed: keys not cached are asked there; it sees blinded values only)",
+                "evaluations", self.evaluation_url
+            );
+        }
         for w in &self.warnings {
             let _ = writeln!(s, "WARNING: {w}");
         }
@@ -255,6 +285,7 @@ mod confirmation_tests {
             previous: "p".into(),
             publisher: contact,
             salt_epoch: json!({}),
+            evaluation_url: String::new(),
             warnings: vec![],
         }
     }

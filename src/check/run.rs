@@ -72,6 +72,10 @@ pub enum CheckError {
         /// The budget, bytes.
         budget: u64,
     },
+    /// A sealed snapshot's keys could not be obtained (the rows before the
+    /// batch concerned were checked).
+    #[error(transparent)]
+    Evaluation(#[from] super::sealed::EvaluationError),
     /// The thread pool asked for could not be started.
     #[error("cannot start {threads} checking threads: {reason}")]
     Threads {
@@ -99,7 +103,9 @@ pub struct CheckRun<'l> {
 
 impl<'l> CheckRun<'l> {
     pub(crate) fn new(snapshot: &'l Snapshot, options: &CheckOptions) -> Result<Self, CheckError> {
-        let checker = Checker::new(snapshot).expect("parameters verified on open");
+        let checker = Checker::new(snapshot)
+            .expect("parameters verified on open")
+            .with_evaluator(options.evaluator.clone());
         let (checker, cache_dir, notice) = with_cache(checker, snapshot, &options.key_cache);
         let mut notices: Vec<String> = notice.into_iter().collect();
         let (threads, notice) = hashing_threads(snapshot.header.kdf, options)?;
@@ -247,11 +253,7 @@ impl<'l> CheckRun<'l> {
         let finished = match &self.pool {
             Some(pool) => pool.install(go),
             None => go(),
-        }
-        .map_err(|error| CheckError::Input {
-            input: source.to_string(),
-            error,
-        })?;
+        }?;
         if finished {
             Ok(())
         } else {
@@ -310,7 +312,7 @@ pub(crate) fn hashing_threads(
 /// caching at all.
 pub(crate) fn cache_dir(snapshot: &Snapshot, choice: &KeyCacheChoice) -> Option<PathBuf> {
     match choice {
-        _ if snapshot.header.kdf == Kdf::Blake3 => None,
+        _ if !snapshot.header.kdf.is_slow() => None,
         KeyCacheChoice::Default => key_cache::default_dir(),
         KeyCacheChoice::At(dir) => Some(dir.clone()),
         KeyCacheChoice::None => None,

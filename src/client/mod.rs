@@ -3,6 +3,8 @@
 //! verifies and installs them. (The key cache, which the publisher uses too,
 //! is [`crate::key_cache`]; private files are [`crate::files`].)
 
+#[cfg(feature = "http")]
+pub mod evaluation;
 pub mod mirror;
 pub mod sources;
 pub mod state;

@@ -150,6 +150,8 @@ impl Transport for DirTransport {
 }
 
 #[cfg(feature = "http")]
+pub(crate) use http::{client_builder, error_text};
+#[cfg(feature = "http")]
 pub use http::{HttpOptions, HttpTransport, Progress};
 
 #[cfg(feature = "http")]
@@ -242,6 +244,52 @@ mod http {
         None
     }
 
+    /// A client with the timeouts, user agent and extra CA of `options`, TLS
+    /// by rustls with ring unless the embedding program installed another
+    /// provider; the system proxy is honoured. Redirects are the caller's.
+    pub(crate) fn client_builder(
+        options: &HttpOptions,
+    ) -> Result<reqwest::blocking::ClientBuilder, String> {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Losing a race with another thread installing one is fine.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let mut builder = reqwest::blocking::Client::builder()
+            .connect_timeout(options.timeout)
+            .timeout(options.timeout)
+            // The same for every client: nothing here may depend on the numbers checked.
+            .user_agent(concat!("hushlist/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{}: not a PEM certificate: {e}", path.display()))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        Ok(builder)
+    }
+
+    /// What went wrong, with every cause, without the URL (reqwest's
+    /// message names it, password included).
+    pub(crate) fn error_text(e: reqwest::Error) -> String {
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message = format!("{message}: {s}");
+            source = s.source();
+        }
+        if message.contains("invalid peer certificate") {
+            // rustls's enum names say little to whoever runs it.
+            message.push_str(
+                " (the server's certificate is not trusted here: give the certificate \
+                 of the CA that issued it as an extra CA; a certificate made for the \
+                 server alone, as `openssl req -x509` makes it, is refused as its own \
+                 CA: make a CA and have it sign the server's certificate)",
+            );
+        }
+        message
+    }
+
     /// A mirror reached over HTTP(S), with the system proxy honoured.
     pub struct HttpTransport {
         base: String,
@@ -255,16 +303,8 @@ mod http {
         /// A transport for the published directory at `base` (http:// or https://).
         pub fn new(base: &str, options: HttpOptions) -> Result<Self, String> {
             let source = SourceUrl::parse(base, options.allow_http).map_err(|e| e.to_string())?;
-            // reqwest is built without a TLS provider of its own: use ring,
-            // unless the embedding program installed another one.
-            if rustls::crypto::CryptoProvider::get_default().is_none() {
-                // Losing a race with another thread installing one is fine.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-            }
-            let mut builder = reqwest::blocking::Client::builder()
-                .connect_timeout(options.timeout)
-                .timeout(options.timeout)
-                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let builder =
+                client_builder(&options)?.redirect(reqwest::redirect::Policy::custom(|attempt| {
                     // Once on https://, stay there: a downgrade would let anyone on
                     // the path hide new statements and snapshots.
                     let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
@@ -276,15 +316,7 @@ mod http {
                     } else {
                         attempt.follow()
                     }
-                }))
-                // The same for every client: nothing here may depend on the numbers checked.
-                .user_agent(concat!("hushlist/", env!("CARGO_PKG_VERSION")));
-            if let Some(path) = &options.ca_cert {
-                let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|e| format!("{}: not a PEM certificate: {e}", path.display()))?;
-                builder = builder.tls_certs_merge(certs);
-            }
+                }));
             let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
             Ok(HttpTransport {
                 base: source.as_str().to_string(),
@@ -316,26 +348,9 @@ mod http {
                 } else if e.is_redirect() {
                     FetchError::Redirects { name: name.into() }
                 } else {
-                    // reqwest's message names the URL, password included.
-                    let e = e.without_url();
-                    let mut message = e.to_string();
-                    let mut source = std::error::Error::source(&e);
-                    while let Some(s) = source {
-                        message = format!("{message}: {s}");
-                        source = s.source();
-                    }
-                    if message.contains("invalid peer certificate") {
-                        // rustls's enum names say little to whoever runs it.
-                        message.push_str(
-                            " (the server's certificate is not trusted here: give the certificate \
-                             of the CA that issued it as an extra CA; a certificate made for the \
-                             server alone, as `openssl req -x509` makes it, is refused as its own \
-                             CA: make a CA and have it sign the server's certificate)",
-                        );
-                    }
                     FetchError::Transport {
                         name: name.into(),
-                        message,
+                        message: error_text(e),
                     }
                 }
             };

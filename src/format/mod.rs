@@ -9,6 +9,7 @@
 //! spelling of signed times.
 
 pub mod comment;
+pub mod evaluation;
 pub mod filter;
 pub mod json;
 pub mod manifest;

@@ -47,6 +47,13 @@ pub enum Kdf {
     },
     /// BLAKE3 keyed hash with the salt as key.
     Blake3,
+    /// Sealed: the key of a number derives from the publisher's oblivious PRF
+    /// of it (RFC 9497 VOPRF, ristretto255-SHA512), which only its evaluation
+    /// service can compute ([`crate::format::sealed`]).
+    Voprf {
+        /// The epoch's OPRF public key (`pkS`, a compressed ristretto255 element).
+        public_key: [u8; 32],
+    },
 }
 
 impl Default for Kdf {
@@ -70,11 +77,36 @@ impl Kdf {
         match self {
             Kdf::Argon2id { .. } => "argon2id",
             Kdf::Blake3 => "blake3",
+            Kdf::Voprf { .. } => "voprf",
         }
+    }
+
+    /// Whether `other` is the same function with the same parameters; two
+    /// sealed epochs are, whatever their keys (each epoch has its own).
+    pub fn same_choice(&self, other: &Kdf) -> bool {
+        self == other || (self.is_sealed() && other.is_sealed())
+    }
+
+    /// Whether keys need the publisher's evaluation service (a sealed epoch).
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, Kdf::Voprf { .. })
+    }
+
+    /// Whether a key costs enough that caching it pays (everything but BLAKE3).
+    pub fn is_slow(&self) -> bool {
+        !matches!(self, Kdf::Blake3)
     }
 
     /// Checks the parameters against the bounds above and Argon2's own rules.
     pub fn validate(&self) -> Result<(), BadKdfParams> {
+        if let Kdf::Voprf { public_key } = self {
+            if !crate::format::sealed::valid_public_key(public_key) {
+                return Err(BadKdfParams(
+                    "the OPRF public key is not a canonical, non-identity ristretto255 element"
+                        .into(),
+                ));
+            }
+        }
         if let Kdf::Argon2id { m_kib, t, p } = *self {
             if !(1..=MAX_ARGON2_P).contains(&p) {
                 return Err(BadKdfParams(format!(
@@ -112,17 +144,24 @@ thread_local! {
 }
 
 impl NumberHasher {
-    /// A hasher for `kdf` with `salt`; fails on parameters outside the bounds.
+    /// A hasher for `kdf` with `salt`; fails on parameters outside the bounds,
+    /// and for a sealed epoch, whose keys only the publisher's service computes.
     pub fn new(kdf: Kdf, salt: [u8; KEY_LEN]) -> Result<Self, BadKdfParams> {
         kdf.validate()?;
-        let argon2 = match kdf {
-            Kdf::Argon2id { m_kib, t, p } => {
-                let params = Params::new(m_kib, t, p, Some(KEY_LEN))
-                    .map_err(|e| BadKdfParams(e.to_string()))?;
-                Some(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-            }
-            Kdf::Blake3 => None,
-        };
+        let argon2 =
+            match kdf {
+                Kdf::Voprf { .. } => return Err(BadKdfParams(
+                    "a sealed (voprf) epoch's keys come from the publisher's evaluation service, \
+                     not from a local hash"
+                        .into(),
+                )),
+                Kdf::Argon2id { m_kib, t, p } => {
+                    let params = Params::new(m_kib, t, p, Some(KEY_LEN))
+                        .map_err(|e| BadKdfParams(e.to_string()))?;
+                    Some(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+                }
+                Kdf::Blake3 => None,
+            };
         Ok(NumberHasher { kdf, salt, argon2 })
     }
 

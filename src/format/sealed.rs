@@ -93,6 +93,13 @@ pub fn key_from_output(salt: &[u8; KEY_LEN], output: &[u8]) -> [u8; KEY_LEN] {
     *hasher.finalize().as_bytes()
 }
 
+/// How messages and reports name an epoch's public key: its first 8 bytes
+/// in hex (the whole key is in the signed header; this is for people
+/// comparing two outputs).
+pub fn key_id(public_key: &[u8; ELEMENT_LEN]) -> String {
+    hex::encode(&public_key[..8])
+}
+
 /// Whether `bytes` are a public key a client can use.
 pub fn valid_public_key(bytes: &[u8; ELEMENT_LEN]) -> bool {
     public_element(bytes).is_ok()
@@ -101,6 +108,42 @@ pub fn valid_public_key(bytes: &[u8; ELEMENT_LEN]) -> bool {
 fn public_element(bytes: &[u8; ELEMENT_LEN]) -> Result<<Ristretto255 as Group>::Elem, SealedError> {
     // Canonical, and not the identity (voprf's decoding refuses both).
     Ristretto255::deserialize_elem(bytes).map_err(|_| SealedError::BadPublicKey)
+}
+
+/// Context of the OPRF seed's derivation from an OPRF key file's secret bytes.
+pub const OPRF_SEED_CONTEXT: &str = "hushlist v3 oprf seed";
+
+/// The publisher's one OPRF secret, from which every epoch's key derives.
+/// Never printed: its `Debug` says only that it is secret.
+#[derive(Clone)]
+pub struct OprfSeed(zeroize::Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for OprfSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OprfSeed(secret)")
+    }
+}
+
+impl OprfSeed {
+    /// The seed an OPRF key file holds: a secret key file in the signing
+    /// key's format (encrypted the same way), its 32 secret bytes derived
+    /// with [`OPRF_SEED_CONTEXT`] so they serve one purpose only.
+    pub fn from_key_file(key: &crate::format::signature::SecretKey) -> Self {
+        OprfSeed(zeroize::Zeroizing::new(blake3::derive_key(
+            OPRF_SEED_CONTEXT,
+            key.secret_seed().as_ref(),
+        )))
+    }
+
+    /// A seed given directly (test vectors).
+    pub fn from_bytes(seed: [u8; 32]) -> Self {
+        OprfSeed(zeroize::Zeroizing::new(seed))
+    }
+
+    /// The key of the epoch whose salt is `salt`.
+    pub fn epoch_key(&self, salt: &[u8; KEY_LEN]) -> EpochKey {
+        EpochKey::derive(&self.0, salt)
+    }
 }
 
 /// One salt epoch's OPRF key, held by the publisher and its service only.

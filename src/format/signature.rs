@@ -292,6 +292,14 @@ impl SecretKey {
         self.id
     }
 
+    /// The 32 secret bytes an OPRF key file holds: a key file made for the
+    /// evaluation service is stored, encrypted and read exactly as a signing
+    /// key is, and its seed, domain-separated, is the OPRF seed
+    /// ([`crate::format::sealed::OprfSeed`]). It signs nothing.
+    pub(crate) fn secret_seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.signing.to_bytes())
+    }
+
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey {

@@ -13,8 +13,15 @@ use crate::format::number_key::{BadKdfParams, Kdf, KEY_LEN};
 
 /// The first 8 bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"HUSHLIST";
-/// The format version this code reads and writes.
+/// The format version of snapshots whose epochs are both unsealed.
 pub const VERSION: u16 = 2;
+/// The format version of snapshots with a sealed epoch (current or next): a
+/// sealed block follows the contact.
+pub const VERSION_SEALED: u16 = 3;
+/// The sealed block's fixed part: two OPRF public keys and the URL's length.
+pub const SEALED_FIXED_LEN: usize = 32 + 32 + 2;
+/// Longest evaluation URL, in bytes.
+pub const MAX_EVALUATION_URL_LEN: usize = 300;
 /// Header length, up to the start of the contact section.
 pub const HEADER_LEN: usize = 218;
 /// Width of the metadata-version field (ASCII, NUL-padded).
@@ -30,8 +37,18 @@ pub const CONTACT_FIELD_MAX: [usize; 4] = [200, 200, 300, 1000];
 
 const KDF_ARGON2ID: u8 = 1;
 const KDF_BLAKE3: u8 = 2;
+const KDF_VOPRF: u8 = 3;
 /// Bytes of a hash algorithm, its parameters and a salt, as stored (id, m, t, p, salt).
 pub const KDF_AND_SALT_LEN: usize = 1 + 12 + KEY_LEN;
+
+/// `https://` followed by at least one character, none of them white space
+/// (Unicode White_Space) or a control character: the rule for every URL a
+/// header carries.
+pub fn https_url(url: &str) -> bool {
+    let spaced = |c: char| c.is_whitespace() || c.is_control();
+    url.strip_prefix("https://")
+        .is_some_and(|r| !r.is_empty() && !r.chars().any(spaced))
+}
 
 /// Who published a snapshot and how to confirm a match with them. Empty
 /// fields were not given; every field is printable text (no control
@@ -87,9 +104,7 @@ impl Contact {
             }
         }
         let url = &self.confirm_url;
-        let rest = url.strip_prefix("https://");
-        let spaced = |c: char| c.is_whitespace() || c.is_control();
-        if !url.is_empty() && rest.is_none_or(|r| r.is_empty() || r.chars().any(spaced)) {
+        if !url.is_empty() && !https_url(url) {
             return Err(format!(
                 "confirmation URL {url:?} must be https:// and a host, with no white space \
                  (Unicode White_Space) or control character"
@@ -175,6 +190,25 @@ pub struct Header {
     pub next_salt: [u8; KEY_LEN],
     /// Who published it and how to confirm a match.
     pub contact: Contact,
+    /// Where clients ask for evaluations when an epoch is sealed
+    /// ([`Kdf::Voprf`]); empty otherwise.
+    pub evaluation_url: String,
+}
+
+impl Header {
+    /// Whether the current or the next epoch is sealed (format version 3).
+    pub fn has_sealed_epoch(&self) -> bool {
+        self.kdf.is_sealed() || self.next_kdf.is_sealed()
+    }
+
+    /// The format version this header is written in.
+    pub fn version(&self) -> u16 {
+        if self.has_sealed_epoch() {
+            VERSION_SEALED
+        } else {
+            VERSION
+        }
+    }
 }
 
 /// A decoded snapshot: header and filter.
@@ -197,11 +231,11 @@ pub enum FormatError {
     #[error("not a hushlist snapshot (bad magic bytes)")]
     BadMagic,
     /// A version this build does not know.
-    #[error("unknown snapshot format version {0} (this build reads version {VERSION}); upgrade hushlist")]
+    #[error("unknown snapshot format version {0} (this build reads versions {VERSION} and {VERSION_SEALED}); upgrade hushlist")]
     UnknownVersion(u16),
     /// An older version this build no longer reads.
     #[error(
-        "snapshot format version {0} is no longer accepted (this build reads version {VERSION}: \
+        "snapshot format version {0} is no longer accepted (this build reads versions {VERSION} and {VERSION_SEALED}: \
          derived filter seeds, salt epochs, the publisher's contact); \
          the publisher must rebuild it with a current hushlist-publish"
     )]
@@ -232,6 +266,18 @@ pub enum FormatError {
     /// An unknown hash algorithm id.
     #[error("unknown hash algorithm id {0}")]
     UnknownKdf(u8),
+    /// A sealed epoch (hash id 3) in a version 2 header, or a version 3
+    /// header with no sealed epoch: each content has one encoding.
+    #[error("format version {version} with {what}")]
+    SealedVersion {
+        /// The version read.
+        version: u16,
+        /// What does not belong in it.
+        what: &'static str,
+    },
+    /// The sealed block (OPRF public keys, evaluation URL) is malformed.
+    #[error("sealed block: {0}")]
+    BadSealed(String),
     /// Hash parameters out of bounds.
     #[error(transparent)]
     BadKdf(#[from] BadKdfParams),
@@ -297,6 +343,8 @@ pub fn kdf_and_salt_bytes(kdf: Kdf, salt: &[u8; KEY_LEN]) -> [u8; KDF_AND_SALT_L
     let (id, m, t, p) = match kdf {
         Kdf::Argon2id { m_kib, t, p } => (KDF_ARGON2ID, m_kib, t, p),
         Kdf::Blake3 => (KDF_BLAKE3, 0, 0, 0),
+        // The public key is in the sealed block.
+        Kdf::Voprf { .. } => (KDF_VOPRF, 0, 0, 0),
     };
     let mut out = [0u8; KDF_AND_SALT_LEN];
     out[0] = id;
@@ -307,8 +355,24 @@ pub fn kdf_and_salt_bytes(kdf: Kdf, salt: &[u8; KEY_LEN]) -> [u8; KDF_AND_SALT_L
     out
 }
 
-fn parse_kdf(b: &[u8]) -> Result<Kdf, FormatError> {
+/// The hash algorithm at `b`. A sealed one's public key is read later, from
+/// the sealed block, and checked there: it is left zero here.
+fn parse_kdf(b: &[u8], version: u16) -> Result<Kdf, FormatError> {
     let kdf = match b[0] {
+        KDF_VOPRF if version < VERSION_SEALED => {
+            return Err(FormatError::SealedVersion {
+                version,
+                what: "a sealed epoch (hash algorithm id 3 needs format version 3)",
+            })
+        }
+        KDF_VOPRF if b[1..13].iter().all(|&b| b == 0) => {
+            return Ok(Kdf::Voprf {
+                public_key: [0; 32],
+            })
+        }
+        KDF_VOPRF => {
+            return Err(BadKdfParams("voprf takes no parameters; they must be zero".into()).into())
+        }
         KDF_ARGON2ID => Kdf::Argon2id {
             m_kib: u32_at(b, 1),
             t: u32_at(b, 5),
@@ -332,7 +396,8 @@ impl Snapshot {
         let mut out = Vec::with_capacity(HEADER_LEN + contact.len() + section.len());
         out.extend_from_slice(&self.encode_header(contact.len()));
         out.extend_from_slice(&contact); // 218
-        out.extend_from_slice(section); // 218 + C
+        out.extend_from_slice(&self.header.encode_sealed_block()); // 218 + C
+        out.extend_from_slice(section); // 218 + C + S
         out
     }
 
@@ -342,7 +407,7 @@ impl Snapshot {
         let section_len = self.filter.as_section().len() as u64;
         let mut out = Vec::with_capacity(HEADER_LEN);
         out.extend_from_slice(&MAGIC); // 0
-        out.extend_from_slice(&VERSION.to_le_bytes()); // 8
+        out.extend_from_slice(&h.version().to_le_bytes()); // 8
         out.extend_from_slice(&0u16.to_le_bytes()); // 10 flags
         out.extend_from_slice(&h.sequence.to_le_bytes()); // 12
         out.extend_from_slice(&h.created.to_le_bytes()); // 20
@@ -408,7 +473,7 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
     if bytes.len() >= 10 {
         // Named before the length check: another version may have another header size.
         match u16_at(bytes, 8) {
-            VERSION => {}
+            VERSION | VERSION_SEALED => {}
             old @ 1 => return Err(FormatError::OldVersion(old)),
             other => return Err(FormatError::UnknownVersion(other)),
         }
@@ -416,6 +481,7 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
     if bytes.len() < HEADER_LEN {
         return Err(FormatError::TruncatedHeader(bytes.len()));
     }
+    let version = u16_at(bytes, 8);
     let flags = u16_at(bytes, 10);
     if flags != 0 {
         return Err(FormatError::ReservedFlags(flags));
@@ -438,7 +504,7 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
         return Err(FormatError::UnknownNormalization(normalization));
     }
     let metadata_version = parse_metadata_field(&bytes[78..78 + METADATA_FIELD_LEN])?;
-    let kdf = parse_kdf(&bytes[94..107])?;
+    let mut kdf = parse_kdf(&bytes[94..107], version)?;
     let fp_rate = f64::from_le_bytes(array_at(bytes, 139));
     filter::validate_fp_rate(fp_rate)?;
     let section_len = u64_at(bytes, 147);
@@ -455,7 +521,13 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
             next: next_epoch_start,
         });
     }
-    let next_kdf = parse_kdf(&bytes[171..184])?;
+    let mut next_kdf = parse_kdf(&bytes[171..184], version)?;
+    if version == VERSION_SEALED && !kdf.is_sealed() && !next_kdf.is_sealed() {
+        return Err(FormatError::SealedVersion {
+            version,
+            what: "no sealed epoch (version 3 is for sealed snapshots only)",
+        });
+    }
     let salt: [u8; KEY_LEN] = array_at(bytes, 107);
     let next_salt: [u8; KEY_LEN] = array_at(bytes, 184);
     if next_salt == salt {
@@ -467,10 +539,11 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
             "{contact_len} bytes, more than {MAX_CONTACT_LEN}"
         )));
     }
-    let filter_start = HEADER_LEN + contact_len;
-    if bytes.len() < filter_start {
+    let contact_end = HEADER_LEN + contact_len;
+    if bytes.len() < contact_end {
         return Err(FormatError::BadContact("cut off".into()));
     }
+    let filter_start = contact_end + sealed_block_len(bytes, contact_end, version)?;
     let actual = (bytes.len() - filter_start) as u64;
     if section_len != actual {
         return Err(FormatError::SectionLength {
@@ -478,7 +551,9 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
             actual,
         });
     }
-    let contact = Contact::decode(&bytes[HEADER_LEN..filter_start])?;
+    let contact = Contact::decode(&bytes[HEADER_LEN..contact_end])?;
+    let evaluation_url =
+        decode_sealed_block(&bytes[contact_end..filter_start], &mut kdf, &mut next_kdf)?;
     Ok((
         Header {
             sequence,
@@ -496,9 +571,89 @@ fn decode_header(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
             next_kdf,
             next_salt,
             contact,
+            evaluation_url,
         },
         filter_start,
     ))
+}
+
+impl Header {
+    /// The sealed block (format version 3 only; empty otherwise): the OPRF
+    /// public keys of the current and next epochs (zeros for an unsealed
+    /// one), then the evaluation URL as a u16 length and UTF-8.
+    fn encode_sealed_block(&self) -> Vec<u8> {
+        if !self.has_sealed_epoch() {
+            debug_assert!(self.evaluation_url.is_empty());
+            return Vec::new();
+        }
+        let key = |kdf: Kdf| match kdf {
+            Kdf::Voprf { public_key } => public_key,
+            _ => [0; 32],
+        };
+        let mut out = Vec::with_capacity(SEALED_FIXED_LEN + self.evaluation_url.len());
+        out.extend_from_slice(&key(self.kdf));
+        out.extend_from_slice(&key(self.next_kdf));
+        out.extend_from_slice(&(self.evaluation_url.len() as u16).to_le_bytes());
+        out.extend_from_slice(self.evaluation_url.as_bytes());
+        out
+    }
+}
+
+/// The length of the sealed block starting at `at` (0 in version 2).
+fn sealed_block_len(bytes: &[u8], at: usize, version: u16) -> Result<usize, FormatError> {
+    if version < VERSION_SEALED {
+        return Ok(0);
+    }
+    if bytes.len() < at + SEALED_FIXED_LEN {
+        return Err(FormatError::BadSealed("cut off".into()));
+    }
+    let url_len = usize::from(u16_at(bytes, at + 64));
+    if url_len > MAX_EVALUATION_URL_LEN {
+        return Err(FormatError::BadSealed(format!(
+            "evaluation URL of {url_len} bytes, more than {MAX_EVALUATION_URL_LEN}"
+        )));
+    }
+    if bytes.len() < at + SEALED_FIXED_LEN + url_len {
+        return Err(FormatError::BadSealed("evaluation URL cut off".into()));
+    }
+    Ok(SEALED_FIXED_LEN + url_len)
+}
+
+/// Reads the sealed block into the epochs' public keys; the evaluation URL.
+fn decode_sealed_block(
+    block: &[u8],
+    kdf: &mut Kdf,
+    next_kdf: &mut Kdf,
+) -> Result<String, FormatError> {
+    if block.is_empty() {
+        return Ok(String::new());
+    }
+    for (kdf, at, which) in [(kdf, 0, "current"), (next_kdf, 32, "next")] {
+        let bytes: [u8; 32] = array_at(block, at);
+        match kdf {
+            Kdf::Voprf { public_key } => {
+                *public_key = bytes;
+                kdf.validate().map_err(|e| {
+                    FormatError::BadSealed(format!("the {which} epoch's public key: {}", e.0))
+                })?;
+            }
+            _ if bytes != [0; 32] => {
+                return Err(FormatError::BadSealed(format!(
+                    "the {which} epoch is not sealed, so its public key must be 32 zero bytes"
+                )))
+            }
+            _ => {}
+        }
+    }
+    let url = std::str::from_utf8(&block[SEALED_FIXED_LEN..])
+        .map_err(|_| FormatError::BadSealed("evaluation URL is not UTF-8".into()))?;
+    if !https_url(url) {
+        return Err(FormatError::BadSealed(format!(
+            "evaluation URL {url:?} must be https:// and a host, with no white space \
+             (Unicode White_Space) or control character"
+        )));
+    }
+    Ok(url.to_string())
 }
 
 /// Checks a metadata version for the header: 1 to 16 characters of digits and dots.
@@ -548,6 +703,7 @@ mod tests {
                     confirm_url: "https://example.org/confirm".into(),
                     confirm_text: "Call us with the number and the date.".into(),
                 },
+                evaluation_url: String::new(),
             },
             filter,
         }
@@ -576,8 +732,8 @@ mod tests {
     fn every_field_is_checked() {
         assert_eq!(patched(0, b"X").unwrap_err(), FormatError::BadMagic);
         assert_eq!(
-            patched(8, &3u16.to_le_bytes()).unwrap_err(),
-            FormatError::UnknownVersion(3)
+            patched(8, &4u16.to_le_bytes()).unwrap_err(),
+            FormatError::UnknownVersion(4)
         );
         assert_eq!(
             patched(10, &1u16.to_le_bytes()).unwrap_err(),
@@ -722,10 +878,92 @@ mod tests {
     #[test]
     fn unknown_version_is_named_even_when_short() {
         let mut b = b"HUSHLIST".to_vec();
-        b.extend_from_slice(&3u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
         assert_eq!(
             Snapshot::decode(&b).unwrap_err(),
-            FormatError::UnknownVersion(3)
+            FormatError::UnknownVersion(4)
         );
+    }
+
+    fn sealed_sample() -> Snapshot {
+        let mut s = sample();
+        let seed = crate::format::sealed::OprfSeed::from_bytes([9; 32]);
+        s.header.kdf = Kdf::Voprf {
+            public_key: seed.epoch_key(&s.header.salt).public_key(),
+        };
+        s.header.evaluation_url = "https://list.example.org/evaluate".into();
+        s
+    }
+
+    #[test]
+    fn a_sealed_header_is_version_3_with_its_block_after_the_contact() {
+        let snapshot = sealed_sample();
+        let bytes = snapshot.encode();
+        assert_eq!(u16_at(&bytes, 8), VERSION_SEALED);
+        assert_eq!(bytes[94], KDF_VOPRF);
+        assert!(bytes[95..107].iter().all(|&b| b == 0));
+        let contact_len = usize::from(u16_at(&bytes, 216));
+        let block = HEADER_LEN + contact_len;
+        let Kdf::Voprf { public_key } = snapshot.header.kdf else {
+            unreachable!()
+        };
+        assert_eq!(&bytes[block..block + 32], &public_key);
+        assert_eq!(
+            &bytes[block + 32..block + 64],
+            &[0; 32],
+            "next epoch unsealed"
+        );
+        let url = b"https://list.example.org/evaluate";
+        assert_eq!(usize::from(u16_at(&bytes, block + 64)), url.len());
+        assert_eq!(&bytes[block + 66..block + 66 + url.len()], url);
+        let back = Snapshot::decode(&bytes).unwrap();
+        assert_eq!(back.header, snapshot.header);
+        assert_eq!(back.encode(), bytes);
+        // An unsealed snapshot is still written as version 2, with no block.
+        assert_eq!(u16_at(&sample().encode(), 8), VERSION);
+    }
+
+    #[test]
+    fn sealed_rules_are_checked() {
+        let good = sealed_sample().encode();
+        let block = HEADER_LEN + usize::from(u16_at(&good, 216));
+        let with = |at: usize, patch: &[u8]| {
+            let mut b = good.clone();
+            b[at..at + patch.len()].copy_from_slice(patch);
+            Snapshot::decode(&b).unwrap_err()
+        };
+        // A sealed id in a version 2 file; a version 3 file with no sealed epoch.
+        assert!(matches!(
+            with(8, &2u16.to_le_bytes()),
+            FormatError::SealedVersion { version: 2, .. }
+        ));
+        assert!(matches!(
+            with(94, &[KDF_BLAKE3]),
+            FormatError::SealedVersion { version: 3, .. }
+        ));
+        // Parameters must be zero for voprf.
+        assert!(matches!(with(95, &[1]), FormatError::BadKdf(_)));
+        // An unsealed epoch's key must be zero; a sealed one must be a valid
+        // encoding of a group element other than the identity.
+        assert!(matches!(with(block + 32, &[1]), FormatError::BadSealed(_)));
+        assert!(matches!(with(block, &[0; 32]), FormatError::BadSealed(_)));
+        assert!(matches!(
+            with(block, &[0xFF; 32]),
+            FormatError::BadSealed(_)
+        ));
+        // The URL: https only, and its length bounded.
+        assert!(matches!(
+            with(block + 66, b"http:"),
+            FormatError::BadSealed(_)
+        ));
+        assert!(matches!(
+            with(block + 64, &301u16.to_le_bytes()),
+            FormatError::BadSealed(_)
+        ));
+        // A URL longer than what follows is cut off, not read into the filter.
+        assert!(matches!(
+            with(block + 64, &300u16.to_le_bytes()),
+            FormatError::BadSealed(_) | FormatError::SectionLength { .. }
+        ));
     }
 }

@@ -27,6 +27,7 @@ fn header(sequence: u64, epoch_start: i64, next_epoch_start: i64) -> Header {
         next_kdf: ARGON,
         next_salt: [2; 32],
         contact: Contact::default(),
+        evaluation_url: String::new(),
     }
 }
 

@@ -82,6 +82,7 @@ mod tests {
             next_kdf: Kdf::Blake3,
             next_salt: [next_salt; 32],
             contact: Contact::default(),
+            evaluation_url: String::new(),
         }
     }
 

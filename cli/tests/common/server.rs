@@ -15,6 +15,8 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub raw: String,
+    /// The body, as its Content-Length announces it (at most 16 MiB).
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -127,7 +129,22 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) {
         }
     }
     let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let request = Request { path, headers, raw };
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(16 << 20);
+    let mut body = vec![0; length];
+    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+        return;
+    }
+    let request = Request {
+        path,
+        headers,
+        raw,
+        body,
+    };
     log.lock().unwrap().push(request.clone());
     let mut out = stream;
     let started = Instant::now();

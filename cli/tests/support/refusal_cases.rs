@@ -93,6 +93,7 @@ fn snapshot(sequence: u64, numbers: &[&str], expires: i64) -> Snapshot {
         fp_rate: filter::DEFAULT_FP_RATE,
         epoch: SaltEpoch::starting(CREATED, 30 * 86_400, Kdf::default(), next_salt()),
         contact: contact(),
+        sealing: None,
     };
     build_snapshot(&numbers, &params).expect("vector parameters are valid")
 }
@@ -313,13 +314,13 @@ pub fn cases() -> Vec<Case> {
     ));
 
     let mut bytes = base();
-    bytes[8] = 3;
+    bytes[8] = 4;
     out.push(case(
         "unknown-version",
-        "format version 3, signed",
+        "format version 4, signed",
         "8",
         "Format",
-        "unknown snapshot format version 3",
+        "unknown snapshot format version 4",
         Parts::honest(bytes).files(),
     ));
 

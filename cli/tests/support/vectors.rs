@@ -93,6 +93,7 @@ pub fn snapshot_publication() -> Publication {
         fp_rate: filter::DEFAULT_FP_RATE,
         epoch: SaltEpoch::starting(1_800_000_000, 30 * 86_400, Kdf::default(), next_salt()),
         contact: contact(),
+        sealing: None,
     };
     let snapshot = build_snapshot(&numbers, &params).expect("vector parameters are valid");
     sign_publication(&snapshot, &test_key())
@@ -131,6 +132,7 @@ pub fn compute() -> Value {
                         json!({"memory_kib": m_kib, "passes": t, "lanes": p})
                     }
                     Kdf::Blake3 => json!({}),
+                    Kdf::Voprf { .. } => unreachable!("sealed keys have vectors of their own"),
                 };
                 json!({
                     "kdf": kdf.name(), "params": params, "salt": hex::encode(salt()), "e164": n,

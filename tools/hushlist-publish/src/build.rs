@@ -6,6 +6,7 @@ use crate::{BuildArgs, KdfChoice};
 use hushlist::check::input::{ColumnSpec, InputOptions, SettingNames};
 use hushlist::format::normalize::{ReadOptions, Region};
 use hushlist::format::number_key::Kdf;
+use hushlist::format::sealed::OprfSeed;
 use hushlist::format::snapshot::Contact;
 use hushlist::format::time::{now, parse_duration, rfc3339};
 use hushlist::publisher::{
@@ -26,8 +27,23 @@ pub fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), Stri
             p: args.argon2_lanes,
         },
         KdfChoice::Blake3 => Kdf::Blake3,
+        // The epoch's public key derives from the OPRF key and the salt,
+        // which the publisher chooses next.
+        KdfChoice::Voprf => Kdf::Voprf {
+            public_key: [0; 32],
+        },
     };
-    kdf.validate().map_err(|e| e.to_string())?;
+    if !kdf.is_sealed() {
+        kdf.validate().map_err(|e| e.to_string())?;
+    }
+    let oprf = args
+        .oprf_key
+        .as_deref()
+        .map(|path| read_key(path, passphrase_file).map(|k| OprfSeed::from_key_file(&k)))
+        .transpose()?;
+    if kdf.is_sealed() && oprf.is_none() {
+        return Err("--kdf voprf needs --oprf-key (make one with `keygen --oprf`)".into());
+    }
     let valid_for = parse_duration(&args.valid_for).map_err(|e| format!("--valid-for: {e}"))?;
     let epoch_length =
         parse_duration(&args.salt_epoch).map_err(|e| format!("--salt-epoch: {e}"))?;
@@ -128,6 +144,8 @@ pub fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), Stri
         new_epoch: args.new_epoch,
         contact,
         key_cache: args.key_cache.as_deref(),
+        oprf,
+        evaluation_url: args.evaluation_url.clone(),
     };
     let next = publisher
         .next(&numbers, plan, &mut os_random)
@@ -162,6 +180,14 @@ pub fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), Stri
     let (params, snapshot, publication) = (&next.params, &next.snapshot, &next.publication);
     let sequence = params.sequence;
     let epoch_note = epoch_note(&next.epoch, kdf);
+    let sealed_note = if snapshot.header.evaluation_url.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  evaluations: {} (clients ask there for the keys of sealed epochs)",
+            snapshot.header.evaluation_url
+        )
+    };
     let cache_note = match &next.cache {
         None => String::new(),
         Some((hits, file)) => format!(
@@ -172,7 +198,7 @@ pub fn build(args: BuildArgs, passphrase_file: Option<&Path>) -> Result<(), Stri
     };
     println!(
         "published snapshot #{sequence} to {}\n  {} entries from {rows} rows ({} duplicates merged, {invalid} skipped)\n  \
-         hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
+         hash {}, filter {} bits / {} hashes, expires {}\n  {epoch_note}{sealed_note}{cache_note}\n  publisher: {}\n  file {} ({} bytes), took {:.1}s",
         args.out.display(),
         numbers.len(),
         list.entries.saturating_sub(numbers.len() as u64),
@@ -192,6 +218,11 @@ fn kdf_text(kdf: Kdf) -> String {
     match kdf {
         Kdf::Argon2id { m_kib, t, p } => format!("argon2id m={m_kib} KiB t={t} p={p}"),
         Kdf::Blake3 => "blake3".into(),
+        Kdf::Voprf { public_key } if public_key == [0; 32] => "voprf (sealed)".into(),
+        Kdf::Voprf { public_key } => format!(
+            "voprf (sealed), OPRF public key {}",
+            hex::encode(public_key)
+        ),
     }
 }
 

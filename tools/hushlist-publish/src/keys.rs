@@ -12,9 +12,13 @@ pub fn keygen(
     out_dir: PathBuf,
     name: String,
     unencrypted: bool,
+    oprf: bool,
     passphrase_file: Option<&Path>,
 ) -> Result<(), String> {
     let key = SecretKey::generate().map_err(|e| format!("no randomness from the OS: {e}"))?;
+    if oprf {
+        return oprf_keygen(&out_dir, &name, &key, unencrypted, passphrase_file);
+    }
     let secret_note;
     let (public, secret) = if unencrypted {
         secret_note = "unencrypted: protect it by file mode (0600)".to_string();
@@ -74,6 +78,41 @@ pub fn rotate_key(
         } else {
             ""
         }
+    );
+    Ok(())
+}
+
+/// The OPRF key of sealed snapshots: a secret key file with no public half
+/// to hand out (the epochs' public keys go into the signed snapshots).
+fn oprf_keygen(
+    out_dir: &Path,
+    name: &str,
+    key: &SecretKey,
+    unencrypted: bool,
+    passphrase_file: Option<&Path>,
+) -> Result<(), String> {
+    let file = format!("{name}.oprf.key");
+    let (path, note) = if unencrypted {
+        let path = published::write_secret_key(out_dir, &file, key, KeyProtection::Unencrypted);
+        (
+            path,
+            "unencrypted: protect it by file mode (0600)".to_string(),
+        )
+    } else {
+        let (phrase, from) = passphrase(passphrase_file, "Passphrase for the OPRF key: ", true)
+            .map_err(|e| format!("{e}; or pass --unencrypted for a key without one"))?;
+        let path =
+            published::write_secret_key(out_dir, &file, key, KeyProtection::Passphrase(&phrase));
+        (
+            path,
+            format!("encrypted with the passphrase from {from}; mode 0600"),
+        )
+    };
+    let path = path.map_err(|e| e.to_string())?;
+    println!(
+        "OPRF key    {}  ({note}; the evaluation service and sealed builds need it; \
+         never share it: whoever holds it can test any number against sealed snapshots)",
+        path.display()
     );
     Ok(())
 }

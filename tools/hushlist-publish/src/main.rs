@@ -1,8 +1,10 @@
 //! `hushlist-publish`: make keys, and turn a list of numbers into a signed snapshot.
 
 mod build;
+mod clients;
 mod keys;
 mod passphrase;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hushlist::format::filter::DEFAULT_FP_RATE;
@@ -42,9 +44,44 @@ enum Command {
         /// `minisign -G -W`). Without it the key is encrypted with a passphrase.
         #[arg(long)]
         unencrypted: bool,
+        /// Make the OPRF key of sealed snapshots instead (NAME.oprf.key alone,
+        /// stored as a signing key is): `build --kdf voprf` and `serve` use it.
+        #[arg(long)]
+        oprf: bool,
     },
     /// Build the next snapshot from a list and publish it into a directory.
     Build(Box<BuildArgs>),
+    /// Run the evaluation service of sealed snapshots (plain HTTP: put it
+    /// behind a TLS reverse proxy, as the README shows).
+    Serve {
+        /// The published directory: its newest snapshot names the sealed
+        /// epochs served (re-read when a newer one appears).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The OPRF key (`keygen --oprf`).
+        #[arg(long, value_name = "SECRET")]
+        oprf_key: PathBuf,
+        /// The client database (SQLite; created 0600): tokens, quotas, usage.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR:PORT")]
+        listen: std::net::SocketAddr,
+        /// Largest batch of blinded elements one request may carry.
+        #[arg(long, default_value_t = hushlist::format::sealed::MAX_BATCH, value_name = "N")]
+        max_batch: usize,
+        /// Worker threads [default: one per core].
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Register the companies that may ask the evaluation service, and their quotas.
+    Clients {
+        /// The client database `serve` uses.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
     /// Introduce a new signing key with a statement signed by the current one.
     RotateKey {
         /// The current secret key (the one clients trust now).
@@ -62,12 +99,42 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Register a client: its token goes to --token-file (0600) for you to
+    /// hand over; only the token's hash is kept.
+    Add {
+        /// The client's name, as logs and `list` show it.
+        name: String,
+        /// Evaluations it may have per salt epoch (one per distinct number
+        /// checked, counting each region a national number is read under).
+        #[arg(long, value_name = "N")]
+        quota: u64,
+        /// Where to write the token (a new file, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        token_file: PathBuf,
+    },
+    /// Change a client's quota per epoch.
+    Quota {
+        /// The client.
+        name: String,
+        /// The new quota.
+        quota: u64,
+    },
+    /// List the clients, their quotas and their usage per epoch.
+    List,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum KdfChoice {
     /// Slow and memory-hard (default): sets the price of enumerating numbers.
     Argon2id,
     /// Fast: only for lists that are public anyway, and for tests.
     Blake3,
+    /// Sealed: a number's key needs the publisher's OPRF key, so the snapshot
+    /// cannot be tested offline; clients ask `hushlist-publish serve`
+    /// (--oprf-key and --evaluation-url).
+    Voprf,
 }
 
 #[derive(Parser)]
@@ -93,6 +160,14 @@ struct BuildArgs {
     /// Hash function for number keys.
     #[arg(long, value_enum, default_value = "argon2id")]
     kdf: KdfChoice,
+    /// The OPRF key (`keygen --oprf`), needed while an epoch is sealed.
+    #[arg(long, value_name = "SECRET")]
+    oprf_key: Option<PathBuf>,
+    /// Where clients ask for evaluations (https:// URL of `serve`, usually
+    /// behind a reverse proxy), signed into sealed snapshots; default: the
+    /// newest snapshot's.
+    #[arg(long, value_name = "URL")]
+    evaluation_url: Option<String>,
     /// Argon2id memory in KiB.
     #[arg(long, default_value_t = DEFAULT_ARGON2_M_KIB)]
     argon2_memory: u32,
@@ -182,8 +257,28 @@ fn main() -> ExitCode {
             out_dir,
             name,
             unencrypted,
-        } => keys::keygen(out_dir, name, unencrypted, passphrase_file),
+            oprf,
+        } => keys::keygen(out_dir, name, unencrypted, oprf, passphrase_file),
         Command::Build(args) => build::build(*args, passphrase_file),
+        Command::Serve {
+            out,
+            oprf_key,
+            db,
+            listen,
+            max_batch,
+            threads,
+        } => serve::serve(
+            serve::ServeOptions {
+                out,
+                oprf_key,
+                db,
+                listen,
+                max_batch,
+                threads,
+            },
+            passphrase_file,
+        ),
+        Command::Clients { db, command } => clients::command(&db, command),
         Command::RotateKey {
             key,
             new_key,
