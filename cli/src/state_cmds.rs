@@ -248,6 +248,8 @@ struct StatusReport {
     installed: Option<InstalledReport>,
 }
 
+// One report per `status` run: the size of its variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 enum InstalledReport {
