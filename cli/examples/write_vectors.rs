@@ -26,6 +26,15 @@ fn main() -> std::io::Result<()> {
         dir.join("snapshot-vector.hushlist.minisig"),
         &publication.snapshot_signature,
     )?;
+    let sealed = vectors::sealed_snapshot_publication();
+    std::fs::write(
+        dir.join("sealed-snapshot-vector.hushlist"),
+        &sealed.snapshot,
+    )?;
+    std::fs::write(
+        dir.join("sealed-snapshot-vector.hushlist.minisig"),
+        &sealed.snapshot_signature,
+    )?;
     std::fs::write(
         dir.join("test-vector-key.pub"),
         vectors::test_key().public_key().to_file_text(),

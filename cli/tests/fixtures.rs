@@ -20,6 +20,7 @@ fn vectors_have_not_drifted() {
         "filter",
         "signature",
         "snapshot",
+        "sealed",
     ] {
         assert_eq!(
             computed[section], committed[section],
@@ -30,6 +31,11 @@ fn vectors_have_not_drifted() {
     assert_eq!(
         fs::read(fixtures().join("vectors/snapshot-vector.hushlist")).unwrap(),
         publication.snapshot
+    );
+    let sealed = vectors::sealed_snapshot_publication();
+    assert_eq!(
+        fs::read(fixtures().join("vectors/sealed-snapshot-vector.hushlist")).unwrap(),
+        sealed.snapshot
     );
 }
 
@@ -117,6 +123,59 @@ fn vector_snapshot_verifies_with_hushlist_and_minisign() {
         ],
     )
     .expect(0);
+}
+
+/// The publisher's evaluation, in process: the real OPRF key of the vectors.
+struct VectorService(hushlist::format::sealed::EpochKey);
+
+impl hushlist::check::sealed::Evaluator for VectorService {
+    fn describe(&self) -> String {
+        "the vectors' OPRF key".into()
+    }
+    fn evaluate(
+        &self,
+        _public_key: &[u8; 32],
+        blinded: &[[u8; 32]],
+    ) -> Result<hushlist::check::sealed::Evaluation, hushlist::check::sealed::EvaluationError> {
+        let (evaluated, proof) = self.0.evaluate(blinded).unwrap();
+        Ok(hushlist::check::sealed::Evaluation { evaluated, proof })
+    }
+}
+
+#[test]
+fn sealed_vector_verifies_with_both_tools_and_its_numbers_are_found() {
+    let dir = fixtures().join("vectors");
+    let file = dir.join("sealed-snapshot-vector.hushlist");
+    let pubkey = dir.join("test-vector-key.pub");
+    run_program("minisign", &["-V", "-p", s(&pubkey), "-m", s(&file)]).expect(0);
+    let key = hushlist::published::read_public_key(&pubkey).unwrap();
+    let sig = fs::read_to_string(dir.join("sealed-snapshot-vector.hushlist.minisig")).unwrap();
+    let verified = verify_snapshot(
+        &fs::read(&file).unwrap(),
+        &sig,
+        &hushlist::verify::Keyring::pinned(key),
+        Policy::at(hushlist::format::time::now()),
+    )
+    .unwrap();
+    let header = &verified.snapshot.header;
+    assert_eq!(header.version(), 3);
+    assert_eq!(header.evaluation_url, vectors::TEST_EVALUATION_URL);
+    let service = VectorService(vectors::oprf_seed().epoch_key(&vectors::salt()));
+    let mut checker = hushlist::check::Checker::new(&verified.snapshot)
+        .unwrap()
+        .with_evaluator(Some(hushlist::check::sealed::SharedEvaluator(
+            std::sync::Arc::new(service),
+        )));
+    for n in vectors::SNAPSHOT_NUMBERS {
+        assert!(checker.contains_e164(n).unwrap(), "{n}");
+    }
+    assert!(!checker.contains_e164("+13135550102").unwrap());
+    // Without a service, a sealed snapshot cannot be looked up: said, not guessed.
+    let mut alone = hushlist::check::Checker::new(&verified.snapshot).unwrap();
+    assert_eq!(
+        alone.contains_e164("+13135550101"),
+        Err(hushlist::check::sealed::EvaluationError::NoService)
+    );
 }
 
 #[test]

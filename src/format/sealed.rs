@@ -168,11 +168,17 @@ impl EpochKey {
 
     /// The key of a number, evaluated directly (the publisher's own list).
     pub fn number_key(&self, salt: &[u8; KEY_LEN], e164: &str) -> [u8; KEY_LEN] {
+        key_from_output(salt, &self.output(e164))
+    }
+
+    /// The VOPRF output of a number (RFC 9497 Evaluate), what a client's
+    /// Finalize gives after a verified evaluation.
+    pub fn output(&self, e164: &str) -> [u8; OUTPUT_LEN] {
         let output = self
             .server
             .evaluate(&oprf_input(e164))
             .expect("input is shorter than 2^16 bytes");
-        key_from_output(salt, &output)
+        output.into()
     }
 
     /// Evaluates a batch of blinded elements with one proof; each element
@@ -209,6 +215,67 @@ impl EpochKey {
     }
 }
 
+impl EpochKey {
+    /// [`EpochKey::evaluate`] with the proof's nonce drawn from `nonce_seed`
+    /// (BLAKE3-derive-key XOF), for test vectors that must not drift. Any
+    /// nonce gives a valid proof; never use a fixed one in a service.
+    pub fn evaluate_for_vectors(
+        &self,
+        blinded: &[[u8; ELEMENT_LEN]],
+        nonce_seed: &[u8; 32],
+    ) -> Result<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN]), SealedError> {
+        let elements = blinded
+            .iter()
+            .enumerate()
+            .map(|(index, b)| {
+                BlindedElement::<Ristretto255>::deserialize(b).map_err(|_| {
+                    SealedError::BadElement {
+                        what: "blinded element",
+                        index,
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rng = VectorRng(
+            blake3::Hasher::new_derive_key("hushlist v3 vector proof nonce")
+                .update(nonce_seed)
+                .finalize_xof(),
+        );
+        let result = self
+            .server
+            .batch_blind_evaluate(&mut rng, &elements)
+            .map_err(|_| SealedError::BatchSize(blinded.len()))?;
+        let evaluated = result
+            .messages
+            .iter()
+            .map(|m| m.serialize().into())
+            .collect();
+        Ok((evaluated, result.proof.serialize().into()))
+    }
+}
+
+/// Deterministic bytes for test vectors only.
+struct VectorRng(blake3::OutputReader);
+
+impl rand_core::RngCore for VectorRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill(dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.0.fill(dest);
+        Ok(())
+    }
+}
+
+// Not a source of secrets: it exists so that committed vectors do not drift.
+impl rand_core::CryptoRng for VectorRng {}
+
 /// A batch of numbers, blinded: the elements go to the service, the blinds
 /// stay with the client.
 pub struct Blinded {
@@ -234,6 +301,35 @@ impl Blinded {
             states,
             elements,
         }
+    }
+
+    /// Blinds each number with the blind given (32-byte scalars, little
+    /// endian, canonical and not zero), for test vectors. A client uses
+    /// [`Blinded::new`]: a blind used twice links the two requests.
+    #[cfg(feature = "test-vectors")]
+    pub fn with_blinds(numbers: &[String], blinds: &[[u8; 32]]) -> Result<Self, SealedError> {
+        let mut states = Vec::with_capacity(numbers.len());
+        let mut elements = Vec::with_capacity(numbers.len());
+        for (index, (n, blind)) in numbers.iter().zip(blinds).enumerate() {
+            let scalar =
+                Ristretto255::deserialize_scalar(blind).map_err(|_| SealedError::BadElement {
+                    what: "blind",
+                    index,
+                })?;
+            let blind =
+                VoprfClient::<Ristretto255>::deterministic_blind_unchecked(&oprf_input(n), scalar)
+                    .map_err(|_| SealedError::BadElement {
+                        what: "blind",
+                        index,
+                    })?;
+            elements.push(blind.message.serialize().into());
+            states.push(blind.state);
+        }
+        Ok(Blinded {
+            numbers: numbers.to_vec(),
+            states,
+            elements,
+        })
     }
 
     /// The numbers, in the order of [`Blinded::elements`].

@@ -77,6 +77,122 @@ const NORMALIZATION_CASES: &[(&str, Option<&str>)] = &[
     ("not a number", Some("US")),
 ];
 
+/// Ed25519 seed of the sealed vectors' OPRF key file (a TEST key).
+pub const TEST_OPRF_KEY_SEED: [u8; 32] = [0x44; 32];
+/// The sealed vectors' fixed blinds (scalars, little endian), one per number.
+/// A client draws fresh ones for every request.
+pub fn test_blinds() -> [[u8; 32]; 3] {
+    [[0x05; 32], [0x06; 32], [0x07; 32]].map(|mut b| {
+        b[31] = 0; // below the group order: a canonical scalar
+        b
+    })
+}
+/// The sealed snapshot vector's evaluation URL.
+pub const TEST_EVALUATION_URL: &str = "https://example.org/evaluate";
+
+/// The OPRF seed of the sealed vectors, from the TEST OPRF key file's seed.
+pub fn oprf_seed() -> hushlist::format::sealed::OprfSeed {
+    let key = SecretKey::from_seed(&TEST_OPRF_KEY_SEED, KeyId(*b"TESTOPRF"));
+    hushlist::format::sealed::OprfSeed::from_key_file(&key)
+}
+
+/// The sealed public key of the epoch whose salt is `salt`.
+pub fn sealed_kdf(salt: &[u8; 32]) -> Kdf {
+    Kdf::Voprf {
+        public_key: oprf_seed().epoch_key(salt).public_key(),
+    }
+}
+
+/// The deterministic sealed snapshot vector (format version 3): the same
+/// numbers, salt and times as the BLAKE3 vector, both epochs sealed.
+pub fn sealed_snapshot_publication() -> Publication {
+    let numbers: Vec<String> = SNAPSHOT_NUMBERS.iter().map(|s| s.to_string()).collect();
+    let params = BuildParams {
+        sequence: 1,
+        created: 1_800_000_000,
+        expires: 4_102_444_800,
+        previous: [0; 32],
+        kdf: sealed_kdf(&salt()),
+        salt: salt(),
+        fp_rate: filter::DEFAULT_FP_RATE,
+        epoch: SaltEpoch::starting(
+            1_800_000_000,
+            30 * 86_400,
+            sealed_kdf(&next_salt()),
+            next_salt(),
+        ),
+        contact: contact(),
+        sealing: Some(hushlist::publish::Sealing {
+            seed: oprf_seed(),
+            evaluation_url: TEST_EVALUATION_URL.into(),
+        }),
+    };
+    let snapshot = build_snapshot(&numbers, &params).expect("vector parameters are valid");
+    sign_publication(&snapshot, &test_key())
+}
+
+/// The sealed vectors: key derivation, blinding, one batched evaluation with
+/// its proof, finalization, number keys and filter items.
+fn sealed_vectors() -> Value {
+    use hushlist::format::sealed::{self, Blinded};
+    let numbers: Vec<String> = SNAPSHOT_NUMBERS.iter().map(|s| s.to_string()).collect();
+    let key = oprf_seed().epoch_key(&salt());
+    let blinds = test_blinds();
+    let blinded = Blinded::with_blinds(&numbers, &blinds).expect("valid blinds");
+    let (evaluated, proof) = key
+        .evaluate_for_vectors(&blinded.elements, &[0x55; 32])
+        .expect("valid elements");
+    let public_key = key.public_key();
+    let keys = blinded
+        .finalize(&evaluated, &proof, &public_key, &salt())
+        .expect("the vector's own proof verifies");
+    let mut info = sealed::EPOCH_KEY_INFO.to_vec();
+    info.extend_from_slice(&salt());
+    let items: Vec<Value> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            assert_eq!(keys[i], key.number_key(&salt(), n), "blinded = direct");
+            json!({
+                "e164": n,
+                "input": hex::encode(sealed::oprf_input(n)),
+                "blind": hex::encode(blinds[i]),
+                "blinded": hex::encode(blinded.elements[i]),
+                "evaluated": hex::encode(evaluated[i]),
+                "output": hex::encode(key.output(n)),
+                "key": hex::encode(keys[i]),
+                "filter_item": filter::item(&keys[i]).to_string(),
+            })
+        })
+        .collect();
+    let publication = sealed_snapshot_publication();
+    let header_len = hushlist::format::snapshot::HEADER_LEN;
+    let contact_len = u16::from_le_bytes([publication.snapshot[216], publication.snapshot[217]]);
+    let block_start = header_len + usize::from(contact_len);
+    let block_len = 66 + TEST_EVALUATION_URL.len();
+    json!({
+        "suite": "ristretto255-SHA512",
+        "mode": "VOPRF (0x01)",
+        "oprf_key_file_ed25519_seed": hex::encode(TEST_OPRF_KEY_SEED),
+        "oprf_seed": hex::encode(blake3::derive_key(sealed::OPRF_SEED_CONTEXT, &TEST_OPRF_KEY_SEED)),
+        "salt": hex::encode(salt()),
+        "derive_key_pair_info": hex::encode(&info),
+        "public_key": hex::encode(public_key),
+        "next_salt": hex::encode(next_salt()),
+        "next_public_key": hex::encode(oprf_seed().epoch_key(&next_salt()).public_key()),
+        "numbers": items,
+        "proof": hex::encode(proof),
+        "snapshot": {
+            "file": "sealed-snapshot-vector.hushlist",
+            "size": publication.snapshot.len(),
+            "blake3": hex::encode(blake3::hash(&publication.snapshot).as_bytes()),
+            "header_hex": hex::encode(&publication.snapshot[..header_len]),
+            "sealed_block_hex": hex::encode(&publication.snapshot[block_start..block_start + block_len]),
+            "minisig": publication.snapshot_signature,
+        },
+    })
+}
+
 /// The numbers of the snapshot vector.
 pub const SNAPSHOT_NUMBERS: [&str; 3] = ["+13135550101", "+13135550142", "+442079460958"];
 
@@ -178,7 +294,7 @@ pub fn compute() -> Value {
     let key = test_key();
     let publication = snapshot_publication();
     json!({
-        "about": "hushlist format v2 test vectors; see FORMAT.md. Regenerate with tools/regen-fixtures.sh",
+        "about": "hushlist format v2 and v3 test vectors; see FORMAT.md. Regenerate with tools/regen-fixtures.sh",
         "normalization": normalization,
         "number_keys": number_keys,
         "seed_derivation": {
@@ -213,5 +329,6 @@ pub fn compute() -> Value {
             "header_hex": hex::encode(&publication.snapshot[..hushlist::format::snapshot::HEADER_LEN]),
             "minisig": publication.snapshot_signature,
         },
+        "sealed": sealed_vectors(),
     })
 }
