@@ -6,12 +6,15 @@
 pub const EXIT_CODES: &str = "\
 Exit codes:
   check:          0 no listed number, 1 at least one possible match, 2 error (nothing
-                  concluded); with --strict, when some cells were not numbers
+                  concluded; for a sealed snapshot also an evaluation service that
+                  cannot be reached, refuses the token or quota, or whose answer fails
+                  verification: nothing of that answer is kept); with --strict, when some cells were not numbers
                   or an input had a warning (numbers may have gone unread), and
                   always when a quote left open may have hidden rows (they are
                   read again, but the file is damaged):
                   3 no match among the rest, 4 possible matches among the rest
   explain:        0 success, 2 error
+  prewarm:        0 success, 2 error (what was hashed or verified before it is kept)
   verify:         0 valid, 1 refused (signature, digest, expiry, format...), 2 error
   audit:          0 the whole chain verifies, 1 a problem was found, 2 error
   update, import: 0 updated or already current, 1 refused (signature, rollback, expiry,

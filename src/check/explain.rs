@@ -346,6 +346,7 @@ impl Explanation {
             .map(|h| h.time_one())
             .unwrap_or_default();
         let to_hash = distinct.len() - cached;
+        let sealed = kdf.is_sealed();
         Ok(Cost {
             distinct: distinct.len(),
             cached,
@@ -359,6 +360,16 @@ impl Explanation {
             per_hash_secs: per_hash.as_secs_f64(),
             threads,
             estimate_secs: per_hash.as_secs_f64() * to_hash.div_ceil(threads) as f64,
+            requests: if sealed {
+                to_hash.div_ceil(crate::format::sealed::MAX_BATCH)
+            } else {
+                0
+            },
+            evaluation_url: if sealed {
+                snapshot.header.evaluation_url.clone()
+            } else {
+                String::new()
+            },
         })
     }
 }
@@ -380,11 +391,22 @@ pub struct Cost {
     pub threads: usize,
     /// About how long the hashing would take.
     pub estimate_secs: f64,
+    /// A sealed snapshot: requests to the evaluation service (0 otherwise).
+    pub requests: usize,
+    /// A sealed snapshot: where they go (empty otherwise).
+    pub evaluation_url: String,
 }
 
 impl Cost {
     /// One line, for people.
     pub fn to_text(&self) -> String {
+        if !self.evaluation_url.is_empty() {
+            return format!(
+                "against the installed snapshot (voprf, sealed): {} of {} distinct already in \
+                 the key cache, {} to ask {} for, blinded, in {} request(s); no hashing here\n",
+                self.cached, self.distinct, self.to_hash, self.evaluation_url, self.requests
+            );
+        }
         format!(
             "against the installed snapshot ({}): {} of {} distinct already in the key cache, \
              {} to hash at {:.2} s each on {} thread(s): about {}\n",
