@@ -37,9 +37,14 @@ pub struct EvaluationArgs {
 /// The token: from the file given or configured, else HUSHLIST_TOKEN.
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
 fn read_token(args: &EvaluationArgs, config: &FileConfig) -> Result<Option<String>, Failure> {
-    let file = args
-        .token_file
-        .clone()
+    token(args.token_file.as_deref(), config)
+}
+
+/// The token from `file`, else the configured `token_file`, else HUSHLIST_TOKEN.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub fn token(file: Option<&Path>, config: &FileConfig) -> Result<Option<String>, Failure> {
+    let file = file
+        .map(Path::to_path_buf)
         .or_else(|| config.token_file.clone());
     if let Some(path) = file {
         return token_from_file(&path).map(Some);

@@ -15,6 +15,7 @@ macro_rules! eprintln {
     }};
 }
 
+mod carried_cmd;
 mod check_cmd;
 mod config;
 mod evaluation_args;
@@ -136,6 +137,10 @@ enum Command {
     /// Hash numbers ahead for the next salt epoch the snapshot announces
     /// (run after `update`, e.g. from cron), so the switch costs only lookups.
     Prewarm(prewarm_cmd::PrewarmArgs),
+    /// Air-gapped sites, sealed snapshots: on a machine online, ask the
+    /// evaluation service for the blinded numbers of a request file that
+    /// `prewarm --request-file` wrote, and write the answers to carry back.
+    Evaluate(carried_cmd::EvaluateArgs),
     /// Show the installed snapshot and the last update.
     Status {
         /// Output format.
@@ -419,6 +424,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Import { dir } => state_cmds::import(state_dir, dir),
         Command::Status { format } => state_cmds::status(state_dir, format),
         Command::Prewarm(args) => prewarm_cmd::prewarm(state_dir, &config, args),
+        Command::Evaluate(args) => carried_cmd::evaluate(&config, args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hushlist", &mut out);

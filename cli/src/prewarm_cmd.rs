@@ -39,6 +39,20 @@ pub struct PrewarmArgs {
     max_memory: Option<u64>,
     #[command(flatten)]
     evaluation: crate::evaluation_args::EvaluationArgs,
+    /// Sealed snapshots, air-gapped sites: write the blinded numbers not
+    /// cached yet to FILE (blinded values only), to carry to a machine
+    /// online for `hushlist evaluate`; the blinds stay in the state directory.
+    #[arg(long, value_name = "FILE", conflicts_with = "response_file")]
+    request_file: Option<PathBuf>,
+    /// Sealed snapshots, air-gapped sites: verify the answers `hushlist
+    /// evaluate` wrote for a request of this state, and cache the keys
+    /// (no inventory needed).
+    #[arg(long, value_name = "FILE")]
+    response_file: Option<PathBuf>,
+    /// With --request-file or --response-file: the epoch to get keys for,
+    /// the next one (ahead of the switch) or the current one (a first check).
+    #[arg(long, value_enum, default_value = "next", value_name = "EPOCH")]
+    epoch: crate::carried_cmd::Epoch,
 }
 
 pub fn prewarm(
@@ -58,7 +72,15 @@ pub fn prewarm(
     })?;
     let opened = list.opened();
     let header = &opened.snapshot.snapshot.header;
-    if header.next_kdf == Kdf::Blake3 {
+    if let Some(file) = &args.response_file {
+        return crate::carried_cmd::read_response(
+            state_dir,
+            &opened.snapshot.snapshot,
+            args.epoch,
+            file,
+        );
+    }
+    if header.next_kdf == Kdf::Blake3 && args.request_file.is_none() {
         return print("the next salt epoch uses the fast hash: nothing to prewarm\n")
             .map(|_| Exit::Success);
     }
@@ -110,6 +132,15 @@ pub fn prewarm(
         );
     }
     let numbers: Vec<String> = numbers.into_iter().collect();
+    if let Some(out) = &args.request_file {
+        return crate::carried_cmd::write_request(
+            state_dir,
+            &opened.snapshot.snapshot,
+            args.epoch,
+            &numbers,
+            out,
+        );
+    }
     if header.next_kdf.is_sealed() {
         return prewarm_sealed(state_dir, config, &args, &list, &dir, &numbers, invalid);
     }

@@ -590,3 +590,143 @@ fn a_hostile_evaluation_service_is_refused_and_nothing_of_its_answers_is_kept() 
     let r = check(&honest.url()).expect(1);
     assert!(r.stdout.contains("MATCH +13135550142"), "{}", r.stdout);
 }
+
+#[test]
+fn an_air_gapped_site_carries_blinded_numbers_out_and_checks_offline() {
+    let lab = Lab::new();
+    oprf_keygen(&lab);
+    lab.build(
+        &lab.key(),
+        "pub",
+        LISTED,
+        &[
+            "--kdf",
+            "voprf",
+            "--oprf-key",
+            s(&lab.path("keys/pub.oprf.key")),
+            "--evaluation-url",
+            "https://127.0.0.1:1/evaluate",
+        ],
+    )
+    .expect(0);
+    let service = Service::start(&lab, "pub", 0);
+    let token = add_client(&lab, "acme", 100);
+    client(&lab, &["init", "--key", s(&lab.public())])
+        .run()
+        .expect(0);
+    client(&lab, &["import", s(&lab.path("pub"))])
+        .run()
+        .expect(0);
+    let numbers = ["-n", "313 555 0142", "-n", "313 555 0199"];
+
+    // The air-gapped machine: blinded numbers out, blinds kept.
+    let (request, response) = (
+        lab.path("carry/request.json"),
+        lab.path("carry/response.json"),
+    );
+    fs::create_dir_all(lab.path("carry")).unwrap();
+    let mut args = vec![
+        "prewarm",
+        "--region",
+        "US",
+        "--epoch",
+        "current",
+        "--request-file",
+    ];
+    args.push(s(&request));
+    args.extend_from_slice(&numbers);
+    let wrote = client(&lab, &args).run().expect(0);
+    assert!(
+        wrote.stdout.contains("wrote 2 blinded numbers")
+            && wrote.stdout.contains("hushlist evaluate"),
+        "{}",
+        wrote.stdout
+    );
+    let carried = fs::read_to_string(&request).unwrap();
+    assert!(
+        !carried.contains("3135550142") && !carried.contains("3135550199"),
+        "only blinded values travel: {carried}"
+    );
+
+    // Any machine online, with no state and no snapshot.
+    let evaluated = Cmd::new(&hushlist())
+        .args(["evaluate", "--allow-http", "--request-file", s(&request)])
+        .args([
+            "--response-file",
+            s(&response),
+            "--evaluation-url",
+            &service.url(),
+        ])
+        .args(["--token-file", s(&token)])
+        .run()
+        .expect(0);
+    assert!(
+        evaluated.stdout.contains("evaluated 2 blinded numbers"),
+        "{}",
+        evaluated.stdout
+    );
+
+    // A damaged answer is refused whole, and the request stays open.
+    let mut damaged: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&response).unwrap()).unwrap();
+    let answers = damaged["answers"][0]["evaluated"].as_array_mut().unwrap();
+    answers.swap(0, 1);
+    let bad = lab.write("carry/damaged.json", &damaged.to_string());
+    let refused = client(
+        &lab,
+        &["prewarm", "--epoch", "current", "--response-file", s(&bad)],
+    )
+    .run()
+    .expect(2);
+    assert!(
+        refused.stderr.contains("refused") && refused.stderr.contains("proof does not verify"),
+        "{}",
+        refused.stderr
+    );
+
+    client(
+        &lab,
+        &[
+            "prewarm",
+            "--epoch",
+            "current",
+            "--response-file",
+            s(&response),
+        ],
+    )
+    .run()
+    .expect(0);
+    let offline = Cmd::new(Path::new("unshare"))
+        .env("HUSHLIST_CACHE_DIR", lab.path("cache"))
+        .env("HUSHLIST_HISTORY_DIR", lab.path("runs"))
+        .args(["-n", s(&hushlist()), "--state-dir", s(&lab.path("state"))])
+        .args(["check", "--region", "US"])
+        .args(numbers)
+        .run();
+    assert_eq!(offline.code, 1, "{}{}", offline.stdout, offline.stderr);
+    assert!(
+        offline.stdout.contains("MATCH +13135550142"),
+        "{}",
+        offline.stdout
+    );
+    assert!(
+        !offline.stdout.contains("MATCH +13135550199"),
+        "{}",
+        offline.stdout
+    );
+
+    // A blind serves once.
+    let again = client(
+        &lab,
+        &[
+            "prewarm",
+            "--epoch",
+            "current",
+            "--response-file",
+            s(&response),
+        ],
+    )
+    .run()
+    .expect(2);
+    assert!(again.stderr.contains("has finished"), "{}", again.stderr);
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_BODY_BYTES: usize = MAX_BATCH * (2 * ELEMENT_LEN + 3) + 4096;
 
 /// `POST` body: the epoch's public key and the blinded elements, hex.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The OPRF public key of the epoch asked for (the signed header's).
@@ -21,7 +21,7 @@ pub struct Request {
 }
 
 /// A successful answer.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     /// One evaluated element per blinded element, in order.
@@ -31,7 +31,7 @@ pub struct Answer {
 }
 
 /// The body of every error answer.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// A stable code: `unauthorized`, `quota_exhausted`, `bad_request`,
     /// `too_large`, `unknown_key`, `not_found`, `method_not_allowed`.

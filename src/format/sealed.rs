@@ -332,6 +332,50 @@ impl Blinded {
         })
     }
 
+    /// What the client keeps of each number until its answer comes back
+    /// (the blind and the blinded element, 64 bytes each): secret, as a
+    /// blind unblinds the answer and links the request to the number.
+    pub fn saved(&self) -> Vec<[u8; 64]> {
+        self.states
+            .iter()
+            .map(|s| {
+                let bytes = s.serialize();
+                let mut out = [0u8; 64];
+                out.copy_from_slice(&bytes);
+                out
+            })
+            .collect()
+    }
+
+    /// A batch kept with [`Blinded::saved`], for its numbers in order.
+    pub fn from_saved(numbers: &[String], saved: &[[u8; 64]]) -> Result<Self, SealedError> {
+        if numbers.len() != saved.len() {
+            return Err(SealedError::CountMismatch {
+                asked: numbers.len(),
+                got: saved.len(),
+            });
+        }
+        let mut states = Vec::with_capacity(saved.len());
+        let mut elements = Vec::with_capacity(saved.len());
+        for (index, bytes) in saved.iter().enumerate() {
+            let state = VoprfClient::<Ristretto255>::deserialize(bytes).map_err(|_| {
+                SealedError::BadElement {
+                    what: "kept blind",
+                    index,
+                }
+            })?;
+            let mut element = [0u8; ELEMENT_LEN];
+            element.copy_from_slice(&bytes[32..]);
+            elements.push(element);
+            states.push(state);
+        }
+        Ok(Blinded {
+            numbers: numbers.to_vec(),
+            states,
+            elements,
+        })
+    }
+
     /// The numbers, in the order of [`Blinded::elements`].
     pub fn numbers(&self) -> &[String] {
         &self.numbers
