@@ -29,6 +29,13 @@ pub struct Entry {
     pub key_id: String,
     /// BLAKE3 of the file.
     pub blake3: String,
+    /// The current epoch's hash: `argon2id`, `blake3` or `voprf`.
+    pub hash: String,
+    /// A sealed epoch's public key, hex (empty otherwise): auditors compare
+    /// them, since a second key for one epoch would single out a client.
+    pub public_key: String,
+    /// Where a sealed snapshot's keys are evaluated (empty otherwise).
+    pub evaluation_url: String,
     /// What is wrong with it; empty when it passed.
     pub problems: Vec<String>,
 }
@@ -167,6 +174,9 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                     entries: 0,
                     key_id: String::new(),
                     blake3: String::new(),
+                    hash: String::new(),
+                    public_key: String::new(),
+                    evaluation_url: String::new(),
                     problems: vec![e.to_string()],
                 });
                 previous = None;
@@ -257,6 +267,14 @@ pub fn audit(dir: &Path, key: &PublicKey, policy: &Policy) -> Result<Audit, Erro
                     entries: h.entries,
                     key_id: v.key_id.to_string(),
                     blake3: hex::encode(v.digest),
+                    hash: h.kdf.name().to_string(),
+                    public_key: match h.kdf {
+                        crate::format::number_key::Kdf::Voprf { public_key } => {
+                            hex::encode(public_key)
+                        }
+                        _ => String::new(),
+                    },
+                    evaluation_url: h.evaluation_url.clone(),
                     problems,
                 });
             }
@@ -316,7 +334,7 @@ impl Audit {
         }
         for e in &self.snapshots {
             s.push_str(&format!(
-                "  #{:<6} {}  {:>9} entries  key {}  {}\n",
+                "  #{:<6} {}  {:>9} entries  key {}  {}{}\n",
                 e.sequence,
                 e.created,
                 e.entries,
@@ -325,6 +343,11 @@ impl Audit {
                     "-"
                 } else {
                     &e.blake3[..16]
+                },
+                match (e.public_key.get(..16), e.evaluation_url.as_str()) {
+                    (Some(id), url) => format!("  voprf key {id}  evaluations {url}"),
+                    (None, _) if !e.hash.is_empty() => format!("  {}", e.hash),
+                    (None, _) => String::new(),
                 }
             ));
             for p in &e.problems {

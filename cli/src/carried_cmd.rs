@@ -94,7 +94,7 @@ pub fn write_request(
         "wrote {} blinded numbers ({} already cached) in {} batch(es) to {}: request {id}\n  \
          carry it to a machine that reaches {} and run there\n    \
          hushlist evaluate --request-file {} --response-file RESPONSE --evaluation-url {} --token-file TOKEN\n  \
-         then here: hushlist prewarm --response-file RESPONSE{}\n  \
+         then here: hushlist prewarm --response-file RESPONSE\n  \
          (the blinds stay in {}, 0600; the file holds blinded values only)\n",
         missing.len(),
         numbers.len() - missing.len(),
@@ -103,24 +103,18 @@ pub fn write_request(
         snapshot.header.evaluation_url,
         out.display(),
         snapshot.header.evaluation_url,
-        if epoch == Epoch::Current {
-            " --epoch current"
-        } else {
-            ""
-        },
         kept.display()
     ))
     .map(|_| Exit::Success)
 }
 
-/// Verifies a carried response and fills the key cache with its items.
+/// Verifies a carried response and fills the key cache with its items, for
+/// the epoch the request was made for (its key, kept with the blinds).
 pub fn read_response(
     state_dir: Option<&Path>,
     snapshot: &Snapshot,
-    epoch: Epoch,
     file: &Path,
 ) -> Result<Exit, Failure> {
-    let (public_key, salt) = sealed_epoch(snapshot, epoch)?;
     let response: ResponseFile = read_json(file)?;
     if response.id.is_empty() || !response.id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Failure::error(format!(
@@ -139,6 +133,22 @@ pub fn read_response(
         )));
     }
     let pending: Pending = read_json(&kept)?;
+    let epoch = [Epoch::Current, Epoch::Next]
+        .into_iter()
+        .find(|&e| {
+            sealed_epoch(snapshot, e).is_ok_and(|(key, _)| {
+                key.iter().map(|b| format!("{b:02x}")).collect::<String>() == pending.public_key
+            })
+        })
+        .ok_or_else(|| {
+            Failure::error(format!(
+                "{}: request {} was made for an epoch key this snapshot names neither as current \
+                 nor as next (an epoch that has passed): write a new request",
+                file.display(),
+                response.id
+            ))
+        })?;
+    let (public_key, salt) = sealed_epoch(snapshot, epoch)?;
     let items = carried::finish(&pending, &response, &public_key, &salt).map_err(|e| {
         Failure::error(format!(
             "{}: refused, {e}; write a new request if the answer was damaged",
@@ -212,16 +222,25 @@ pub struct EvaluateArgs {
 pub fn evaluate(config: &crate::config::FileConfig, args: EvaluateArgs) -> Result<Exit, Failure> {
     use hushlist::client::transport::HttpOptions;
     let request: RequestFile = read_json(&args.request_file)?;
-    let token = crate::evaluation_args::token(args.token_file.as_deref(), config)?;
+    let token = crate::evaluation_args::token(args.token_file.as_deref(), config)?
+        .map(|(token, _)| token)
+        .ok_or_else(|| {
+            Failure::error(
+                "no token: give --token-file FILE (or HUSHLIST_TOKEN_FILE, HUSHLIST_TOKEN)",
+            )
+        })?;
     let options = HttpOptions {
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
         ca_cert: args.ca_cert,
         allow_http: args.allow_http,
         ..HttpOptions::default()
     };
-    let service =
-        hushlist::client::evaluation::HttpEvaluator::new(&args.evaluation_url, token, options)
-            .map_err(Failure::error)?;
+    let service = hushlist::client::evaluation::HttpEvaluator::new(
+        &args.evaluation_url,
+        Some(token),
+        options,
+    )
+    .map_err(Failure::error)?;
     let count: usize = request.batches.iter().map(|b| b.blinded.len()).sum();
     let response = carried::answer_file(&service, &request)
         .map_err(|e| Failure::error(format!("{e}; no response was written")))?;

@@ -32,27 +32,48 @@ pub struct EvaluationArgs {
         env = "HUSHLIST_EVALUATION_TIMEOUT"
     )]
     pub evaluation_timeout: u64,
+    /// Sealed snapshots: allow a plain http:// evaluation URL (a test
+    /// service; anyone on the path sees who asks and how many, never the
+    /// numbers). A state made with `init --allow-http` allows it too.
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 /// The token: from the file given or configured, else HUSHLIST_TOKEN.
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
-fn read_token(args: &EvaluationArgs, config: &FileConfig) -> Result<Option<String>, Failure> {
+fn read_token(
+    args: &EvaluationArgs,
+    config: &FileConfig,
+) -> Result<Option<(String, String)>, Failure> {
     token(args.token_file.as_deref(), config)
 }
 
-/// The token from `file`, else the configured `token_file`, else HUSHLIST_TOKEN.
+/// The token from `file`, else the configured `token_file`, else
+/// HUSHLIST_TOKEN, with where it came from (for messages; never the token).
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
-pub fn token(file: Option<&Path>, config: &FileConfig) -> Result<Option<String>, Failure> {
-    let file = file
-        .map(Path::to_path_buf)
-        .or_else(|| config.token_file.clone());
+pub fn token(
+    file: Option<&Path>,
+    config: &FileConfig,
+) -> Result<Option<(String, String)>, Failure> {
     if let Some(path) = file {
-        return token_from_file(&path).map(Some);
+        return token_from_file(path).map(|t| Some((t, format!("token file {}", path.display()))));
+    }
+    if let Some(path) = &config.token_file {
+        return token_from_file(path).map(|t| {
+            Some((
+                t,
+                format!(
+                    "token file {} (token_file in the configuration)",
+                    path.display()
+                ),
+            ))
+        });
     }
     Ok(std::env::var("HUSHLIST_TOKEN")
         .ok()
         .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty()))
+        .filter(|t| !t.is_empty())
+        .map(|t| (t, "HUSHLIST_TOKEN".to_string())))
 }
 
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
@@ -128,22 +149,87 @@ pub fn evaluator(
     let options = HttpOptions {
         timeout: std::time::Duration::from_secs(args.evaluation_timeout.max(1)),
         ca_cert: transport.ca_cert,
-        allow_http: transport.allow_http,
+        allow_http: args.allow_http || transport.allow_http,
         ..HttpOptions::default()
     };
-    let evaluator = hushlist::client::evaluation::HttpEvaluator::new(&url, token.clone(), options)
-        .map_err(Failure::error)?;
-    eprintln!(
-        "hushlist: sealed snapshot: keys not in the key cache are asked from {} ({why}){}",
-        hushlist::check::sealed::Evaluator::describe(&evaluator),
-        if token.is_none() {
-            "; no token given (--token-file, HUSHLIST_TOKEN_FILE, HUSHLIST_TOKEN or token_file \
-             in the configuration): a number not cached cannot be checked"
-        } else {
-            ""
+    let source = token.as_ref().map(|(_, source)| source.clone());
+    let inner =
+        hushlist::client::evaluation::HttpEvaluator::new(&url, token.map(|(t, _)| t), options)
+            .map_err(Failure::error)?;
+    let shown = hushlist::check::sealed::Evaluator::describe(&inner);
+    let plain = if url.starts_with("http://") {
+        "; plain http: anyone on the path sees who asks and how many, never the numbers"
+    } else {
+        ""
+    };
+    Ok(Some(SharedEvaluator(std::sync::Arc::new(Announced {
+        line: format!(
+            "hushlist: sealed snapshot: asking {shown} ({why}) for the keys of numbers not in the \
+             key cache, blinded; token from {}{plain}",
+            source.as_deref().unwrap_or("nowhere")
+        ),
+        inner,
+        shown,
+        source,
+        said: std::sync::atomic::AtomicBool::new(false),
+    }))))
+}
+
+/// The service, said on standard error when it is first asked (a run whose
+/// keys are all cached asks nothing and says nothing), and never asked
+/// without a token.
+#[cfg(feature = "http")]
+struct Announced {
+    inner: hushlist::client::evaluation::HttpEvaluator,
+    shown: String,
+    source: Option<String>,
+    line: String,
+    said: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(feature = "http")]
+impl hushlist::check::sealed::Evaluator for Announced {
+    fn describe(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn evaluate(
+        &self,
+        public_key: &[u8; 32],
+        blinded: &[[u8; 32]],
+    ) -> Result<hushlist::check::sealed::Evaluation, hushlist::check::sealed::EvaluationError> {
+        use hushlist::check::sealed::EvaluationError;
+        let Some(source) = &self.source else {
+            return Err(EvaluationError::Service {
+                service: self.shown.clone(),
+                status: None,
+                message: format!(
+                    "{} number(s) not in the key cache and no token: give --token-file FILE \
+                     (or HUSHLIST_TOKEN_FILE, HUSHLIST_TOKEN, token_file in the configuration); \
+                     an air-gapped site carries them out with `hushlist prewarm --epoch current \
+                     --request-file FILE`",
+                    blinded.len()
+                ),
+            });
+        };
+        if !self.said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!("{}", self.line);
         }
-    );
-    Ok(Some(SharedEvaluator(std::sync::Arc::new(evaluator))))
+        self.inner
+            .evaluate(public_key, blinded)
+            .map_err(|e| match e {
+                EvaluationError::Service {
+                    service,
+                    status: Some(401),
+                    message,
+                } => EvaluationError::Service {
+                    service,
+                    status: Some(401),
+                    message: format!("{message} (the token came from {source})"),
+                },
+                e => e,
+            })
+    }
 }
 
 /// Without HTTP support a sealed snapshot can only use what is cached.

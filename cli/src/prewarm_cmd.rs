@@ -49,8 +49,9 @@ pub struct PrewarmArgs {
     /// (no inventory needed).
     #[arg(long, value_name = "FILE")]
     response_file: Option<PathBuf>,
-    /// With --request-file or --response-file: the epoch to get keys for,
-    /// the next one (ahead of the switch) or the current one (a first check).
+    /// With --request-file: the epoch to get keys for, the next one (ahead
+    /// of the switch) or the current one (a first check). A response goes
+    /// to the epoch its request was made for.
     #[arg(long, value_enum, default_value = "next", value_name = "EPOCH")]
     epoch: crate::carried_cmd::Epoch,
 }
@@ -73,12 +74,7 @@ pub fn prewarm(
     let opened = list.opened();
     let header = &opened.snapshot.snapshot.header;
     if let Some(file) = &args.response_file {
-        return crate::carried_cmd::read_response(
-            state_dir,
-            &opened.snapshot.snapshot,
-            args.epoch,
-            file,
-        );
+        return crate::carried_cmd::read_response(state_dir, &opened.snapshot.snapshot, file);
     }
     if header.next_kdf == Kdf::Blake3 && args.request_file.is_none() {
         return print("the next salt epoch uses the fast hash: nothing to prewarm\n")

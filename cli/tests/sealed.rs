@@ -325,6 +325,22 @@ fn a_sealed_list_is_checked_through_the_evaluation_service_behind_tls() {
         updated.stderr
     );
 
+    // The audit names each snapshot's epoch key: the switch shows as a new one.
+    let audit = client(&lab, &["audit", "--key", s(&pubkey), s(&lab.path("pub"))])
+        .run()
+        .expect(0);
+    let keys: Vec<&str> = audit
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("voprf key ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap())
+        .collect();
+    assert!(
+        keys.len() == 2 && keys[0] != keys[1] && audit.stdout.contains(&evaluate),
+        "{}",
+        audit.stdout
+    );
+
     // Prewarmed: the first check of the new epoch needs no network at all.
     let offline = Cmd::new(Path::new("unshare"))
         .env("HUSHLIST_CACHE_DIR", lab.path("cache"))
@@ -363,7 +379,7 @@ fn a_sealed_list_is_checked_through_the_evaluation_service_behind_tls() {
     .run()
     .expect(1);
     assert!(
-        refilled.stderr.contains("asked from https://127.0.0.1"),
+        refilled.stderr.contains("asking https://127.0.0.1"),
         "{}",
         refilled.stderr
     );

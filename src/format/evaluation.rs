@@ -7,8 +7,9 @@ use super::sealed::{ELEMENT_LEN, MAX_BATCH, PROOF_LEN};
 use serde::{Deserialize, Serialize};
 
 /// The largest request or answer body either side reads: a full batch in
-/// hex with room for the JSON around it.
-pub const MAX_BODY_BYTES: usize = MAX_BATCH * (2 * ELEMENT_LEN + 3) + 4096;
+/// hex with room for the JSON around it, pretty-printed or with spaces
+/// after the commas (other writers' defaults).
+pub const MAX_BODY_BYTES: usize = MAX_BATCH * (2 * ELEMENT_LEN + 8) + 4096;
 
 /// `POST` body: the epoch's public key and the blinded elements, hex.
 #[derive(Clone, Debug, Serialize, Deserialize)]

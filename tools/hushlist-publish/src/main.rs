@@ -70,7 +70,8 @@ enum Command {
         /// Largest batch of blinded elements one request may carry.
         #[arg(long, default_value_t = hushlist::format::sealed::MAX_BATCH, value_name = "N")]
         max_batch: usize,
-        /// Worker threads [default: one per core].
+        /// Threads evaluating at once, which bounds the CPU the service takes
+        /// [default: one per core].
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },

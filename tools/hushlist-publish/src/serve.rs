@@ -117,6 +117,13 @@ impl Service {
     /// The epoch of `public_key`, re-reading the directory when a newer
     /// snapshot may have appeared (at most every two seconds).
     fn epoch(&self, public_key: &[u8; 32]) -> Option<Arc<Epoch>> {
+        self.refreshed().epochs.get(public_key).cloned()
+    }
+
+    /// The epochs served, re-read first when a newer snapshot may have
+    /// appeared (at most every two seconds; evaluations, health and
+    /// metrics requests all look).
+    fn refreshed(&self) -> std::sync::MutexGuard<'_, Loaded> {
         let mut loaded = self.loaded.lock().expect("not poisoned");
         if loaded.checked.elapsed() > Duration::from_secs(2) {
             loaded.checked = Instant::now();
@@ -137,7 +144,7 @@ impl Service {
                 }
             }
         }
-        loaded.epochs.get(public_key).cloned()
+        loaded
     }
 
     fn count(&self, outcome: &'static str) {
@@ -160,7 +167,7 @@ impl Service {
                 "hushlist_evaluate_requests_total{{outcome=\"{outcome}\"}} {n}\n"
             ));
         }
-        let loaded = self.loaded.lock().expect("not poisoned");
+        let loaded = self.refreshed();
         out.push_str(&format!(
             "# HELP hushlist_evaluations_total Blinded elements evaluated.\n\
              # TYPE hushlist_evaluations_total counter\n\
@@ -199,7 +206,14 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
 
 async fn handle(service: Arc<Service>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     match (request.method(), request.uri().path()) {
-        (&Method::GET, "/healthz") => reply(StatusCode::OK, "text/plain", "ok\n"),
+        (&Method::GET, "/healthz") => {
+            let sequence = service.refreshed().sequence;
+            reply(
+                StatusCode::OK,
+                "text/plain",
+                format!("ok: sealed epochs of snapshot #{sequence}\n"),
+            )
+        }
         (&Method::GET, "/metrics") => reply(
             StatusCode::OK,
             "text/plain; version=0.0.4",
@@ -376,14 +390,20 @@ async fn evaluate(service: &Arc<Service>, request: Request<Incoming>) -> Outcome
             _,
         ) => {
             let retry = (ends - now()).max(1);
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "quota_exhausted",
+            let left = quota.saturating_sub(used);
+            let what = if (count as u64) > quota {
                 format!(
-                    "{used} of {quota} evaluations used in this epoch; {count} more would pass \
-                     the quota, which is renewed when the next epoch starts"
-                ),
-            );
+                    "a batch of {count} is more than the whole quota of {quota} per epoch: ask \
+                     the publisher for a larger quota (nothing was counted)"
+                )
+            } else {
+                format!(
+                    "{used} of {quota} evaluations used in this epoch, {left} left: a batch of \
+                     {count} would pass the quota, which starts again with the next epoch \
+                     (nothing was counted)"
+                )
+            };
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "quota_exhausted", what);
             response
                 .headers_mut()
                 .insert("retry-after", retry.to_string().parse().expect("digits"));
@@ -423,9 +443,15 @@ pub fn serve(options: ServeOptions, passphrase_file: Option<&Path>) -> Result<()
         max_batch: options.max_batch,
     });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = options.threads {
-        runtime.worker_threads(threads.max(1));
-    }
+    // The evaluations run on the blocking pool: bounding it is what bounds
+    // the CPU the service takes (tokio's default allows 512 threads).
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    runtime
+        .worker_threads(threads)
+        .max_blocking_threads(threads);
     let runtime = runtime.enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
