@@ -411,6 +411,9 @@ fn options_used(args: &CheckArgs, regions: &[Region], input: &InputOptions) -> V
     for (file, label) in &input.encodings {
         o.push(format!("--encoding {file}={label}"));
     }
+    if let Some(url) = &args.evaluation.evaluation_url {
+        o.push(format!("--evaluation-url {url}"));
+    }
     for (on, flag) in [
         (args.input.allow_letters, "--allow-letters"),
         (args.strict, "--strict"),

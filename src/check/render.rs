@@ -1084,9 +1084,21 @@ entitled to privacy: this report is confidential.</p>
             html_escape(&val)
         );
     }
+    let footer = if facts.evaluation_url.is_empty() {
+        "The numbers were checked on this computer; none was sent anywhere.".to_string()
+    } else {
+        format!(
+            "The numbers were checked on this computer. The list is sealed: the keys of numbers \
+             not cached yet were obtained from the publisher's evaluation service ({} unless \
+             another was given), blinded, so that the service saw random values, never a number, \
+             and never whether one matched.",
+            facts.evaluation_url
+        )
+    };
     let _ = write!(
         s,
-        "</table>\n<footer>The numbers were checked on this computer; none was sent anywhere.</footer>\n</body></html>\n"
+        "</table>\n<footer>{}</footer>\n</body></html>\n",
+        html_escape(&footer)
     );
     s
 }
