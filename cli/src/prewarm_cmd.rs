@@ -236,7 +236,7 @@ fn prewarm_sealed(
     let evaluator = crate::evaluation_args::evaluator(state_dir, config, &args.evaluation, header)?
         .ok_or_else(|| Failure::error("this build cannot reach an evaluation service"))?;
     eprintln!(
-        "hushlist: prewarm: {} distinct numbers for the next epoch (voprf, public key {}) unless          cached: one request per {} numbers",
+        "hushlist: prewarm: {} distinct numbers for the next epoch (voprf, public key {}) unless cached: one request per {} numbers",
         numbers.len(),
         hushlist::format::sealed::key_id(&next_public_key(header)),
         hushlist::format::sealed::MAX_BATCH
