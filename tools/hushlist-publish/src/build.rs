@@ -254,6 +254,12 @@ fn epoch_note(choice: &EpochChoice, asked: Kdf) -> String {
              hash for the announced ones; --new-epoch applies them now",
             kdf_text(asked)
         ));
+        if choice.kdf.is_sealed() && !asked.is_sealed() {
+            note.push_str(
+                "\n  WARNING: this sealed list's next fresh epoch would not be sealed: anyone \
+                 could then test numbers offline again; give --kdf voprf on every build",
+            );
+        }
     }
     note
 }
