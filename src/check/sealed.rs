@@ -110,11 +110,11 @@ pub fn sealed_items(
 }
 
 /// Requests carried by hand, for a site that can never reach the service:
-/// the air-gapped machine writes a [`RequestFile`] of blinded elements and
-/// keeps the blinds ([`Pending`], secret, in its state directory); any
-/// online machine turns the request into a [`ResponseFile`] with
-/// [`answer_file`], seeing blinded values only; the air-gapped machine then
-/// verifies and finishes it with [`finish`].
+/// the air-gapped machine writes a [`RequestFile`](carried::RequestFile) of blinded elements and
+/// keeps the blinds ([`Pending`](carried::Pending), secret, in its state directory); any
+/// online machine turns the request into a [`ResponseFile`](carried::ResponseFile) with
+/// [`answer_file`](carried::answer_file), seeing blinded values only; the air-gapped machine then
+/// verifies and finishes it with [`finish`](carried::finish).
 pub mod carried {
     use super::{EvaluationError, Evaluator};
     use crate::format::evaluation::{Answer, Request};
