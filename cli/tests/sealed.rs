@@ -374,6 +374,10 @@ fn a_sealed_list_is_checked_through_the_evaluation_service_behind_tls() {
             s(&small),
             "-n",
             "313 555 0104",
+            "-n",
+            "(313) 555-0104",
+            "--format",
+            "json",
         ],
     )
     .run()
@@ -383,6 +387,10 @@ fn a_sealed_list_is_checked_through_the_evaluation_service_behind_tls() {
         "{}",
         refilled.stderr
     );
+    // One number written twice is one evaluation, and counted once.
+    let summary: serde_json::Value = serde_json::from_str(&refilled.stdout).unwrap();
+    assert_eq!(summary["summary"]["hashed"], 1, "{}", refilled.stdout);
+    assert!(log_of(&lab).contains("client=small count=1 outcome=ok"));
 
     // The log names clients, counts and outcomes, never an element.
     let log = log_of(&lab);

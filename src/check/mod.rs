@@ -65,6 +65,9 @@ pub struct Checker<'a> {
     keys: Keys,
     // A sealed epoch's items obtained in this run (also cached when a cache is in use).
     obtained: HashMap<String, u64>,
+    // The sealed numbers already counted as obtained in this run: one
+    // evaluation each, however often they appear.
+    counted: std::collections::HashSet<String>,
     evaluator: Option<sealed::SharedEvaluator>,
     filter: &'a Filter,
     cache: Option<KeyCache>,
@@ -86,6 +89,7 @@ impl<'a> Checker<'a> {
         Ok(Checker {
             keys,
             obtained: HashMap::new(),
+            counted: Default::default(),
             evaluator: None,
             filter: &snapshot.filter,
             cache: None,
@@ -821,13 +825,16 @@ impl Outcome {
                         .collect();
                     for (i, (reading, hit, new_item)) in readings.into_iter().enumerate() {
                         self.lookups += 1;
-                        match (new_item, checker.cache.as_mut()) {
-                            (Some(item), Some(cache)) => {
+                        let first = new_item.is_some()
+                            && (!checker.is_sealed()
+                                || checker.counted.insert(reading.e164.clone()));
+                        match (new_item, first, checker.cache.as_mut()) {
+                            (Some(item), true, Some(cache)) => {
                                 cache.insert(&reading.e164, item);
                                 self.hashed += 1;
                             }
-                            (Some(_), None) => self.hashed += 1,
-                            (None, _) => self.cached += 1,
+                            (Some(_), true, None) => self.hashed += 1,
+                            _ => self.cached += 1,
                         }
                         if hit {
                             let note =
