@@ -479,6 +479,12 @@ pub fn check(
     for w in list.warnings() {
         eprintln!("hushlist: warning: {}", render::visible(w));
     }
+    if args.no_cache && list.opened().snapshot.snapshot.header.kdf.is_sealed() {
+        eprintln!(
+            "hushlist: warning: --no-cache on a sealed snapshot: every number not cached is \
+             evaluated again, from this company's quota, on every run"
+        );
+    }
     options.evaluator = crate::evaluation_args::evaluator(
         state_dir,
         config,
