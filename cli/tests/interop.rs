@@ -31,6 +31,8 @@ impl Drop for Killed {
 }
 
 /// A process that says `listening on http://127.0.0.1:PORT` on `stream`.
+/// The stream is closed once read: a service must go on serving when its
+/// log has nowhere to go (`serve` once dropped every request then).
 fn listening(mut command: Command, on_stderr: bool) -> (Killed, u16) {
     let mut child = if on_stderr {
         command.stderr(Stdio::piped()).stdout(Stdio::null())

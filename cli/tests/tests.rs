@@ -30,6 +30,7 @@ mod filter_limits;
 mod fixtures;
 mod fuzz_corpus;
 mod generated_exports;
+mod interop;
 mod local_files;
 mod minisig_grammar;
 mod newuser_fixes;

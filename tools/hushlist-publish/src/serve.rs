@@ -10,6 +10,16 @@
 //! client, the count and the outcome, never element bytes.
 
 use crate::clients::{Admission, Clients};
+
+/// A log line on standard error. std's `eprintln!` panics when stderr is
+/// closed (a pipe whose reader went away), which would drop the request
+/// being served: here the line is lost and the service goes on.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 use crate::passphrase::read_key;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
