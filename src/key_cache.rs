@@ -342,6 +342,37 @@ pub fn prewarm_next_sealed(
     let Kdf::Voprf { public_key } = h.next_kdf else {
         return Err(SealedPrewarmError::NotSealed);
     };
+    fill_next(
+        dir,
+        snapshot,
+        numbers,
+        crate::format::sealed::MAX_BATCH,
+        |chunk| {
+            crate::check::sealed::sealed_items(
+                evaluator,
+                &public_key,
+                &h.next_salt,
+                chunk,
+                &mut |_| {},
+            )
+            .map_err(SealedPrewarmError::from)
+        },
+        progress,
+    )
+}
+
+/// Fills the next epoch's cache in `dir` with the items `items_of` gives
+/// for the `numbers` not cached yet, `slice` at a time, each slice written
+/// before the next is asked for (an interrupted run keeps what it paid
+/// for) and reported to `progress`.
+fn fill_next<E: From<io::Error>>(
+    dir: &Path,
+    snapshot: &Snapshot,
+    numbers: &[String],
+    slice: usize,
+    mut items_of: impl FnMut(&[String]) -> Result<Vec<u64>, E>,
+    progress: &mut dyn FnMut(PrewarmProgress),
+) -> Result<Prewarmed, E> {
     let mut cache = KeyCache::open_next(dir, snapshot)?;
     let missing: Vec<String> = numbers
         .iter()
@@ -350,14 +381,8 @@ pub fn prewarm_next_sealed(
         .collect();
     let started = std::time::Instant::now();
     let mut hashed = 0;
-    for chunk in missing.chunks(crate::format::sealed::MAX_BATCH) {
-        let items = crate::check::sealed::sealed_items(
-            evaluator,
-            &public_key,
-            &h.next_salt,
-            chunk,
-            &mut |_| {},
-        )?;
+    for chunk in missing.chunks(slice.max(1)) {
+        let items = items_of(chunk)?;
         for (n, item) in chunk.iter().zip(items) {
             cache.insert(n, item);
         }
@@ -387,38 +412,27 @@ fn prewarm_in_pool(
     let h = &snapshot.header;
     let hasher = crate::format::number_key::NumberHasher::new(h.next_kdf, h.next_salt)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let mut cache = KeyCache::open_next(dir, snapshot)?;
-    let missing: Vec<&String> = numbers.iter().filter(|n| cache.get(n).is_none()).collect();
-    // Written in slices so that an interrupted run keeps what it paid for,
-    // and small enough (a few hashes a thread: a few seconds at Argon2id's
-    // defaults) that progress is reported as it goes.
-    let started = std::time::Instant::now();
-    let mut hashed = 0;
+    // Slices small enough (a few hashes a thread: a few seconds at
+    // Argon2id's defaults) that progress is reported as it goes.
     let slice = match h.next_kdf {
         crate::format::number_key::Kdf::Blake3 => 4096,
         _ => threads * 8,
     };
-    for chunk in missing.chunks(slice) {
-        let items: Vec<u64> = chunk
-            .par_iter()
-            .map(|n| crate::format::filter::item(&hasher.key(n)))
-            .collect();
-        for (n, item) in chunk.iter().zip(items) {
-            cache.insert(n, item);
-        }
-        cache.flush()?;
-        hashed += chunk.len();
-        progress(PrewarmProgress {
-            hashed,
-            to_hash: missing.len(),
-            elapsed: started.elapsed(),
-        });
-    }
-    Ok(Prewarmed {
-        hashed: missing.len(),
-        cached: numbers.len() - missing.len(),
-        path: cache.path().to_path_buf(),
-    })
+    fill_next(
+        dir,
+        snapshot,
+        numbers,
+        slice,
+        |chunk| {
+            Ok::<_, io::Error>(
+                chunk
+                    .par_iter()
+                    .map(|n| crate::format::filter::item(&hasher.key(n)))
+                    .collect(),
+            )
+        },
+        progress,
+    )
 }
 
 #[cfg(test)]

@@ -73,20 +73,8 @@ fn sealed_lab() -> (Lab, [u8; 32]) {
         hushlist::published::KeyProtection::Unencrypted,
     )
     .unwrap();
-    lab.build(
-        &lab.key(),
-        "pub",
-        LISTED,
-        &[
-            "--kdf",
-            "voprf",
-            "--oprf-key",
-            s(&lab.path("oprf/test.oprf.key")),
-            "--evaluation-url",
-            "https://127.0.0.1:1/evaluate",
-        ],
-    )
-    .expect(0);
+    lab.publish_sealed("pub", LISTED, &lab.path("oprf/test.oprf.key"))
+        .expect(0);
     (lab, seed)
 }
 

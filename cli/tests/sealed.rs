@@ -509,20 +509,8 @@ fn tampered(mode: Hostile, honest: u16, req: &Request) -> Reply {
 fn a_hostile_evaluation_service_is_refused_and_nothing_of_its_answers_is_kept() {
     let lab = Lab::new();
     oprf_keygen(&lab);
-    lab.build(
-        &lab.key(),
-        "pub",
-        LISTED,
-        &[
-            "--kdf",
-            "voprf",
-            "--oprf-key",
-            s(&lab.path("keys/pub.oprf.key")),
-            "--evaluation-url",
-            "https://127.0.0.1:1/evaluate",
-        ],
-    )
-    .expect(0);
+    lab.publish_sealed("pub", LISTED, &lab.path("keys/pub.oprf.key"))
+        .expect(0);
     let honest = Service::start(&lab, "pub", 0);
     let token = add_client(&lab, "acme", 10_000);
     client(
@@ -619,20 +607,8 @@ fn a_hostile_evaluation_service_is_refused_and_nothing_of_its_answers_is_kept() 
 fn an_air_gapped_site_carries_blinded_numbers_out_and_checks_offline() {
     let lab = Lab::new();
     oprf_keygen(&lab);
-    lab.build(
-        &lab.key(),
-        "pub",
-        LISTED,
-        &[
-            "--kdf",
-            "voprf",
-            "--oprf-key",
-            s(&lab.path("keys/pub.oprf.key")),
-            "--evaluation-url",
-            "https://127.0.0.1:1/evaluate",
-        ],
-    )
-    .expect(0);
+    lab.publish_sealed("pub", LISTED, &lab.path("keys/pub.oprf.key"))
+        .expect(0);
     let service = Service::start(&lab, "pub", 0);
     let token = add_client(&lab, "acme", 100);
     client(&lab, &["init", "--key", s(&lab.public())])

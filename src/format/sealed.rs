@@ -187,6 +187,30 @@ impl EpochKey {
         &self,
         blinded: &[[u8; ELEMENT_LEN]],
     ) -> Result<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN]), SealedError> {
+        self.evaluate_with(&mut OsRng, blinded)
+    }
+
+    /// [`EpochKey::evaluate`] with the proof's nonce drawn from `nonce_seed`
+    /// (BLAKE3-derive-key XOF), for test vectors that must not drift. Any
+    /// nonce gives a valid proof; never use a fixed one in a service.
+    pub fn evaluate_for_vectors(
+        &self,
+        blinded: &[[u8; ELEMENT_LEN]],
+        nonce_seed: &[u8; 32],
+    ) -> Result<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN]), SealedError> {
+        let mut rng = VectorRng(
+            blake3::Hasher::new_derive_key("hushlist v3 vector proof nonce")
+                .update(nonce_seed)
+                .finalize_xof(),
+        );
+        self.evaluate_with(&mut rng, blinded)
+    }
+
+    fn evaluate_with<R: rand_core::RngCore + rand_core::CryptoRng>(
+        &self,
+        rng: &mut R,
+        blinded: &[[u8; ELEMENT_LEN]],
+    ) -> Result<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN]), SealedError> {
         if blinded.is_empty() || blinded.len() > MAX_BATCH {
             return Err(SealedError::BatchSize(blinded.len()));
         }
@@ -204,46 +228,7 @@ impl EpochKey {
             .collect::<Result<Vec<_>, _>>()?;
         let result = self
             .server
-            .batch_blind_evaluate(&mut OsRng, &elements)
-            .map_err(|_| SealedError::BatchSize(blinded.len()))?;
-        let evaluated = result
-            .messages
-            .iter()
-            .map(|m| m.serialize().into())
-            .collect();
-        Ok((evaluated, result.proof.serialize().into()))
-    }
-}
-
-impl EpochKey {
-    /// [`EpochKey::evaluate`] with the proof's nonce drawn from `nonce_seed`
-    /// (BLAKE3-derive-key XOF), for test vectors that must not drift. Any
-    /// nonce gives a valid proof; never use a fixed one in a service.
-    pub fn evaluate_for_vectors(
-        &self,
-        blinded: &[[u8; ELEMENT_LEN]],
-        nonce_seed: &[u8; 32],
-    ) -> Result<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN]), SealedError> {
-        let elements = blinded
-            .iter()
-            .enumerate()
-            .map(|(index, b)| {
-                BlindedElement::<Ristretto255>::deserialize(b).map_err(|_| {
-                    SealedError::BadElement {
-                        what: "blinded element",
-                        index,
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut rng = VectorRng(
-            blake3::Hasher::new_derive_key("hushlist v3 vector proof nonce")
-                .update(nonce_seed)
-                .finalize_xof(),
-        );
-        let result = self
-            .server
-            .batch_blind_evaluate(&mut rng, &elements)
+            .batch_blind_evaluate(rng, &elements)
             .map_err(|_| SealedError::BatchSize(blinded.len()))?;
         let evaluated = result
             .messages

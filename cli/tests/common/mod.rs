@@ -209,6 +209,16 @@ impl Lab {
         self.build(&self.key(), out, numbers, &args)
     }
 
+    /// Publishes `numbers` into `out` sealed with the OPRF key file
+    /// `oprf_key`, naming an evaluation service no test reaches (clients
+    /// are given the real one with --evaluation-url).
+    pub fn publish_sealed(&self, out: &str, numbers: &str, oprf_key: &Path) -> Run {
+        let oprf_key = oprf_key.to_str().unwrap();
+        let args = ["--kdf", "voprf", "--oprf-key", oprf_key];
+        let url = ["--evaluation-url", "https://127.0.0.1:1/evaluate"];
+        self.build(&self.key(), out, numbers, &[&args[..], &url[..]].concat())
+    }
+
     /// Runs `hushlist-publish build` with `key` (default hash unless `extra` says otherwise).
     pub fn build(&self, key: &Path, out: &str, numbers: &str, extra: &[&str]) -> Run {
         let list = self.write(&format!("{out}.list.txt"), numbers);
