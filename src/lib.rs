@@ -66,6 +66,7 @@ pub mod published;
 pub mod publisher;
 pub mod verify;
 
+pub use check::column::{CellStatus, CellVerdict};
 pub use check::{CheckError, CheckRun, KeyCacheChoice, Progress};
 pub use check::{CheckOptions, Finding, Occurrence, Outcome, Problem, ProblemKind, SourceSummary};
 pub use format::normalize::Region;

@@ -237,3 +237,67 @@ fn an_outcome_serializes_with_problem_kinds_a_program_can_branch_on() {
     assert_eq!(json["matches"][0]["e164"], "+13135550101");
     assert_eq!(json["checked"], 1);
 }
+
+#[test]
+fn a_column_gets_one_verdict_per_cell_from_the_same_pass_as_the_findings() {
+    use hushlist::CellStatus;
+    let list = blake3_list(&["+13135550101", "+919043247611"]);
+    let options = CheckOptions::default()
+        .with_regions([Region::parse("US").unwrap(), Region::parse("IN").unwrap()]);
+    let mut run = list.start_check(&options).unwrap();
+    let cells: Vec<(Option<&str>, Option<&str>)> = vec![
+        (Some("(313) 555-0101"), None),
+        (Some("+1 212 555 0134"), None),
+        (None, None),
+        (Some("   "), Some("Japan")),
+        (Some("reception"), None),
+        (Some("090-4324-7611"), Some("JP")),
+        (Some("313-555-0101"), Some("Atlantis")),
+        (Some("313 555 01"), None),
+    ];
+    let verdicts = run.column("phones", cells).unwrap();
+    let outcome = run.finish();
+    let status: Vec<CellStatus> = verdicts.iter().map(|v| v.status).collect();
+    assert_eq!(
+        status,
+        [
+            CellStatus::Match,
+            CellStatus::Clear,
+            CellStatus::Empty,
+            CellStatus::Empty,
+            CellStatus::NotANumber,
+            CellStatus::Match,
+            CellStatus::Match,
+            CellStatus::Doubtful,
+        ],
+        "{verdicts:#?}"
+    );
+    assert_eq!(verdicts[0].e164.as_deref(), Some("+13135550101"));
+    assert_eq!(verdicts[1].e164.as_deref(), Some("+12125550134"));
+    assert_eq!(verdicts[1].valid, Some(true));
+    assert!(verdicts[4].reason.is_some() && verdicts[4].kind.is_some());
+    // A JP row's number matched only when read as Indian: said, not hidden.
+    assert_eq!(verdicts[5].e164.as_deref(), Some("+919043247611"));
+    assert_eq!(verdicts[5].row_region.as_deref(), Some("JP"));
+    assert!(verdicts[5].note.as_deref().unwrap().contains("read as IN"));
+    // An unknown region falls back to the defaults, and the verdict says so.
+    let note = verdicts[6].note.as_deref().unwrap_or_default();
+    assert!(note.contains("Atlantis"), "{note}");
+    // The same pass recorded the findings: every matched cell is a finding's row.
+    let mut finding_rows: Vec<u64> = outcome
+        .matches
+        .iter()
+        .flat_map(|f| f.occurrences.iter().map(|o| o.line))
+        .collect();
+    finding_rows.sort_unstable();
+    let matched_rows: Vec<u64> = (1..=verdicts.len() as u64)
+        .filter(|&l| verdicts[l as usize - 1].matched())
+        .collect();
+    assert_eq!(finding_rows, matched_rows);
+    assert_eq!(outcome.rows, 8);
+    assert_eq!(verdicts[7].valid, Some(false));
+    assert!(verdicts[7].note.is_some(), "a doubtful number says why");
+    assert_eq!(outcome.invalid.len(), 1);
+    assert_eq!(outcome.warnings.len(), 1);
+    assert_eq!(outcome.region_problems.len(), 1);
+}

@@ -10,6 +10,7 @@
 //! Programs usually reach this through [`crate::List`], which verifies the
 //! snapshot first and starts a [`CheckRun`]; [`Checker`] is the step underneath.
 
+pub mod column;
 pub(crate) mod columns;
 pub mod explain;
 pub mod input;
@@ -435,6 +436,10 @@ pub struct Outcome {
     match_index: HashMap<String, usize>,
     #[serde(skip)]
     warning_index: HashMap<String, usize>,
+    // One verdict per cell, kept only while a column is checked
+    // ([`CheckRun::column`]).
+    #[serde(skip)]
+    pub(crate) verdicts: Option<Vec<column::CellVerdict>>,
 }
 
 /// How to read and check rows. Built from the default with the `with_*`
@@ -734,6 +739,7 @@ impl Outcome {
                 fields: echo_fields(&row.fields),
             });
         }
+        let region_note = result.region_problem.clone();
         if let Some(reason) = result.region_problem {
             self.region_problems.push(Problem {
                 source: source.to_string(),
@@ -751,12 +757,28 @@ impl Outcome {
             let input = || echo(cell.value.as_deref().unwrap_or_default());
             self.cells += 1;
             self.sources[at].cells += 1;
+            let mut verdict = self.verdicts.is_some().then(|| column::CellVerdict {
+                note: region_note.clone(),
+                ..Default::default()
+            });
             match outcome {
                 CellResult::Empty => {
                     self.sources[at].empty += 1;
                     self.empty += 1;
+                    if let Some(v) = verdict.as_mut() {
+                        v.status = column::CellStatus::Empty;
+                    }
                 }
                 CellResult::NotANumber(kind, reason) => {
+                    if let Some(v) = verdict.as_mut() {
+                        v.status = if kind == ProblemKind::Unreadable {
+                            column::CellStatus::Unreadable
+                        } else {
+                            column::CellStatus::NotANumber
+                        };
+                        v.kind = Some(kind);
+                        v.reason = Some(reason.clone());
+                    }
                     self.sources[at].not_numbers += 1;
                     self.invalid.push(Problem {
                         source: source.to_string(),
@@ -823,6 +845,29 @@ impl Outcome {
                                 .map_or(0, |(i, _)| i)
                         })
                         .collect();
+                    if let Some(v) = verdict.as_mut() {
+                        v.valid = Some(!sound.contains(&false));
+                        v.status = match (any_hit.contains(&true), sound.contains(&false)) {
+                            (true, _) => column::CellStatus::Match,
+                            (false, true) => column::CellStatus::Doubtful,
+                            (false, false) => column::CellStatus::Clear,
+                        };
+                        let shown: Vec<&str> = if v.status == column::CellStatus::Match {
+                            let mut hits: Vec<&str> = readings
+                                .iter()
+                                .filter(|(_, hit, _)| *hit)
+                                .map(|(r, _, _)| r.e164.as_str())
+                                .collect();
+                            hits.dedup();
+                            hits
+                        } else {
+                            primary
+                                .iter()
+                                .map(|&i| readings[i].0.e164.as_str())
+                                .collect()
+                        };
+                        v.e164 = Some(shown.join(", "));
+                    }
                     for (i, (reading, hit, new_item)) in readings.into_iter().enumerate() {
                         self.lookups += 1;
                         let first = new_item.is_some()
@@ -839,13 +884,24 @@ impl Outcome {
                         if hit {
                             let note =
                                 reading_note(&input(), &reading, sound[reading.part], options);
-                            add(
+                            let place = occurrence(&reading);
+                            let at = add(
                                 &mut self.matches,
                                 &mut self.match_index,
                                 &reading,
                                 note,
-                                occurrence(&reading),
+                                place.clone(),
                             );
+                            if let Some(v) = verdict.as_mut() {
+                                let finding = &self.matches[at];
+                                if let Some(region) = place.region_note(finding) {
+                                    v.add_note(region);
+                                    v.row_region.clone_from(&place.row_region);
+                                }
+                                if let Some(note) = &finding.note {
+                                    v.add_note(note.as_str());
+                                }
+                            }
                         } else if !sound[reading.part]
                             && !any_hit[reading.part]
                             && i == primary[reading.part]
@@ -856,16 +912,26 @@ impl Outcome {
                             } else {
                                 reading_note(&input(), &reading, false, options)
                             };
-                            add(
+                            let at = add(
                                 &mut self.warnings,
                                 &mut self.warning_index,
                                 &reading,
                                 note,
                                 occurrence(&reading),
                             );
+                            if let Some(note) = &self.warnings[at].note {
+                                if let Some(v) = verdict.as_mut() {
+                                    if v.status == column::CellStatus::Doubtful {
+                                        v.add_note(note.as_str());
+                                    }
+                                }
+                            }
                         }
                     }
                 }
+            }
+            if let (Some(v), Some(all)) = (verdict, self.verdicts.as_mut()) {
+                all.push(v);
             }
         }
     }
@@ -948,7 +1014,7 @@ fn add(
     reading: &Interpretation,
     note: Option<String>,
     occurrence: Occurrence,
-) {
+) -> usize {
     let at = *index.entry(reading.e164.clone()).or_insert_with(|| {
         list.push(Finding {
             e164: reading.e164.clone(),
@@ -961,6 +1027,7 @@ fn add(
         list.len() - 1
     });
     list[at].occurrences.push(occurrence);
+    at
 }
 
 /// What a match read from digits alone says: the `+` was the tool's doing.

@@ -3,6 +3,7 @@
 //! cache, the thread count (a pool of its own, never the process-global
 //! one), progress reports, cancellation and what redaction leaves out.
 
+use super::column::CellVerdict;
 use super::input::{InputError, Row, RowReader};
 use super::{CheckOptions, Checker, Outcome};
 use crate::format::number_key::Kdf;
@@ -177,6 +178,42 @@ impl<'l> CheckRun<'l> {
             return Ok(());
         }
         self.rows(NUMBERS_SOURCE, None, rows.into_iter())
+    }
+
+    /// Checks a column of cells, each its own row (lines counted from 1 in
+    /// the order given), labelled `source` in findings: one verdict per
+    /// cell, in order, and the findings added to the outcome as for any
+    /// input. Each cell comes with its row's region value (`None`: the
+    /// defaults), read as a region column is (`Deutschland`, `UK`, `+49`);
+    /// a missing cell (`None`) is empty.
+    pub fn column<I, S, R>(
+        &mut self,
+        source: &str,
+        cells: I,
+    ) -> Result<Vec<CellVerdict>, CheckError>
+    where
+        I: IntoIterator<Item = (Option<S>, Option<R>)>,
+        S: AsRef<str>,
+        R: AsRef<str>,
+    {
+        let rows: Vec<Result<Row, InputError>> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, (cell, region))| {
+                let mut row = Row::single(i as u64 + 1, cell.as_ref().map_or("", |c| c.as_ref()));
+                row.region = region
+                    .map(|r| r.as_ref().trim().to_string())
+                    .filter(|r| !r.is_empty());
+                Ok(row)
+            })
+            .collect();
+        let expected = rows.len();
+        self.outcome.verdicts = Some(Vec::with_capacity(expected));
+        let result = self.rows(source, None, rows.into_iter());
+        let verdicts = self.outcome.verdicts.take().unwrap_or_default();
+        result?;
+        debug_assert_eq!(verdicts.len(), expected, "one verdict per cell");
+        Ok(verdicts)
     }
 
     /// Checks every row of a CSV, TSV or plain list labelled `source`: its
