@@ -112,6 +112,24 @@ def verdict_table(columns: Any) -> pa.Table:
     )
 
 
+def pandas_dtypes() -> dict:
+    """The verdict columns' pandas dtypes: NumPy booleans for matched (it
+    filters fastest and has no nulls), nullable ones for the rest."""
+    import pandas as pd
+
+    text = pd.StringDtype()
+    return {
+        "matched": bool,
+        "status": pd.CategoricalDtype(STATUSES),
+        "e164": text,
+        "valid": pd.BooleanDtype(),
+        "reason": text,
+        "kind": text,
+        "note": text,
+        "row_region": text,
+    }
+
+
 def convert(table: pa.Table, output: str, index: Optional[Any]) -> Any:
     """`table` as the kind of frame asked for."""
     if output == "arrow":
@@ -119,11 +137,7 @@ def convert(table: pa.Table, output: str, index: Optional[Any]) -> Any:
     if output == "pandas":
         import pandas as pd
 
-        frame = table.to_pandas(
-            types_mapper={pa.bool_(): pd.BooleanDtype()}.get, strings_to_categorical=False
-        )
-        # The matched column never has nulls: plain NumPy booleans filter fastest.
-        frame["matched"] = frame["matched"].astype(bool)
+        frame = table.to_pandas().astype(pandas_dtypes())
         if index is not None:
             frame.index = index
         return frame

@@ -1,0 +1,70 @@
+"""One partition of a distributed check: the same call on each worker, so a
+partitioned job gives the rows ``List.check_column`` gives on the whole."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence
+
+import pyarrow as pa
+
+from . import _columns
+
+#: Which rows a distributed check returns: those someone must look at
+#: (a possible match, a doubtful number, a cell that is not a number and was
+#: not checked), or every row.
+ROWS = ("findings", "matches", "all")
+LOOK_AT = ("match", "doubtful", "not_a_number", "unreadable")
+
+
+pandas_dtypes = _columns.pandas_dtypes
+
+
+def check_names(columns: Sequence[str], column: str, region_column: Optional[str], keep: Sequence[str]) -> None:
+    missing = [c for c in [column, region_column, *keep] if c is not None and c not in columns]
+    if missing:
+        raise KeyError(f"no column {missing[0]!r}; the frame has: {', '.join(map(str, columns))}")
+    clash = [c for c in keep if c in _columns.COLUMNS]
+    if clash:
+        raise ValueError(
+            f"column {clash[0]!r} would clash with a verdict column ({', '.join(_columns.COLUMNS)}); "
+            "rename it or leave it out of keep"
+        )
+    if any(c in _columns.COLUMNS for c in [column]) and column in keep:
+        raise ValueError(f"the checked column {column!r} clashes with a verdict column")
+
+
+def wanted(table: pa.Table, rows: str) -> pa.Table:
+    import pyarrow.compute as pc
+
+    if rows == "all":
+        return table
+    statuses = ["match"] if rows == "matches" else list(LOOK_AT)
+    status = pc.cast(table.column("status"), pa.string())
+    return table.filter(pc.is_in(status, value_set=pa.array(statuses)))
+
+
+def check_arrow(
+    lst, table: pa.Table, column: str, region_column: Optional[str], keep: Sequence[str], rows: str, options: dict
+) -> pa.Table:
+    """The kept columns of `table` beside the verdicts on `column`."""
+    regions = table.column(region_column) if region_column is not None else None
+    result = lst.check_column(table.column(column), region_column=regions, output="arrow", **options)
+    verdicts = result.verdicts
+    for name in reversed(list(keep)):
+        verdicts = verdicts.add_column(0, name, table.column(name))
+    return wanted(verdicts, rows)
+
+
+def check_pandas(lst, frame, column, region_column, keep, rows, options):
+    """A pandas partition's kept columns beside the verdicts, with its index."""
+    table = pa.Table.from_pandas(frame[[c for c in dict.fromkeys([column, region_column, *keep]) if c]], preserve_index=False)
+    regions = table.column(region_column) if region_column is not None else None
+    result = lst.check_column(table.column(column), region_column=regions, output="arrow", **options)
+    verdicts = result.verdicts.append_column("__row", pa.array(range(len(frame)), pa.int64()))
+    verdicts = wanted(verdicts, rows)
+    picked = verdicts.column("__row").to_numpy()
+    out = verdicts.drop_columns(["__row"]).to_pandas().astype(pandas_dtypes())
+    out.index = frame.index[picked]
+    for i, name in enumerate(keep):
+        out.insert(i, name, frame[name].iloc[picked].to_numpy())
+    return out
