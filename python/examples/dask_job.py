@@ -16,7 +16,7 @@ import hushlist.dask
 
 
 def main(inventory, site, public_key, out, *regions):
-    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0") as cluster, \
             Client(cluster):
         frame = dd.read_parquet(inventory)
         findings = hushlist.dask.check_dataframe(

@@ -82,7 +82,7 @@ def buffers(array: pa.Array) -> Tuple[bytes, bytes, Optional[bytes], int, int]:
 
 def verdict_table(columns: Any) -> pa.Table:
     """The library's verdict buffers as an Arrow table."""
-    status_codes, valid_validity, valid_values, strings = columns
+    status_codes, matched, valid_validity, valid_values, strings = columns
     n = len(status_codes)
     codes = pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(status_codes)])
     status = pa.DictionaryArray.from_arrays(codes, pa.array(STATUSES))
@@ -100,7 +100,7 @@ def verdict_table(columns: Any) -> pa.Table:
     }
     return pa.table(
         {
-            "matched": pc.equal(codes, 0),
+            "matched": pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(matched)]),
             "status": status,
             "e164": text["e164"],
             "valid": valid,

@@ -18,7 +18,7 @@ class MemoryBudgetError(CheckError): ...
 _Strings = Tuple[bytes, bytes, Optional[bytes], int, int]
 # (validity, offsets, data, null count)
 _StringsOut = Tuple[bytes, bytes, bytes, int]
-_Columns = Tuple[bytes, bytes, bytes, Sequence[_StringsOut]]
+_Columns = Tuple[bytes, bytes, bytes, bytes, Sequence[_StringsOut]]
 _Progress = Optional[Callable[[str, int, int, int], Any]]
 
 class List:

@@ -249,6 +249,8 @@ impl PyList {
             Ok((verdicts, run.finish(), notices))
         })?;
         let columns = py.detach(|| ColumnBuffers::of(&verdicts));
+        // A million verdicts take a while to free: not on the caller's time.
+        std::thread::spawn(move || drop(verdicts));
         Ok((
             outcome_json(&outcome)?,
             chosen.notices(notices),
@@ -578,6 +580,7 @@ impl StringsOut {
 /// The verdict columns, in Arrow's layout, before they become Python bytes.
 struct ColumnBuffers {
     status: Vec<u8>,
+    matched: Vec<u8>,
     valid_validity: Vec<u8>,
     valid_values: Vec<u8>,
     strings: [StringsOut; 5],
@@ -602,12 +605,16 @@ impl ColumnBuffers {
         let bitmap_len = verdicts.len().div_ceil(8);
         let mut out = ColumnBuffers {
             status: Vec::with_capacity(verdicts.len()),
+            matched: vec![0; bitmap_len],
             valid_validity: vec![0; bitmap_len],
             valid_values: vec![0; bitmap_len],
             strings: Default::default(),
         };
         for (i, v) in verdicts.iter().enumerate() {
             out.status.push(status_code(v));
+            if v.matched() {
+                out.matched[i / 8] |= 1 << (i % 8);
+            }
             if let Some(valid) = v.valid {
                 out.valid_validity[i / 8] |= 1 << (i % 8);
                 if valid {
@@ -646,6 +653,7 @@ impl ColumnBuffers {
             .collect();
         (
             bytes(&self.status),
+            bytes(&self.matched),
             bytes(&self.valid_validity),
             bytes(&self.valid_values),
             strings,
@@ -653,9 +661,10 @@ impl ColumnBuffers {
     }
 }
 
-/// `(status codes, valid's validity, valid's values, [(validity, offsets,
-/// data, null count)] for e164, reason, kind, note, row_region)`.
+/// `(status codes, matched bitmap, valid's validity, valid's values,
+/// [(validity, offsets, data, null count)] for e164, reason, kind, note, row_region)`.
 type Columns<'py> = (
+    Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
