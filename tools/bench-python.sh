@@ -27,17 +27,20 @@ echo "== $rows cells, fast mode (BLAKE3), regions US GB, each row's country colu
 # The two run in turn, one round each, five times: this machine's speed
 # drifts, and a ratio taken pair by pair stays meaningful when it does.
 echo "-- Rust library (CheckRun::column) and Python package (List.check_column on a pyarrow column), in process, in turn"
+ratios=()
 for pair in 1 2 3 4 5; do
   rust=$(ROUNDS=1 "$bin/examples/column_cost" "$work/fast" "$work/keys/bench.pub" "$work/cells.csv" US GB)
   python=$(ROUNDS=1 "$py" python/bench/columnar.py "$work/fast" "$work/keys/bench.pub" "$work/cells.csv" US GB)
   echo "pair $pair: rust ${rust#*cells: }"
   echo "pair $pair: python ${python#*cells: }"
   r=${rust% cells/s*}; r=${r##* }; p=${python% cells/s*}; p=${p##* }
-  echo "pair $pair: python/rust throughput $(python3 -c "print(f'{$p / $r:.2f}')")"
+  ratios+=("$(python3 -c "print(f'{$p / $r:.2f}')")")
+  echo "pair $pair: python/rust throughput ${ratios[-1]}"
 done
+echo "median python/rust throughput: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 3p)"
 echo "-- pandas + phonenumbers + hashlib"
 tr -d ' ' < "$work/list.txt" > "$work/list-e164.txt"
 "$py" python/bench/analyst.py "$work/list-e164.txt" "$work/cells.csv"
 
 echo "== Dask, Argon2id defaults (the demo list: m=128 MiB, t=3, p=1), no key cache"
-"$py" python/bench/dask_scaling.py fixtures/demo-published fixtures/keys/demo-TEST-ONLY.pub "${DASK_NUMBERS:-128}"
+"$py" python/bench/dask_scaling.py fixtures/demo-published fixtures/keys/demo-TEST-ONLY.pub "${DASK_NUMBERS:-96}" 3
