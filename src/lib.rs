@@ -25,7 +25,10 @@
 //! - [`List`]: a verified list, from a published directory, the installed
 //!   snapshot, or bytes in memory ([`List::from_bytes`]); `check_numbers`,
 //!   `check_reader`, or [`List::start_check`] for a [`CheckRun`] with
-//!   progress reports, a cancel flag and its own thread count.
+//!   progress reports, a cancel flag and its own thread count;
+//!   [`CheckRun::column`] gives one [`CellVerdict`] per cell of a data-frame
+//!   column, from the same pass as the findings (the Python package's
+//!   `check_column`).
 //! - [`Outcome`]: what a check found; it serializes with serde, and each
 //!   [`Problem`] has a [`ProblemKind`] to branch on.
 //! - [`Publisher`]: the next publication of a directory (chain, salt epoch,

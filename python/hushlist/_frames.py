@@ -29,8 +29,6 @@ def check_names(columns: Sequence[str], column: str, region_column: Optional[str
             f"column {clash[0]!r} would clash with a verdict column ({', '.join(_columns.COLUMNS)}); "
             "rename it or leave it out of keep"
         )
-    if any(c in _columns.COLUMNS for c in [column]) and column in keep:
-        raise ValueError(f"the checked column {column!r} clashes with a verdict column")
 
 
 def wanted(table: pa.Table, rows: str) -> pa.Table:
@@ -57,14 +55,17 @@ def check_arrow(
 
 def check_pandas(lst, frame, column, region_column, keep, rows, options):
     """A pandas partition's kept columns beside the verdicts, with its index."""
-    table = pa.Table.from_pandas(frame[[c for c in dict.fromkeys([column, region_column, *keep]) if c]], preserve_index=False)
-    regions = table.column(region_column) if region_column is not None else None
-    result = lst.check_column(table.column(column), region_column=regions, output="arrow", **options)
-    verdicts = result.verdicts.append_column("__row", pa.array(range(len(frame)), pa.int64()))
-    verdicts = wanted(verdicts, rows)
-    picked = verdicts.column("__row").to_numpy()
-    out = verdicts.drop_columns(["__row"]).to_pandas().astype(pandas_dtypes())
-    out.index = frame.index[picked]
+    regions = frame[region_column] if region_column is not None else None
+    verdicts = lst.check_column(frame[column], region_column=regions, output="pandas", **options).verdicts
+    if rows != "all":
+        statuses = ["match"] if rows == "matches" else list(LOOK_AT)
+        # By position: a partition's index need not be unique.
+        picked = verdicts["status"].isin(statuses).to_numpy()
+        verdicts = verdicts[picked]
+        kept = frame.iloc[picked.nonzero()[0]]
+    else:
+        kept = frame
+    out = verdicts.copy()
     for i, name in enumerate(keep):
-        out.insert(i, name, frame[name].iloc[picked].to_numpy())
+        out.insert(i, name, kept[name].to_numpy())
     return out

@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 _OPENED: Dict[Tuple, "object"] = {}
 _LOCK = threading.Lock()
@@ -53,7 +53,7 @@ class ShippedList:
         files = {n: (base / n).read_bytes() for n in names if (base / n).is_file()}
         return cls(files, Path(public_key).read_bytes(), path.name)
 
-    def open(self, state_dir: Optional[str] = None):
+    def open(self):
         """The list, opened and verified once per process."""
         from . import List
 
