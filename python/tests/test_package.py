@@ -206,3 +206,23 @@ def test_a_generated_100k_row_inventory_gives_the_clis_findings(cli, fast_site):
                            if o["row_region"])
     assert result.outcome.rows == report["summary"]["rows"] == 100_000
     assert len(result.outcome.matches) == report["summary"]["possible_matches"]["numbers"]
+
+
+def test_ctrl_c_stops_a_long_check_at_the_next_batch(fast_site):
+    import os
+    import signal
+
+    site, key, _ = fast_site
+    lst = hushlist.List.open(site, key)
+    numbers = [f"212555{i % 10_000:04d}" for i in range(1_000_000)]
+    rows = []
+
+    def progress(source, source_rows, total, matches):
+        if not rows:
+            # Ctrl-C from elsewhere, as a terminal sends it, once the run is under way.
+            threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        rows.append(total)
+
+    with pytest.raises(KeyboardInterrupt):
+        lst.check(numbers, regions="US", jobs=1, progress=progress)
+    assert rows and max(rows) < len(numbers), "stopped before the end"
