@@ -658,6 +658,16 @@ pub fn open_directory(dir: &Path, keys: &Keyring, policy: Policy) -> Result<Open
 
 /// Opens a published directory or a snapshot file, whichever `path` is.
 pub fn open(path: &Path, keys: &Keyring, policy: Policy) -> Result<Opened, Error> {
+    if !path.exists() {
+        // Said of the path given, not of the `.minisig` a snapshot file would have.
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                "no such published directory or snapshot file",
+            ),
+        });
+    }
     if path.is_dir() {
         open_directory(path, keys, policy)
     } else {

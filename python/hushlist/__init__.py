@@ -163,9 +163,10 @@ class List:
         return f"<hushlist.List #{self.sequence} key {self.key_id} from {self._origin}>"
 
     def _settings(self, regions, jobs, key_cache, memory_budget, evaluation_url, token,
-                  token_file, evaluation_timeout, allow_http, ca_cert, redact) -> dict:
+                  token_file, evaluation_timeout, allow_http, ca_cert, redact, allow_letters) -> dict:
         if isinstance(regions, str):
-            regions = [regions]
+            # "DE,GB,US", as the CLI's --region takes them.
+            regions = [r.strip() for r in regions.split(",") if r.strip()]
         token_text, source = (None, None)
         if self.sealed:
             token_text, source = _token(token, token_file)
@@ -182,6 +183,7 @@ class List:
             "allow_http": bool(allow_http),
             "ca_cert": None if ca_cert is None else os.fspath(ca_cert),
             "redact": bool(redact),
+            "allow_letters": bool(allow_letters),
         }
 
     def check(
@@ -199,12 +201,15 @@ class List:
         allow_http: bool = False,
         ca_cert: Optional[PathLike] = None,
         redact: bool = False,
+        allow_letters: bool = False,
         progress: Optional[Progress] = None,
     ) -> Outcome:
         """Checks each string as one number (source ``--number``, lines
         counted from 1), read under ``regions`` when national.
 
-        ``jobs``: hashing threads (None: every core). ``key_cache``: None for
+        ``regions``: a list, or one string (``"DE,GB,US"``). ``allow_letters``:
+        read vanity letters (``1-800-FLOWERS``) as digits instead of refusing
+        them. ``jobs``: hashing threads (None: every core). ``key_cache``: None for
         the CLI's cache, a directory of your own, or False for none.
         ``progress(source, source_rows, rows, matches)`` is called on this
         thread after each batch; Ctrl-C stops the run. The interpreter lock
@@ -212,7 +217,7 @@ class List:
         """
         settings = self._settings(regions, jobs, key_cache, memory_budget, evaluation_url,
                                   token, token_file, evaluation_timeout, allow_http, ca_cert,
-                                  redact)
+                                  redact, allow_letters)
         cells = ["" if _missing(n) else str(n) for n in numbers]
         text, notices = self._native._check(cells, settings, progress)
         for n in notices:
@@ -237,6 +242,7 @@ class List:
         allow_http: bool = False,
         ca_cert: Optional[PathLike] = None,
         redact: bool = False,
+        allow_letters: bool = False,
         progress: Optional[Progress] = None,
     ) -> ColumnCheck:
         """Checks a column of cells (a pandas Series, polars Series, pyarrow
@@ -247,8 +253,15 @@ class List:
         ``Deutschland``, ``+49``), read before ``regions``, as
         ``hushlist check --region-column`` reads it. ``output``: ``arrow``,
         ``pandas`` or ``polars`` (None: the kind of ``cells``; pyarrow for a
-        plain sequence). The other arguments are :meth:`check`'s.
+        plain sequence). The other arguments are :meth:`check`'s. A finding's
+        ``line`` counts cells from 1 (the first cell is line 1; a pandas
+        index may count otherwise).
         """
+        if isinstance(cells, (str, bytes)) or hasattr(cells, "columns"):
+            raise TypeError("cells must be one column (frame['phone'], a Series, an Array or a list), "
+                            f"not {type(cells).__name__}")
+        if isinstance(region_column, str):
+            raise TypeError("region_column takes the column's values (frame['country']), not its name")
         what = source or getattr(cells, "name", None) or "cells"
         array, kind, index, notices = _columns.to_strings(cells, f"column {what}")
         region_buffers = None
@@ -262,7 +275,7 @@ class List:
             region_buffers = _columns.buffers(region_array)
         settings = self._settings(regions, jobs, key_cache, memory_budget, evaluation_url,
                                   token, token_file, evaluation_timeout, allow_http, ca_cert,
-                                  redact)
+                                  redact, allow_letters)
         text, run_notices, columns = self._native._check_column(
             _columns.buffers(array), region_buffers, str(what), settings, progress
         )

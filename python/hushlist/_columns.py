@@ -45,6 +45,7 @@ def to_strings(values: Any, what: str) -> Tuple[pa.Array, str, Optional[Any], Li
         array = array.combine_chunks() if array.num_chunks else pa.array([], pa.large_string())
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
+    original = array.type
     if pa.types.is_floating(array.type):
         # A spreadsheet or read_csv turned the phone column into numbers:
         # a leading + or 0 is gone and each whole float is read as its digits.
@@ -56,7 +57,7 @@ def to_strings(values: Any, what: str) -> Tuple[pa.Array, str, Optional[Any], Li
         array = pc.cast(array, pa.int64())
     if pa.types.is_integer(array.type):
         notices.append(
-            f"{what} held numbers ({array.type}), not text: each is read as its digits, and a "
+            f"{what} held numbers ({original}), not text: each is read as its digits, and a "
             "leading + or 0 the file had is lost; read it with dtype=str to keep them"
         )
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):

@@ -31,6 +31,15 @@ def check_names(columns: Sequence[str], column: str, region_column: Optional[str
         )
 
 
+def preflight(list_dir, public_key, state_dir, options: dict) -> None:
+    """Opens the list on the driver with the paths given and tries the
+    options on no cells: a refused list, a key that does not match or a
+    region typo fail here, named as the caller wrote them, before any task."""
+    from ._ship import opened
+
+    opened(list_dir, public_key, state_dir, None).check([], **options)
+
+
 def wanted(table: pa.Table, rows: str) -> pa.Table:
     import pyarrow.compute as pc
 
@@ -38,7 +47,12 @@ def wanted(table: pa.Table, rows: str) -> pa.Table:
         return table
     statuses = ["match"] if rows == "matches" else list(LOOK_AT)
     status = pc.cast(table.column("status"), pa.string())
-    return table.filter(pc.is_in(status, value_set=pa.array(statuses)))
+    keep = pc.is_in(status, value_set=pa.array(statuses))
+    if rows == "findings":
+        # A clear number on a row whose region was not understood was read
+        # under the defaults: said in its note, so the row is kept.
+        keep = pc.or_(keep, pc.is_valid(table.column("note")))
+    return table.filter(keep)
 
 
 def check_arrow(
@@ -60,7 +74,9 @@ def check_pandas(lst, frame, column, region_column, keep, rows, options):
     if rows != "all":
         statuses = ["match"] if rows == "matches" else list(LOOK_AT)
         # By position: a partition's index need not be unique.
-        picked = verdicts["status"].isin(statuses).to_numpy()
+        picked = verdicts["status"].isin(statuses).to_numpy().copy()
+        if rows == "findings":
+            picked |= verdicts["note"].notna().to_numpy()
         verdicts = verdicts[picked]
         kept = frame.iloc[picked.nonzero()[0]]
     else:

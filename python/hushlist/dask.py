@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from . import _frames
-from ._ship import ShippedList, opened
+from ._ship import ShippedList, opened  # noqa: F401 (opened: used by workers)
 
 __all__ = ["check_dataframe"]
 
@@ -46,8 +46,9 @@ def check_dataframe(
     tasks when `ship`, else paths every worker can read), or neither for the
     list ``hushlist update`` installed in each worker's `state_dir`.
 
-    `rows`: ``findings`` (a possible match, a doubtful number, or a cell not
-    checked because it is not a number), ``matches``, or ``all``. `jobs`:
+    `rows`: ``findings`` (a possible match, a doubtful number, a cell not
+    checked because it is not a number, or a row whose region was not
+    understood), ``matches``, or ``all``. `jobs`:
     hashing threads per task (default 1: Dask's own threads are the
     parallelism). Other keyword arguments are :meth:`hushlist.List.check_column`'s,
     such as ``key_cache``: each worker uses the key cache of its own user,
@@ -59,15 +60,11 @@ def check_dataframe(
         raise ValueError(f"rows must be one of {', '.join(_frames.ROWS)}, not {rows!r}")
     keep = list(ddf.columns if keep is None else keep)
     _frames.check_names(list(ddf.columns), column, region_column, keep)
+    options = dict(options, regions=regions, jobs=jobs)
+    _frames.preflight(list_dir, public_key, state_dir, options)
     shipped = None
     if ship and list_dir is not None and public_key is not None:
         shipped = ShippedList.pack(list_dir, public_key)
-    else:
-        # Open here too: a wrong path or a refused list fails now, not on every worker.
-        opened(list_dir, public_key, state_dir, None)
-    if shipped is not None:
-        shipped.open()
-    options = dict(options, regions=list(regions), jobs=jobs)
     dtypes = _frames.pandas_dtypes()
     meta = pd.DataFrame({name: pd.Series(dtype=ddf[name].dtype) for name in keep})
     for name, dtype in dtypes.items():

@@ -48,7 +48,7 @@ def check_batches(
         raise ValueError(f"rows must be one of {', '.join(_frames.ROWS)}, not {rows!r}")
     shipped = ShippedList.pack(list_dir, public_key) if ship and list_dir and public_key else None
     keep = list(keep)
-    options = dict(options, regions=list(regions), jobs=jobs)
+    options = dict(options, regions=regions, jobs=jobs)
     paths = (None, None) if shipped else (list_dir, public_key)
 
     def check(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -76,10 +76,10 @@ def check_dataframe(sdf: Any, column: str, *, keep: Optional[Sequence[str]] = No
     # mapInArrow's schema is in the frame's order: the kept columns follow it.
     keep = [f.name for f in sdf.schema.fields if f.name in keep] + [k for k in keep if k not in sdf.columns]
     _frames.check_names(list(sdf.columns), column, kwargs.get("region_column"), keep)
-    if not (kwargs.get("ship", True) and kwargs.get("list_dir") and kwargs.get("public_key")):
-        opened(kwargs.get("list_dir"), kwargs.get("public_key"), kwargs.get("state_dir"), None)
-    else:
-        ShippedList.pack(kwargs["list_dir"], kwargs["public_key"]).open()
+    reserved = {"region_column", "list_dir", "public_key", "state_dir", "ship", "rows"}
+    options = {k: v for k, v in kwargs.items() if k not in reserved}
+    options.setdefault("jobs", 1)
+    _frames.preflight(kwargs.get("list_dir"), kwargs.get("public_key"), kwargs.get("state_dir"), options)
     kept = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in sdf.schema.fields if f.name in keep)
     schema = f"{kept}, {VERDICT_SCHEMA}" if kept else VERDICT_SCHEMA
     return sdf.mapInArrow(check_batches(column, keep=keep, **kwargs), schema)

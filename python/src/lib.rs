@@ -22,55 +22,55 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 create_exception!(
-    _native,
+    hushlist,
     HushlistError,
     PyException,
     "Base of every hushlist error."
 );
 create_exception!(
-    _native,
+    hushlist,
     OpenError,
     HushlistError,
     "The list could not be opened (hushlist::OpenError)."
 );
 create_exception!(
-    _native,
+    hushlist,
     VerificationError,
     OpenError,
     "Verification refused the list: signature, digest, rollback, expiry, structure."
 );
 create_exception!(
-    _native,
+    hushlist,
     StateError,
     OpenError,
     "The client state directory is missing, locked or inconsistent."
 );
 create_exception!(
-    _native,
+    hushlist,
     NothingInstalled,
     OpenError,
     "The state holds no installed snapshot yet (run `hushlist update`)."
 );
 create_exception!(
-    _native,
+    hushlist,
     CheckError,
     HushlistError,
     "A check stopped (hushlist::CheckError)."
 );
 create_exception!(
-    _native,
+    hushlist,
     InputError,
     CheckError,
     "The input could not be read as a list."
 );
 create_exception!(
-    _native,
+    hushlist,
     EvaluationError,
     CheckError,
     "A sealed snapshot's keys could not be obtained from its evaluation service."
 );
 create_exception!(
-    _native,
+    hushlist,
     MemoryBudgetError,
     CheckError,
     "One Argon2id hash needs more memory than the budget allows."
@@ -121,6 +121,7 @@ struct Settings {
     allow_http: bool,
     ca_cert: Option<PathBuf>,
     redact: bool,
+    allow_letters: bool,
 }
 
 #[pymethods]
@@ -297,6 +298,9 @@ impl PyList {
         let mut options = CheckOptions::default()
             .with_regions(regions)
             .with_redact(s.redact)
+            .with_read(hushlist::format::normalize::ReadOptions {
+                allow_letters: s.allow_letters,
+            })
             .with_key_cache(match (&s.key_cache, s.no_key_cache) {
                 (_, true) => KeyCacheChoice::None,
                 (Some(dir), false) => KeyCacheChoice::At(dir.clone()),

@@ -32,7 +32,7 @@ def expected(fast_site, frame):
     site, key, _ = fast_site
     lst = hushlist.List.open(site, key)
     v = lst.check_column(frame["phone"], region_column=frame["country"], regions=["US"]).verdicts
-    wanted = v["status"].isin(["match", "doubtful", "not_a_number", "unreadable"])
+    wanted = v["status"].isin(["match", "doubtful", "not_a_number", "unreadable"]) | v["note"].notna()
     return sorted(zip(frame["employee"][wanted], v["status"][wanted].astype(str), v["e164"][wanted].fillna("")))
 
 
@@ -65,6 +65,7 @@ def test_dask_two_workers_give_what_one_call_gives(dask_client, parquet_inventor
     got = sorted(zip(out["employee"], out["status"].astype(str), out["e164"].fillna("")))
     assert got == expected(fast_site, frame)
     assert len(got) > 200 and out["matched"].sum() > 200
+
     assert list(out.columns[:3]) == ["employee", "matched", "status"]
     # Both worker processes did part of the work.
     who = dask_client.run(lambda: len(hushlist._ship._OPENED))
@@ -74,13 +75,29 @@ def test_dask_two_workers_give_what_one_call_gives(dask_client, parquet_inventor
     assert len(dd.read_parquet(str(tmp_path / "findings")).compute()) == len(out)
 
 
+def test_dask_findings_keep_a_clear_number_whose_row_region_was_not_understood(dask_client, fast_site):
+    import dask.dataframe as dd
+
+    site, key, _ = fast_site
+    frame = pd.DataFrame({"phone": ["212 555 0134", "212 555 0135", ""], "country": ["Atlantis", "US", "Atlantis"]})
+    out = hushlist.dask.check_dataframe(dd.from_pandas(frame, npartitions=2), column="phone",
+                                        region_column="country", list_dir=str(site), public_key=str(key),
+                                        regions=["US"]).compute()
+    assert list(out["phone"]) == ["212 555 0134"] and list(out["status"]) == ["clear"]
+    assert "Atlantis" in out["note"].iloc[0]
+
+
 def test_dask_refuses_a_list_signed_by_another_key_before_any_task(parquet_inventory, fast_site):
     import dask.dataframe as dd
 
     site, _, _ = fast_site
-    with pytest.raises(hushlist.VerificationError):
+    with pytest.raises(hushlist.VerificationError) as refused:
         hushlist.dask.check_dataframe(dd.read_parquet(str(parquet_inventory[0])), column="phone",
                                       list_dir=str(site), public_key=str(DEMO_KEY))
+    assert str(site) in str(refused.value), "named as the caller wrote it"
+    with pytest.raises(ValueError, match="UX"):
+        hushlist.dask.check_dataframe(dd.read_parquet(str(parquet_inventory[0])), column="phone",
+                                      list_dir=str(DEMO), public_key=str(DEMO_KEY), regions=["UX"])
     with pytest.raises(KeyError, match="no column 'msisdn'"):
         hushlist.dask.check_dataframe(dd.read_parquet(str(parquet_inventory[0])), column="msisdn",
                                       list_dir=str(DEMO), public_key=str(DEMO_KEY))

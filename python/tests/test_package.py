@@ -89,6 +89,34 @@ def test_numbers_read_as_numbers_are_read_as_digits_and_said(caplog):
     assert "+ added" in result.verdicts["note"][1]
     with pytest.raises(TypeError, match="fractions"):
         lst.check_column(pd.Series([3135550142.5]))
+    # read_csv with an empty cell: float64, and said as such.
+    result = lst.check_column(pd.Series([3135550142.0, np.nan]), regions="US")
+    assert any("(double)" in n for n in result.outcome.notices), result.outcome.notices
+    assert list(result.verdicts["status"]) == ["match", "empty"]
+
+
+def test_arguments_given_as_people_write_them():
+    lst = hushlist.List.open(DEMO, DEMO_KEY)
+    # "DE,GB,US" as the CLI's --region takes it; every reading is shown.
+    v = lst.check_column(["(212) 555-0134"], regions="DE,GB,US").verdicts
+    assert v.column("status").to_pylist() == ["clear"]
+    assert "+12125550134" in v.column("e164").to_pylist()[0].split(", ")
+    with pytest.raises(TypeError, match="not its name"):
+        lst.check_column(["1"], region_column="country")
+    with pytest.raises(TypeError, match="one column"):
+        lst.check_column(pd.DataFrame({"phone": ["1"]}))
+    letters = lst.check(["1-800-FLOWERS"], regions="US")
+    assert letters.invalid[0].kind == "letters" and "`allow_letters`" in letters.invalid[0].reason
+    assert lst.check(["1-800-FLOWERS"], regions="US", allow_letters=True).checked == 1
+    assert hushlist.VerificationError.__module__ == "hushlist"
+
+
+def test_a_match_is_valid_only_if_the_reading_that_matched_is():
+    lst = hushlist.List.open(DEMO, DEMO_KEY)
+    # A UK drama number, listed: only possible as GB, yet valid as a German number.
+    v = lst.check_column(["07700 900462"], regions="GB,DE").verdicts.to_pylist()[0]
+    assert (v["status"], v["e164"], v["valid"]) == ("match", "+447700900462", False), v
+    assert "not a valid GB number" in v["note"]
 
 
 def test_a_row_region_comes_first_and_a_match_under_another_is_marked(fast_site):
@@ -117,7 +145,7 @@ def test_errors_are_named_after_the_librarys(tmp_path, fast_site):
         hushlist.List.open(broken, DEMO_KEY)
     assert isinstance(refused.value, hushlist.OpenError) and isinstance(refused.value, hushlist.HushlistError)
     assert snap.name in str(refused.value)
-    with pytest.raises(hushlist.OpenError, match="no-such"):
+    with pytest.raises(hushlist.OpenError, match="no-such: no such published directory or snapshot file"):
         hushlist.List.open(tmp_path / "no-such", DEMO_KEY)
     with pytest.raises(hushlist.StateError):
         hushlist.List.installed(tmp_path / "no-state")

@@ -52,12 +52,13 @@ impl CellStatus {
 pub struct CellVerdict {
     /// What the cell is.
     pub status: CellStatus,
-    /// The E.164 numbers that may be listed (a match), else the reading of
-    /// each number in the cell that should apply; several are joined by `, `.
-    /// `None` when the cell holds no number.
+    /// The E.164 numbers that may be listed (a match), else every reading
+    /// looked up (a national number read under several regions has one per
+    /// region); several are joined by `, `. `None` when the cell holds no number.
     pub e164: Option<String>,
-    /// Whether every number in the cell is valid (allocated) under the
-    /// reading that should apply; `None` when it holds no number.
+    /// For a match, whether every reading that matched is valid (allocated);
+    /// otherwise whether every number in the cell is valid under the reading
+    /// that should apply. `None` when it holds no number.
     pub valid: Option<bool>,
     /// Why the cell is not a number, as the report says it.
     pub reason: Option<String>,

@@ -766,7 +766,9 @@ impl Outcome {
                     self.sources[at].empty += 1;
                     self.empty += 1;
                     if let Some(v) = verdict.as_mut() {
+                        // No number: the row's region does not matter to it.
                         v.status = column::CellStatus::Empty;
+                        v.note = None;
                     }
                 }
                 CellResult::NotANumber(kind, reason) => {
@@ -846,27 +848,32 @@ impl Outcome {
                         })
                         .collect();
                     if let Some(v) = verdict.as_mut() {
-                        v.valid = Some(!sound.contains(&false));
-                        v.status = match (any_hit.contains(&true), sound.contains(&false)) {
+                        let matched = any_hit.contains(&true);
+                        v.status = match (matched, sound.contains(&false)) {
                             (true, _) => column::CellStatus::Match,
                             (false, true) => column::CellStatus::Doubtful,
                             (false, false) => column::CellStatus::Clear,
                         };
-                        let shown: Vec<&str> = if v.status == column::CellStatus::Match {
-                            let mut hits: Vec<&str> = readings
-                                .iter()
-                                .filter(|(_, hit, _)| *hit)
-                                .map(|(r, _, _)| r.e164.as_str())
-                                .collect();
-                            hits.dedup();
-                            hits
+                        // A match shows the readings that matched, and is
+                        // valid only if they are; otherwise every reading
+                        // looked up is shown, as none of them is a guess.
+                        let shown: Vec<&Interpretation> = readings
+                            .iter()
+                            .filter(|(_, hit, _)| *hit || !matched)
+                            .map(|(r, _, _)| r)
+                            .collect();
+                        v.valid = Some(if matched {
+                            shown.iter().all(|r| r.valid)
                         } else {
-                            primary
-                                .iter()
-                                .map(|&i| readings[i].0.e164.as_str())
-                                .collect()
-                        };
-                        v.e164 = Some(shown.join(", "));
+                            !sound.contains(&false)
+                        });
+                        let mut numbers: Vec<&str> = Vec::with_capacity(shown.len());
+                        for r in shown {
+                            if !numbers.contains(&r.e164.as_str()) {
+                                numbers.push(&r.e164);
+                            }
+                        }
+                        v.e164 = Some(numbers.join(", "));
                     }
                     for (i, (reading, hit, new_item)) in readings.into_iter().enumerate() {
                         self.lookups += 1;
