@@ -254,3 +254,20 @@ def test_ctrl_c_stops_a_long_check_at_the_next_batch(fast_site):
     with pytest.raises(KeyboardInterrupt):
         lst.check(numbers, regions="US", jobs=1, progress=progress)
     assert rows and max(rows) < len(numbers), "stopped before the end"
+
+
+def test_the_readmes_python_example_prints_the_demos_three_matches(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using hushlist from Python", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    done = subprocess.run([sys.executable, "-c", example], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [l for l in lines if l.startswith("possible match:")] == [f"possible match: {e}" for e in DEMO_MATCHES]
+    for name in ("Ben Okafor", "Dev Patel", "Farid Haddad"):
+        assert name in done.stdout
