@@ -60,6 +60,13 @@ __all__ = [
 
 STATUSES = list(_columns.STATUSES)
 
+try:
+    from importlib.metadata import version as _version
+
+    __version__ = _version("hushlist")
+except Exception:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
 #: Notices (a choice made for the caller, a fallback) are logged here at
 #: WARNING, so a script or notebook shows them unless told otherwise.
 log = logging.getLogger("hushlist")

@@ -10,9 +10,11 @@ signatures itself, so a worker never trusts what the driver says about them.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -63,6 +65,8 @@ class ShippedList:
             if opened is None:
                 where = Path(tempfile.mkdtemp(prefix="hushlist-shipped-"))
                 os.chmod(where, 0o700)
+                # The copy lives as long as the worker process.
+                atexit.register(shutil.rmtree, where, True)
                 listed = where / "list"
                 listed.mkdir()
                 for name, data in self.files.items():

@@ -159,3 +159,31 @@ def test_the_example_jobs_write_the_findings_table(job, parquet_inventory, fast_
     assert len(out) == len(wanted)
     matches = sum(1 for _, status, _ in wanted if status == "match")
     assert f"{matches} possible matches" in done.stdout, done.stdout
+
+
+def test_a_shipped_copy_is_verified_and_removed_when_the_worker_exits():
+    import subprocess
+    from pathlib import Path
+
+    code = (
+        "import sys; from hushlist._ship import ShippedList; "
+        "lst = ShippedList.pack(sys.argv[1], sys.argv[2]).open(); print(lst._origin)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(DEMO), str(DEMO_KEY)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    copy = Path(done.stdout.strip())
+    assert copy.name == "list" and "hushlist-shipped-" in str(copy)
+    assert not copy.parent.exists(), "removed at exit"
+
+
+def test_a_worker_refuses_a_shipped_copy_changed_on_the_way():
+    from hushlist._ship import ShippedList
+
+    packed = ShippedList.pack(DEMO, DEMO_KEY)
+    files = dict(packed.files)
+    snapshot = next(n for n in files if n.endswith(".hushlist"))
+    changed = bytearray(files[snapshot])
+    changed[-1] ^= 1
+    files[snapshot] = bytes(changed)
+    with pytest.raises(hushlist.VerificationError, match=snapshot):
+        ShippedList(files, packed.public_key, packed.name).open()
