@@ -117,7 +117,12 @@ pub fn evaluator(
     header: &Header,
 ) -> Result<Option<SharedEvaluator>, Failure> {
     use hushlist::client::transport::HttpOptions;
-    if !header.has_sealed_epoch() {
+    let given = args
+        .evaluation_url
+        .clone()
+        .or(config.evaluation_url.clone());
+    let Some((url, why)) = hushlist::client::evaluation::service_for(header, given.as_deref())
+    else {
         if args.evaluation_url.is_some() {
             eprintln!(
                 "hushlist: warning: --evaluation-url ignored: this snapshot is not sealed, \
@@ -125,17 +130,6 @@ pub fn evaluator(
             );
         }
         return Ok(None);
-    }
-    let (url, why) = match args
-        .evaluation_url
-        .clone()
-        .or(config.evaluation_url.clone())
-    {
-        Some(url) => (url, "given instead of the snapshot's"),
-        None => (
-            header.evaluation_url.clone(),
-            "named by the signed snapshot",
-        ),
     };
     // The state's transport settings (init --ca-cert, --allow-http) apply to
     // the service as to the downloads.
@@ -152,45 +146,34 @@ pub fn evaluator(
         allow_http: args.allow_http || transport.allow_http,
         ..HttpOptions::default()
     };
-    let source = token.as_ref().map(|(_, source)| source.clone());
-    let inner =
-        hushlist::client::evaluation::HttpEvaluator::new(&url, token.map(|(t, _)| t), options)
-            .map_err(Failure::error)?;
-    let shown = hushlist::check::sealed::Evaluator::describe(&inner);
-    let plain = if url.starts_with("http://") {
-        "; plain http: anyone on the path sees who asks and how many, never the numbers"
-    } else {
-        ""
-    };
+    let service = hushlist::client::evaluation::Service::new(
+        &url,
+        why,
+        token,
+        options,
+        "give --token-file FILE (or HUSHLIST_TOKEN_FILE, HUSHLIST_TOKEN, token_file in the \
+         configuration); an air-gapped site carries them out with `hushlist prewarm --epoch \
+         current --request-file FILE`",
+    )
+    .map_err(Failure::error)?;
     Ok(Some(SharedEvaluator(std::sync::Arc::new(Announced {
-        line: format!(
-            "hushlist: sealed snapshot: asking {shown} ({why}) for the keys of numbers not in the \
-             key cache, blinded; token from {}{plain}",
-            source.as_deref().unwrap_or("nowhere")
-        ),
-        inner,
-        shown,
-        source,
+        service,
         said: std::sync::atomic::AtomicBool::new(false),
     }))))
 }
 
 /// The service, said on standard error when it is first asked (a run whose
-/// keys are all cached asks nothing and says nothing), and never asked
-/// without a token.
+/// keys are all cached asks nothing and says nothing).
 #[cfg(feature = "http")]
 struct Announced {
-    inner: hushlist::client::evaluation::HttpEvaluator,
-    shown: String,
-    source: Option<String>,
-    line: String,
+    service: hushlist::client::evaluation::Service,
     said: std::sync::atomic::AtomicBool,
 }
 
 #[cfg(feature = "http")]
 impl hushlist::check::sealed::Evaluator for Announced {
     fn describe(&self) -> String {
-        self.shown.clone()
+        hushlist::check::sealed::Evaluator::describe(&self.service)
     }
 
     fn evaluate(
@@ -198,37 +181,10 @@ impl hushlist::check::sealed::Evaluator for Announced {
         public_key: &[u8; 32],
         blinded: &[[u8; 32]],
     ) -> Result<hushlist::check::sealed::Evaluation, hushlist::check::sealed::EvaluationError> {
-        use hushlist::check::sealed::EvaluationError;
-        let Some(source) = &self.source else {
-            return Err(EvaluationError::Service {
-                service: self.shown.clone(),
-                status: None,
-                message: format!(
-                    "{} number(s) not in the key cache and no token: give --token-file FILE \
-                     (or HUSHLIST_TOKEN_FILE, HUSHLIST_TOKEN, token_file in the configuration); \
-                     an air-gapped site carries them out with `hushlist prewarm --epoch current \
-                     --request-file FILE`",
-                    blinded.len()
-                ),
-            });
-        };
-        if !self.said.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            eprintln!("{}", self.line);
+        if self.service.has_token() && !self.said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!("hushlist: {}", self.service.announcement());
         }
-        self.inner
-            .evaluate(public_key, blinded)
-            .map_err(|e| match e {
-                EvaluationError::Service {
-                    service,
-                    status: Some(401),
-                    message,
-                } => EvaluationError::Service {
-                    service,
-                    status: Some(401),
-                    message: format!("{message} (the token came from {source})"),
-                },
-                e => e,
-            })
+        self.service.evaluate(public_key, blinded)
     }
 }
 

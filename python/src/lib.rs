@@ -8,8 +8,7 @@
 //! (`hushlist/__init__.py`) turns the serialized outcome into plain objects.
 
 use hushlist::check::sealed::SharedEvaluator;
-use hushlist::check::sealed::{Evaluation, EvaluationError as LibEvaluationError, Evaluator};
-use hushlist::client::evaluation::HttpEvaluator;
+use hushlist::client::evaluation::{service_for, Service};
 use hushlist::client::transport::HttpOptions;
 use hushlist::{CellVerdict, CheckOptions, KeyCacheChoice, Outcome, Progress, Region};
 use pyo3::create_exception;
@@ -265,18 +264,16 @@ impl PyList {
 struct Chosen {
     options: CheckOptions,
     said: Vec<String>,
-    /// The sealed snapshot's service, and the line that names it: said only
-    /// when the run asked it (a run whose keys are all cached asks nothing).
-    service: Option<(Arc<Tokened>, String)>,
+    /// The sealed snapshot's service: said only when the run asked it (a
+    /// run whose keys are all cached asks nothing).
+    service: Option<Arc<Service>>,
 }
 
 impl Chosen {
     fn notices(self, run: Vec<String>) -> Vec<String> {
         let mut all = self.said;
-        if let Some((service, line)) = self.service {
-            if service.asked.load(Ordering::Relaxed) {
-                all.push(line);
-            }
+        if let Some(service) = self.service.filter(|s| s.asked()) {
+            all.push(service.announcement().to_string());
         }
         all.extend(run);
         all
@@ -331,73 +328,37 @@ impl PyList {
                 service: None,
             });
         }
-        let (url, why) = match &s.evaluation_url {
-            Some(url) => (url.clone(), "given instead of the snapshot's"),
-            None => (
-                header.evaluation_url.clone(),
-                "named by the signed snapshot",
-            ),
-        };
+        let (url, why) = service_for(header, s.evaluation_url.as_deref())
+            .expect("the snapshot has a sealed epoch");
         let http = HttpOptions {
             timeout: Duration::from_secs_f64(s.evaluation_timeout.max(1.0)),
             ca_cert: s.ca_cert.clone(),
             allow_http: s.allow_http,
             ..HttpOptions::default()
         };
-        let inner =
-            HttpEvaluator::new(&url, s.token.clone(), http).map_err(PyValueError::new_err)?;
-        let shown = inner.describe();
-        let service = Arc::new(Tokened {
-            inner,
-            shown: shown.clone(),
-            has_token: s.token.is_some(),
-            asked: AtomicBool::new(false),
+        let token = s.token.clone().map(|t| {
+            let source = s
+                .token_source
+                .clone()
+                .unwrap_or_else(|| "the caller".into());
+            (t, source)
         });
-        options.evaluator = Some(SharedEvaluator(service.clone()));
-        let line = format!(
-            "sealed snapshot: asked {shown} ({why}) for the keys of numbers not in the key \
-             cache, blinded; token from {}",
-            s.token_source.as_deref().unwrap_or("nowhere")
+        let service = Arc::new(
+            Service::new(
+                &url,
+                why,
+                token,
+                http,
+                "pass token_file= (or set HUSHLIST_TOKEN_FILE or HUSHLIST_TOKEN)",
+            )
+            .map_err(PyValueError::new_err)?,
         );
+        options.evaluator = Some(SharedEvaluator(service.clone()));
         Ok(Chosen {
             options,
             said: Vec::new(),
-            service: Some((service, line)),
+            service: Some(service),
         })
-    }
-}
-
-/// A sealed snapshot's service, never asked without a token.
-struct Tokened {
-    inner: HttpEvaluator,
-    shown: String,
-    has_token: bool,
-    asked: AtomicBool,
-}
-
-impl Evaluator for Tokened {
-    fn describe(&self) -> String {
-        self.shown.clone()
-    }
-
-    fn evaluate(
-        &self,
-        public_key: &[u8; 32],
-        blinded: &[[u8; 32]],
-    ) -> Result<Evaluation, LibEvaluationError> {
-        if !self.has_token {
-            return Err(LibEvaluationError::Service {
-                service: self.shown.clone(),
-                status: None,
-                message: format!(
-                    "{} number(s) not in the key cache and no token: pass token_file= (or set \
-                     HUSHLIST_TOKEN_FILE or HUSHLIST_TOKEN)",
-                    blinded.len()
-                ),
-            });
-        }
-        self.asked.store(true, Ordering::Relaxed);
-        self.inner.evaluate(public_key, blinded)
     }
 }
 

@@ -52,14 +52,14 @@ def test_a_sealed_list_is_checked_through_its_service_then_from_the_cache(sealed
     first = lst.check(cells, regions="US", evaluation_url=url, allow_http=True, token_file=base / "acme.token")
     assert [f.e164 for f in first.matches] == ["+13135550142", "+442079460958"]
     assert first.hashed == 3
-    asked = [n for n in first.notices if "asked" in n]
+    asked = [n for n in first.notices if "asking" in n]
     assert len(asked) == 1 and "127.0.0.1" in asked[0] and "given instead of the snapshot's" in asked[0]
     assert "acme.token" in asked[0]
     # The keys are cached as the CLI caches them: a second check asks nothing.
     column = lst.check_column(pa.array(cells), regions="US", evaluation_url=url, allow_http=True,
                               token_file=base / "acme.token")
     assert column.outcome.hashed == 0 and column.outcome.cached == 3
-    assert not any("asked" in n for n in column.outcome.notices)
+    assert not any("asking" in n for n in column.outcome.notices)
     assert column.verdicts.column("matched").to_pylist() == [True, False, True, False]
     # The service logged the client and counts, never the numbers.
     log = (base / "serve.log").read_text()

@@ -185,3 +185,128 @@ impl Evaluator for HttpEvaluator {
         Ok(Evaluation { evaluated, proof })
     }
 }
+
+/// Which service a sealed snapshot's keys are asked from, and why that one:
+/// `given` (a mirror, a test service) instead of the one the signed snapshot
+/// names. `None` when the snapshot has no sealed epoch.
+pub fn service_for(
+    header: &crate::format::snapshot::Header,
+    given: Option<&str>,
+) -> Option<(String, &'static str)> {
+    if !header.has_sealed_epoch() {
+        return None;
+    }
+    Some(match given {
+        Some(url) => (url.to_string(), "given instead of the snapshot's"),
+        None => (
+            header.evaluation_url.clone(),
+            "named by the signed snapshot",
+        ),
+    })
+}
+
+/// A sealed snapshot's service as every program asks it: never without a
+/// token (a request without one would only be refused, after showing the
+/// service who asks), a refused token said with where it came from, and
+/// whether it was asked at all remembered, so that a program says which
+/// service it asked only when it did (a run whose keys are all cached asks
+/// nothing).
+pub struct Service {
+    inner: HttpEvaluator,
+    token_source: Option<String>,
+    no_token_hint: String,
+    asked: std::sync::atomic::AtomicBool,
+    announcement: String,
+}
+
+impl Service {
+    /// The service at `url`, chosen for reason `why` ([`service_for`]), with
+    /// the token and where it came from. `no_token_hint` is how the program
+    /// says to give a token (its flags or arguments).
+    pub fn new(
+        url: &str,
+        why: &str,
+        token: Option<(String, String)>,
+        options: HttpOptions,
+        no_token_hint: &str,
+    ) -> Result<Self, String> {
+        let plain = if url.starts_with("http://") {
+            "; plain http: anyone on the path sees who asks and how many, never the numbers"
+        } else {
+            ""
+        };
+        let (token, token_source) = match token {
+            Some((token, source)) => (Some(token), Some(source)),
+            None => (None, None),
+        };
+        let inner = HttpEvaluator::new(url, token, options)?;
+        let announcement = format!(
+            "sealed snapshot: asking {} ({why}) for the keys of numbers not in the key cache, \
+             blinded; token from {}{plain}",
+            inner.describe(),
+            token_source.as_deref().unwrap_or("nowhere")
+        );
+        Ok(Service {
+            inner,
+            token_source,
+            no_token_hint: no_token_hint.to_string(),
+            asked: std::sync::atomic::AtomicBool::new(false),
+            announcement,
+        })
+    }
+
+    /// Which service, why it, and where the token came from: for a program
+    /// to say once it was asked.
+    pub fn announcement(&self) -> &str {
+        &self.announcement
+    }
+
+    /// Whether it has a token to ask with.
+    pub fn has_token(&self) -> bool {
+        self.token_source.is_some()
+    }
+
+    /// Whether a request was made.
+    pub fn asked(&self) -> bool {
+        self.asked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Evaluator for Service {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn evaluate(
+        &self,
+        public_key: &[u8; ELEMENT_LEN],
+        blinded: &[[u8; ELEMENT_LEN]],
+    ) -> Result<Evaluation, EvaluationError> {
+        let Some(source) = &self.token_source else {
+            return Err(EvaluationError::Service {
+                service: self.inner.describe(),
+                status: None,
+                message: format!(
+                    "{} number(s) not in the key cache and no token: {}",
+                    blinded.len(),
+                    self.no_token_hint
+                ),
+            });
+        };
+        self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner
+            .evaluate(public_key, blinded)
+            .map_err(|e| match e {
+                EvaluationError::Service {
+                    service,
+                    status: Some(401),
+                    message,
+                } => EvaluationError::Service {
+                    service,
+                    status: Some(401),
+                    message: format!("{message} (the token came from {source})"),
+                },
+                e => e,
+            })
+    }
+}
