@@ -31,11 +31,14 @@ def check_names(columns: Sequence[str], column: str, region_column: Optional[str
         )
 
 
-def preflight(list_dir, public_key, state_dir, options: dict) -> None:
+def preflight(list_dir, public_key, state_dir, rows: str, options: dict) -> None:
     """Opens the list on the driver with the paths given and tries the
     options on no cells: a refused list, a key that does not match or a
     region typo fail here, named as the caller wrote them, before any task."""
     from ._ship import opened
+
+    if rows not in ROWS:
+        raise ValueError(f"rows must be one of {', '.join(ROWS)}, not {rows!r}")
 
     opened(list_dir, public_key, state_dir, None).check([], **options)
 

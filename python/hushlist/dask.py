@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from . import _frames
-from ._ship import ShippedList, opened  # noqa: F401 (opened: used by workers)
+from ._ship import ShippedList, opened
 
 __all__ = ["check_dataframe"]
 
@@ -56,12 +56,10 @@ def check_dataframe(
     """
     import pandas as pd
 
-    if rows not in _frames.ROWS:
-        raise ValueError(f"rows must be one of {', '.join(_frames.ROWS)}, not {rows!r}")
     keep = list(ddf.columns if keep is None else keep)
     _frames.check_names(list(ddf.columns), column, region_column, keep)
     options = dict(options, regions=regions, jobs=jobs)
-    _frames.preflight(list_dir, public_key, state_dir, options)
+    _frames.preflight(list_dir, public_key, state_dir, rows, options)
     shipped = None
     if ship and list_dir is not None and public_key is not None:
         shipped = ShippedList.pack(list_dir, public_key)

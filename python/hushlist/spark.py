@@ -44,11 +44,10 @@ def check_batches(
     """The function to give ``DataFrame.mapInArrow``, with the schema
     ``<kept columns>, `` + :data:`VERDICT_SCHEMA`. The arguments are
     :func:`hushlist.dask.check_dataframe`'s."""
-    if rows not in _frames.ROWS:
-        raise ValueError(f"rows must be one of {', '.join(_frames.ROWS)}, not {rows!r}")
+    options = dict(options, regions=regions, jobs=jobs)
+    _frames.preflight(list_dir, public_key, state_dir, rows, options)
     shipped = ShippedList.pack(list_dir, public_key) if ship and list_dir and public_key else None
     keep = list(keep)
-    options = dict(options, regions=regions, jobs=jobs)
     paths = (None, None) if shipped else (list_dir, public_key)
 
     def check(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -59,9 +58,8 @@ def check_batches(
             fields = []
             for name in out.column_names:
                 col = out.column(name)
-                if name == "status":
-                    col = col.cast(pa.string())
-                elif name in _columns.STRING_COLUMNS:
+                if name == "status" or name in _columns.STRING_COLUMNS:
+                    # Spark takes plain strings: no dictionaries, no large offsets.
                     col = col.cast(pa.string())
                 fields.append((name, col))
             yield from pa.table(dict(fields)).to_batches()
@@ -76,10 +74,6 @@ def check_dataframe(sdf: Any, column: str, *, keep: Optional[Sequence[str]] = No
     # mapInArrow's schema is in the frame's order: the kept columns follow it.
     keep = [f.name for f in sdf.schema.fields if f.name in keep] + [k for k in keep if k not in sdf.columns]
     _frames.check_names(list(sdf.columns), column, kwargs.get("region_column"), keep)
-    reserved = {"region_column", "list_dir", "public_key", "state_dir", "ship", "rows"}
-    options = {k: v for k, v in kwargs.items() if k not in reserved}
-    options.setdefault("jobs", 1)
-    _frames.preflight(kwargs.get("list_dir"), kwargs.get("public_key"), kwargs.get("state_dir"), options)
     kept = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in sdf.schema.fields if f.name in keep)
     schema = f"{kept}, {VERDICT_SCHEMA}" if kept else VERDICT_SCHEMA
     return sdf.mapInArrow(check_batches(column, keep=keep, **kwargs), schema)

@@ -198,11 +198,7 @@ impl PyList {
     ) -> PyResult<(String, Vec<String>)> {
         let chosen = self.options(&settings)?;
         let ((), outcome, notices) = run_watched(py, progress, |cancel, report| {
-            let mut run = self
-                .inner
-                .start_check(&chosen.options)?
-                .cancel_on(cancel)
-                .on_progress(report);
+            let mut run = self.start(&chosen, cancel, report)?;
             let notices = run.notices().to_vec();
             run.numbers(&numbers)?;
             Ok(((), run.finish(), notices))
@@ -233,11 +229,7 @@ impl PyList {
             }
         }
         let (verdicts, outcome, notices) = run_watched(py, progress, |cancel, report| {
-            let mut run = self
-                .inner
-                .start_check(&chosen.options)?
-                .cancel_on(cancel)
-                .on_progress(report);
+            let mut run = self.start(&chosen, cancel, report)?;
             let notices = run.notices().to_vec();
             let rows = (0..cells_view.len).map(|i| {
                 (
@@ -281,6 +273,20 @@ impl Chosen {
 }
 
 impl PyList {
+    /// A run of this list with the call's options, reporting to the watcher.
+    fn start<'l>(
+        &'l self,
+        chosen: &Chosen,
+        cancel: Arc<AtomicBool>,
+        report: Box<dyn FnMut(&Progress) + Send + 'l>,
+    ) -> Result<hushlist::CheckRun<'l>, hushlist::CheckError> {
+        Ok(self
+            .inner
+            .start_check(&chosen.options)?
+            .cancel_on(cancel)
+            .on_progress(report))
+    }
+
     fn header(&self) -> &hushlist::format::snapshot::Header {
         &self.inner.opened().snapshot.snapshot.header
     }

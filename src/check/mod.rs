@@ -739,7 +739,12 @@ impl Outcome {
                 fields: echo_fields(&row.fields),
             });
         }
-        let region_note = result.region_problem.clone();
+        // Only a column's verdicts carry it; a report has region_problems.
+        let region_note = self
+            .verdicts
+            .is_some()
+            .then(|| result.region_problem.clone())
+            .flatten();
         if let Some(reason) = result.region_problem {
             self.region_problems.push(Problem {
                 source: source.to_string(),
@@ -891,16 +896,16 @@ impl Outcome {
                         if hit {
                             let note =
                                 reading_note(&input(), &reading, sound[reading.part], options);
-                            let place = occurrence(&reading);
                             let at = add(
                                 &mut self.matches,
                                 &mut self.match_index,
                                 &reading,
                                 note,
-                                place.clone(),
+                                occurrence(&reading),
                             );
                             if let Some(v) = verdict.as_mut() {
                                 let finding = &self.matches[at];
+                                let place = finding.occurrences.last().expect("just added");
                                 if let Some(region) = place.region_note(finding) {
                                     v.add_note(region);
                                     v.row_region.clone_from(&place.row_region);
